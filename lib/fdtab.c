@@ -1,0 +1,119 @@
+/*
+ * fdtab.c — the lock-free fd table (see fdtab.h for the contract).
+ *
+ * Why chunks from mmap and not malloc: the table is filled from wrappers
+ * that may run in signal handlers or before malloc is usable.
+ */
+#include "config.h"
+
+#include "fdtab.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define CHUNK_SHIFT 10
+#define CHUNK_SLOTS (1u << CHUNK_SHIFT)
+#define CHUNK_COUNT (FDTAB_MAX_FD >> CHUNK_SHIFT)
+
+/* 2^20 pointers = 8 MiB of virtual space in .bss; only the pages that hold
+ * pointers to live chunks are ever touched. */
+static struct fd_slot *chunks[CHUNK_COUNT];
+/* One past the highest chunk ever mapped: bounds every walk of the table
+ * so that walking never touches the untouched part of `chunks`. */
+static unsigned chunks_used;
+
+struct fd_slot *fdtab_peek(int fd)
+{
+    if ((unsigned)fd >= FDTAB_MAX_FD)
+        return NULL;
+    struct fd_slot *chunk =
+        __atomic_load_n(&chunks[(unsigned)fd >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[(unsigned)fd & (CHUNK_SLOTS - 1)] : NULL;
+}
+
+struct fd_slot *fdtab_slot(int fd)
+{
+    struct fd_slot *slot = fdtab_peek(fd);
+    if (slot != NULL || (unsigned)fd >= FDTAB_MAX_FD)
+        return slot;
+    struct fd_slot *fresh =
+        mmap(NULL, CHUNK_SLOTS * sizeof(struct fd_slot), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fresh == MAP_FAILED)
+        return NULL;
+    struct fd_slot *expected = NULL;
+    unsigned index = (unsigned)fd >> CHUNK_SHIFT;
+    /* Two threads may race to map the same chunk: the loser unmaps. */
+    if (!__atomic_compare_exchange_n(&chunks[index], &expected, fresh, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        munmap(fresh, CHUNK_SLOTS * sizeof(struct fd_slot));
+    unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_RELAXED);
+    while (used <= index &&
+           !__atomic_compare_exchange_n(&chunks_used, &used, index + 1, 0,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        ;
+    return fdtab_peek(fd);
+}
+
+void fdtab_clear(int fd)
+{
+    struct fd_slot *slot = fdtab_peek(fd);
+    if (slot != NULL && fdtab_flags(slot) != 0) {
+        fdtab_set_flags(slot, 0);
+        slot->app_set = 0;
+        slot->applied = 0;
+        slot->decided = 0;
+    }
+}
+
+void fdtab_clear_range(unsigned lo, unsigned hi)
+{
+    unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
+    unsigned end = used << CHUNK_SHIFT; /* no slot exists at or past it */
+    if (hi >= end)
+        hi = end - 1;
+    for (unsigned fd = lo; used != 0 && fd <= hi; fd++)
+        fdtab_clear((int)fd);
+}
+
+void fdtab_copy(int oldfd, int newfd)
+{
+    struct fd_slot *from = fdtab_peek(oldfd);
+    uint32_t flags = fdtab_flags(from);
+    if (flags == 0) {
+        fdtab_clear(newfd);
+        return;
+    }
+    struct fd_slot *to = fdtab_slot(newfd);
+    if (to == NULL || to == from)
+        return;
+    fdtab_set_flags(to, 0);
+    to->family = from->family;
+    to->role = from->role;
+    to->sock_type = from->sock_type;
+    to->app_set = from->app_set;
+    to->applied = from->applied;
+    to->decided = from->decided;
+    fdtab_set_flags(to, flags);
+}
+
+unsigned long fdtab_count_tracked(void)
+{
+    unsigned long n = 0;
+    unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
+    for (unsigned c = 0; c < used; c++) {
+        struct fd_slot *chunk = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+        if (chunk == NULL)
+            continue;
+        for (unsigned i = 0; i < CHUNK_SLOTS; i++)
+            n += (fdtab_flags(&chunk[i]) & FD_TRACKED) != 0;
+    }
+    return n;
+}
+
+const char *role_name(int role)
+{
+    static const char *const names[ROLE_COUNT] = {"none", "listen", "accept",
+                                                  "connect"};
+    return role >= 0 && role < ROLE_COUNT ? names[role] : "none";
+}

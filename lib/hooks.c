@@ -1,0 +1,362 @@
+/*
+ * hooks.c — socket lifecycle bookkeeping and the policy's moments.
+ *
+ * Creation (socket, socketpair, accept) fills the fd slot; bind, listen,
+ * accept and connect are where options are decided (policy.c); close and
+ * the dup family keep the table in step with the kernel's. Sockets we did
+ * not see created (inherited, made before we were loaded, or by a path we
+ * do not wrap) are classified on first use with getsockopt(SO_DOMAIN...).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "hooks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtab.h"
+#include "lib/config.h"
+#include "log.h"
+#include "policy.h"
+#include "real.h"
+
+/* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD. */
+static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
+                                    int role)
+{
+    struct fd_slot *slot = fdtab_slot(fd);
+    if (slot == NULL)
+        return NULL;
+    int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    uint32_t flags = FD_TRACKED;
+    if ((domain == AF_INET || domain == AF_INET6) &&
+        base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+        flags |= FD_TCP;
+    fdtab_set_flags(slot, 0);
+    slot->family = (uint8_t)domain;
+    slot->sock_type = (uint16_t)base_type;
+    slot->role = (uint8_t)role;
+    slot->app_set = slot->applied = slot->decided = 0;
+    fdtab_set_flags(slot, flags);
+    return slot;
+}
+
+/* The slot of socket FD, classifying it if we did not see it created;
+ * NULL when FD is not a socket (or cannot be tracked). */
+static struct fd_slot *socket_slot(int fd)
+{
+    struct fd_slot *slot = fdtab_peek(fd);
+    if (fdtab_flags(slot) & FD_TRACKED)
+        return slot;
+    int domain, type, protocol;
+    socklen_t len = sizeof(int);
+    if (real_getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+        real_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+        real_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
+        return NULL;
+    return track_socket(fd, domain, type, protocol, ROLE_NONE);
+}
+
+static void context_init(struct sock_context *ctx, int fd,
+                         struct fd_slot *slot, int role)
+{
+    ctx->fd = fd;
+    ctx->slot = slot;
+    ctx->role = role;
+    ctx->peer = NULL;
+    ctx->peer_len = 0;
+    ctx->backlog_asked = -1;
+}
+
+int hook_socket(int domain, int type, int protocol)
+{
+    int fd = real_socket(domain, type, protocol);
+    if (fd >= 0) {
+        int saved_errno = errno;
+        track_socket(fd, domain, type, protocol, ROLE_NONE);
+        errno = saved_errno;
+    }
+    return fd;
+}
+
+int hook_socketpair(int domain, int type, int protocol, int sv[2])
+{
+    int rc = real_socketpair(domain, type, protocol, sv);
+    if (rc == 0) {
+        int saved_errno = errno;
+        track_socket(sv[0], domain, type, protocol, ROLE_NONE);
+        track_socket(sv[1], domain, type, protocol, ROLE_NONE);
+        errno = saved_errno;
+    }
+    return rc;
+}
+
+int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    int saved_errno = errno;
+    struct fd_slot *slot = socket_slot(fd);
+    if (slot != NULL) {
+        struct sock_context ctx;
+        struct policy p;
+        context_init(&ctx, fd, slot, ROLE_NONE);
+        policy_for_socket(&ctx, &p);
+        policy_apply(&ctx, &p, ITEMS_BEFORE_BIND);
+    }
+    errno = saved_errno;
+    int rc = real_bind(fd, addr, len);
+    if (rc == 0 && slot != NULL)
+        __atomic_fetch_or(&slot->flags, FD_BOUND, __ATOMIC_RELEASE);
+    return rc;
+}
+
+int hook_listen(int fd, int backlog)
+{
+    int saved_errno = errno;
+    struct fd_slot *slot = socket_slot(fd);
+    errno = saved_errno;
+    if (slot == NULL)
+        return real_listen(fd, backlog);
+
+    struct sock_context ctx;
+    struct policy p;
+    context_init(&ctx, fd, slot, ROLE_LISTEN);
+    policy_for_socket(&ctx, &p);
+    /* listen() on an unbound socket binds it implicitly: the reuse options
+     * still have their moment. */
+    if (!(fdtab_flags(slot) & FD_BOUND))
+        policy_apply(&ctx, &p, ITEMS_BEFORE_BIND);
+    int rc = real_listen(fd, policy_backlog(&p, backlog));
+    if (rc == 0) {
+        saved_errno = errno;
+        slot->role = ROLE_LISTEN;
+        ctx.backlog_asked = backlog;
+        __atomic_fetch_or(&slot->flags, FD_BOUND | FD_LISTENING,
+                          __ATOMIC_RELEASE);
+        policy_apply(&ctx, &p, ITEMS_ALL & ~ITEMS_BEFORE_BIND);
+        errno = saved_errno;
+    }
+    return rc;
+}
+
+int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
+                 int with_flags)
+{
+    int newfd = with_flags ? real_accept4(fd, addr, len, flags)
+                           : real_accept(fd, addr, len);
+    if (newfd < 0)
+        return newfd;
+    int saved_errno = errno;
+    struct fd_slot *listener = socket_slot(fd);
+    struct fd_slot *slot =
+        listener != NULL
+            ? track_socket(newfd, listener->family, listener->sock_type,
+                           (fdtab_flags(listener) & FD_TCP) ? IPPROTO_TCP
+                                                            : -1,
+                           ROLE_ACCEPT)
+            : NULL;
+    if (slot != NULL) {
+        __atomic_fetch_or(&slot->flags, FD_BOUND, __ATOMIC_RELEASE);
+        struct sock_context ctx;
+        struct policy p;
+        context_init(&ctx, newfd, slot, ROLE_ACCEPT);
+        policy_for_socket(&ctx, &p);
+        slot->decided |= ITEMS_BEFORE_BIND;
+        policy_apply(&ctx, &p, ITEMS_ALL);
+    }
+    errno = saved_errno;
+    return newfd;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A blocking connect() bounded by TIMEOUT_MS: the socket is made
+ * non-blocking for the attempt and restored before returning. On timeout
+ * the attempt is aborted (connect to AF_UNSPEC) so the kernel stops
+ * sending SYNs, and the caller sees ETIMEDOUT, as from a kernel timeout. */
+static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len,
+                         unsigned timeout_ms)
+{
+    int flags = real_fcntl(fd, F_GETFL, 0);
+    if (flags < 0 || real_fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+        return real_connect(fd, addr, len);
+    int rc = real_connect(fd, addr, len);
+    int error = errno;
+    if (rc != 0 && error == EINPROGRESS) {
+        long long deadline = monotonic_ms() + timeout_ms;
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        int ready;
+        for (;;) {
+            long long left = deadline - monotonic_ms();
+            ready = poll(&pfd, 1, left > 0 ? (int)left : 0);
+            /* A signal handler returning is not a reason to give up: a
+             * blocking connect() is restarted too (SA_RESTART), or the
+             * program retries. */
+            if (ready >= 0 || errno != EINTR)
+                break;
+        }
+        if (ready > 0) {
+            socklen_t elen = sizeof error;
+            if (real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen) != 0)
+                error = errno;
+            rc = error == 0 ? 0 : -1;
+        } else if (ready == 0) {
+            struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+            real_connect(fd, &unspec, sizeof unspec);
+            error = ETIMEDOUT;
+        } else {
+            error = errno;
+        }
+    }
+    real_fcntl(fd, F_SETFL, flags);
+    errno = error;
+    return rc;
+}
+
+int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    int saved_errno = errno;
+    struct fd_slot *slot = socket_slot(fd);
+    if (slot == NULL || slot->role != ROLE_NONE) {
+        errno = saved_errno;
+        return real_connect(fd, addr, len);
+    }
+    struct sock_context ctx;
+    struct policy p;
+    context_init(&ctx, fd, slot, ROLE_CONNECT);
+    ctx.peer = addr;
+    ctx.peer_len = len;
+    slot->role = ROLE_CONNECT;
+    policy_for_socket(&ctx, &p);
+    /* connect() binds an unbound socket: the reuse options apply now. */
+    policy_apply(&ctx, &p,
+                 (fdtab_flags(slot) & FD_BOUND)
+                     ? (uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND)
+                     : ITEMS_ALL);
+    unsigned timeout = (p.set & (1u << OPT_CONNECT_TIMEOUT))
+                           ? p.connect_timeout_ms
+                           : 0;
+    if (timeout != 0 && config.mode == MODE_AUDIT) {
+        struct event ev;
+        if (event_begin(&ev, EV_WOULD_APPLY, fd)) {
+            char text[32];
+            event_socket(&ev, fd, slot, addr, len);
+            event_str(&ev, "option", "connect_timeout");
+            option_format(&p, OPT_CONNECT_TIMEOUT, text, sizeof text);
+            event_str(&ev, "value", text);
+            event_str(&ev, "current", "none");
+            event_end(&ev);
+        }
+        timeout = 0;
+    }
+    errno = saved_errno;
+    if (timeout != 0) {
+        int flags = real_fcntl(fd, F_GETFL, 0);
+        errno = saved_errno;
+        if (flags >= 0 && !(flags & O_NONBLOCK))
+            return timed_connect(fd, addr, len, timeout);
+    }
+    return real_connect(fd, addr, len);
+}
+
+int hook_setsockopt(int fd, int level, int optname, const void *value,
+                    socklen_t len)
+{
+    if (item_lookup(level, optname) == ITEM_COUNT)
+        return real_setsockopt(fd, level, optname, value, len);
+    int saved_errno = errno;
+    struct fd_slot *slot = socket_slot(fd);
+    errno = saved_errno;
+    if (slot == NULL)
+        return real_setsockopt(fd, level, optname, value, len);
+    struct sock_context ctx;
+    context_init(&ctx, fd, slot, slot->role);
+    return policy_on_setsockopt(&ctx, level, optname, value, len);
+}
+
+int hook_close(int fd)
+{
+    /* Our log descriptor does not exist as far as the program knows. */
+    if (log_owns_fd(fd)) {
+        errno = EBADF;
+        return -1;
+    }
+    int rc = real_close(fd);
+    int saved_errno = errno;
+    fdtab_clear(fd);
+    errno = saved_errno;
+    return rc;
+}
+
+int hook_dup(int fd)
+{
+    int newfd = real_dup(fd);
+    if (newfd >= 0) {
+        int saved_errno = errno;
+        fdtab_copy(fd, newfd);
+        errno = saved_errno;
+    }
+    return newfd;
+}
+
+int hook_dup3(int fd, int newfd, int flags, int with_flags)
+{
+    int saved_errno = errno;
+    log_vacate_fd(newfd);
+    errno = saved_errno;
+    int rc = with_flags ? real_dup3(fd, newfd, flags) : real_dup2(fd, newfd);
+    if (rc >= 0 && fd != newfd) {
+        saved_errno = errno;
+        fdtab_copy(fd, newfd);
+        errno = saved_errno;
+    }
+    return rc;
+}
+
+int hook_fcntl(int fd, int cmd, long arg, int large)
+{
+    int rc = large ? real_fcntl64(fd, cmd, arg) : real_fcntl(fd, cmd, arg);
+    if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+        int saved_errno = errno;
+        fdtab_copy(fd, rc);
+        errno = saved_errno;
+    }
+    return rc;
+}
+
+int hook_close_range(unsigned lo, unsigned hi, int flags)
+{
+    int ours = log_private_fd();
+    /* CLOSE_RANGE_CLOEXEC only marks descriptors (ours are marked already);
+     * a range without our descriptor needs no care. */
+    if ((flags & CLOSE_RANGE_CLOEXEC) || lo > hi || ours < 0 ||
+        (unsigned)ours < lo || (unsigned)ours > hi) {
+        int rc = real_close_range(lo, hi, flags);
+        if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) {
+            int saved_errno = errno;
+            fdtab_clear_range(lo, hi);
+            errno = saved_errno;
+        }
+        return rc;
+    }
+    /* Close around our descriptor: it stays open and invisible. */
+    int rc = 0;
+    if ((unsigned)ours > lo)
+        rc = real_close_range(lo, (unsigned)ours - 1, flags);
+    if (rc == 0 && (unsigned)ours < hi)
+        rc = real_close_range((unsigned)ours + 1, hi, flags);
+    int saved_errno = errno;
+    fdtab_clear_range(lo, hi);
+    errno = saved_errno;
+    return rc;
+}

@@ -1,0 +1,30 @@
+/*
+ * hooks.h — the logic behind each exported wrapper.
+ *
+ * wrappers.c holds the exported libc names and nothing else: each checks
+ * shim_active() and either forwards to real_<name>() or calls the hook of
+ * the same name here. A hook calls the real function, saves errno, does
+ * the bookkeeping and returns the real result with errno restored, unless
+ * a policy says otherwise (backlog, connect timeout, force mode).
+ */
+#ifndef SOCKSHIM_HOOKS_H
+#define SOCKSHIM_HOOKS_H
+
+#include <sys/socket.h>
+
+int hook_socket(int domain, int type, int protocol);
+int hook_socketpair(int domain, int type, int protocol, int sv[2]);
+int hook_bind(int fd, const struct sockaddr *addr, socklen_t len);
+int hook_listen(int fd, int backlog);
+int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
+                 int with_flags);
+int hook_connect(int fd, const struct sockaddr *addr, socklen_t len);
+int hook_setsockopt(int fd, int level, int optname, const void *value,
+                    socklen_t len);
+int hook_close(int fd);
+int hook_dup(int fd);
+int hook_dup3(int fd, int newfd, int flags, int with_flags);
+int hook_fcntl(int fd, int cmd, long arg, int large);
+int hook_close_range(unsigned lo, unsigned hi, int flags);
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * log.c — the event log (see log.h for the contract).
+ *
+ * Our descriptor lives at a high number with O_CLOEXEC. Before each write
+ * we check with fstat that the number still refers to the file we opened:
+ * a program that closed or dup2()'d over it must not receive our lines.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdtab.h"
+#include "real.h"
+#include "sockaddr.h"
+
+static const struct {
+    const char *name;
+    enum log_level level;
+} kinds[EV_COUNT] = {
+    [EV_POLICY] = {"policy", LEVEL_INFO},
+    [EV_POLICY_FAILED] = {"policy_failed", LEVEL_WARN},
+    [EV_WOULD_APPLY] = {"would_apply", LEVEL_INFO},
+    [EV_APP_OVERRIDE] = {"app_override", LEVEL_INFO},
+    [EV_CLOSE_UNREAD] = {"close_unread", LEVEL_WARN},
+    [EV_ABORTIVE_CLOSE] = {"abortive_close", LEVEL_WARN},
+    [EV_DOUBLE_CLOSE] = {"double_close", LEVEL_ERROR},
+    [EV_SHUTDOWN_MISUSE] = {"shutdown_misuse", LEVEL_WARN},
+    [EV_WRITE_AFTER_SHUTDOWN] = {"write_after_shutdown", LEVEL_WARN},
+    [EV_CLOSE_WAIT] = {"close_wait", LEVEL_ERROR},
+    [EV_LATE_CLOSE] = {"late_close", LEVEL_INFO},
+    [EV_LEAK_AT_EXIT] = {"leak_at_exit", LEVEL_WARN},
+    [EV_ADDR_IN_USE] = {"addr_in_use", LEVEL_WARN},
+    [EV_ACCEPT_OVERFLOW] = {"accept_overflow", LEVEL_WARN},
+    [EV_SUMMARY] = {"summary", LEVEL_INFO},
+    [EV_CONFIG_ERROR] = {"config_error", LEVEL_WARN},
+};
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
+                                       LEVEL_WARN};
+static int log_fd = -1;
+static dev_t log_dev;
+static ino_t log_ino;
+
+const char *event_kind_name(enum event_kind kind)
+{
+    return kinds[kind].name;
+}
+
+enum log_level event_kind_level(enum event_kind kind)
+{
+    return kinds[kind].level;
+}
+
+int log_parse_dest(const char *text, struct log_settings *s)
+{
+    if (strcmp(text, "stderr") == 0) {
+        s->dest = DEST_STDERR;
+    } else if (strcmp(text, "syslog") == 0) {
+        s->dest = DEST_SYSLOG;
+    } else if (strncmp(text, "file:", 5) == 0 && text[5] != '\0' &&
+               strlen(text + 5) < sizeof s->path) {
+        s->dest = DEST_FILE;
+        strcpy(s->path, text + 5);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+int log_parse_format(const char *text, struct log_settings *s)
+{
+    if (strcmp(text, "text") == 0)
+        s->format = FORMAT_TEXT;
+    else if (strcmp(text, "json") == 0)
+        s->format = FORMAT_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+int log_parse_level(const char *text, struct log_settings *s)
+{
+    for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++) {
+        if (strcmp(text, level_names[l]) == 0) {
+            s->level = (enum log_level)l;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The lowest number our descriptors may take: high enough to stay out of
+ * the way of the small numbers programs use and dup2() onto, low enough
+ * not to make the kernel grow a huge fd table (soft limits of 1M exist). */
+static int private_fd_floor(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
+        return 3;
+    return rl.rlim_cur > 1024 ? 1000 : (int)rl.rlim_cur - 24;
+}
+
+/* Move FD to a private high number with O_CLOEXEC; returns the new fd
+ * (FD itself is closed) or -1. */
+static int move_high(int fd)
+{
+    if (fd < 0)
+        return -1;
+    int high = real_fcntl(fd, F_DUPFD_CLOEXEC, private_fd_floor());
+    real_close(fd);
+    return high;
+}
+
+static void remember_identity(int fd)
+{
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        log_dev = st.st_dev;
+        log_ino = st.st_ino;
+    }
+}
+
+/* Expand %p and %n of the file path into OUT. */
+static void expand_path(const char *pattern, char *out, size_t size)
+{
+    struct outbuf ob;
+    ob_init(&ob, out, size);
+    for (const char *p = pattern; *p != '\0'; p++) {
+        if (p[0] == '%' && p[1] == 'p') {
+            ob_uint(&ob, (unsigned long long)getpid());
+            p++;
+        } else if (p[0] == '%' && p[1] == 'n') {
+            ob_str(&ob, program_invocation_short_name);
+            p++;
+        } else {
+            ob_char(&ob, *p);
+        }
+    }
+}
+
+/* Open the log file: never through a symlink, only a regular file that we
+ * own, created 0600. Returns the fd or -1 with errno set. */
+static int open_log_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+                            O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                  0600);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != geteuid()) {
+        close(fd);
+        errno = EPERM;
+        return -1;
+    }
+    return fd;
+}
+
+static int open_syslog(void)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+    int fd = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (real_connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        real_close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int open_destination(void)
+{
+    char path[sizeof settings.path + 64];
+    switch (settings.dest) {
+    case DEST_FILE:
+        expand_path(settings.path, path, sizeof path);
+        return move_high(open_log_file(path));
+    case DEST_SYSLOG:
+        return move_high(open_syslog());
+    case DEST_STDERR:
+    default:
+        return real_fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, private_fd_floor());
+    }
+}
+
+void log_configure(const struct log_settings *s)
+{
+    settings = *s;
+    if (log_fd >= 0)
+        real_close(log_fd);
+    log_fd = open_destination();
+    int saved = errno;
+    if (log_fd < 0 && settings.dest != DEST_STDERR) {
+        const char *what = settings.dest == DEST_FILE ? settings.path
+                                                      : "/dev/log";
+        settings.dest = DEST_STDERR;
+        log_fd = open_destination();
+        remember_identity(log_fd);
+        log_config_error("SOCKSHIM_LOG", what, strerror(saved),
+                         "an existing directory, and a regular file owned by "
+                         "this user, not a symlink; logging to stderr");
+        return;
+    }
+    remember_identity(log_fd);
+}
+
+void log_after_fork_child(void)
+{
+    if (settings.dest == DEST_FILE && strstr(settings.path, "%p") != NULL)
+        log_configure(&settings);
+}
+
+int log_owns_fd(int fd)
+{
+    return fd >= 0 && fd == __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+}
+
+int log_private_fd(void)
+{
+    return __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+}
+
+void log_close(void)
+{
+    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_RELAXED);
+    if (fd >= 0)
+        real_close(fd);
+}
+
+void log_vacate_fd(int fd)
+{
+    if (!log_owns_fd(fd))
+        return;
+    int moved = real_fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+    __atomic_store_n(&log_fd, moved, __ATOMIC_RELAXED);
+    real_close(fd);
+}
+
+/* Write LINE to our descriptor if it is still ours; errors are dropped
+ * (a full disk or a closed pipe must not disturb the program). */
+static void log_write(const char *line, size_t len)
+{
+    int fd = __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != log_dev ||
+        st.st_ino != log_ino)
+        return;
+    ssize_t n;
+    do {
+        n = write(fd, line, len);
+    } while (n < 0 && errno == EINTR);
+}
+
+static void append_timestamp(struct outbuf *ob)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* Civil date from days since the epoch (Howard Hinnant's algorithm):
+     * gmtime_r is not async-signal-safe. */
+    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+    days += 719468;
+    long long era = days / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned day = doy - (153 * mp + 2) / 5 + 1;
+    unsigned month = mp < 10 ? mp + 3 : mp - 9;
+    long long year = (long long)yoe + era * 400 + (month <= 2);
+    ob_char(ob, '"');
+    ob_uint_pad(ob, (unsigned long long)year, 4);
+    ob_char(ob, '-');
+    ob_uint_pad(ob, month, 2);
+    ob_char(ob, '-');
+    ob_uint_pad(ob, day, 2);
+    ob_char(ob, 'T');
+    ob_uint_pad(ob, (unsigned long long)secs / 3600, 2);
+    ob_char(ob, ':');
+    ob_uint_pad(ob, (unsigned long long)secs / 60 % 60, 2);
+    ob_char(ob, ':');
+    ob_uint_pad(ob, (unsigned long long)secs % 60, 2);
+    ob_char(ob, '.');
+    ob_uint_pad(ob, (unsigned long long)ts.tv_nsec / 1000, 6);
+    ob_str(ob, "Z\"");
+}
+
+int event_begin(struct event *ev, enum event_kind kind, int fd)
+{
+    if (kinds[kind].level > settings.level ||
+        __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0)
+        return 0;
+    ev->kind = kind;
+    ev->json = settings.format == FORMAT_JSON;
+    ev->object_fresh = 0;
+    ob_init(&ev->ob, ev->line, sizeof ev->line - 2); /* room for "}\n" */
+    struct outbuf *ob = &ev->ob;
+    if (ev->json) {
+        ob_str(ob, "{\"ts\":");
+        append_timestamp(ob);
+        ob_str(ob, ",\"pid\":");
+        ob_int(ob, getpid());
+        ob_str(ob, ",\"tid\":");
+        ob_int(ob, syscall(SYS_gettid));
+        ob_str(ob, ",\"prog\":");
+        ob_json_str(ob, program_invocation_short_name);
+        ob_str(ob, ",\"level\":\"");
+        ob_str(ob, level_names[kinds[kind].level]);
+        ob_str(ob, "\",\"kind\":\"");
+        ob_str(ob, kinds[kind].name);
+        ob_char(ob, '"');
+        if (fd >= 0)
+            event_int(ev, "fd", fd);
+    } else {
+        ob_str(ob, "sockshim[");
+        ob_int(ob, getpid());
+        ob_str(ob, "]: ");
+        ob_str(ob, level_names[kinds[kind].level]);
+        ob_str(ob, ": ");
+        ob_str(ob, kinds[kind].name);
+        if (fd >= 0) {
+            ob_str(ob, " fd=");
+            ob_int(ob, fd);
+        }
+    }
+    return 1;
+}
+
+static const char *protocol_word(const struct fd_slot *slot, int family)
+{
+    if (slot != NULL && (fdtab_flags(slot) & FD_TCP))
+        return "tcp";
+    if (family == AF_UNIX)
+        return "unix";
+    if (slot != NULL && slot->sock_type == SOCK_DGRAM)
+        return "udp";
+    return family_name(family);
+}
+
+void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
+                  const struct sockaddr *peer_hint, socklen_t hint_len)
+{
+    struct sockaddr_storage local, peer;
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    char local_text[128], peer_text[128];
+    struct outbuf ob;
+    int has_local = getsockname(fd, (struct sockaddr *)&local, &local_len) == 0;
+    int has_peer = getpeername(fd, (struct sockaddr *)&peer, &peer_len) == 0;
+    if (!has_peer && peer_hint != NULL && hint_len <= sizeof peer) {
+        memcpy(&peer, peer_hint, hint_len);
+        peer_len = hint_len;
+        has_peer = 1;
+    }
+    int family = slot != NULL && slot->family ? slot->family
+                 : has_local                  ? local.ss_family
+                                              : AF_UNSPEC;
+    ob_init(&ob, local_text, sizeof local_text);
+    if (has_local)
+        sockaddr_format(&ob, (struct sockaddr *)&local, local_len);
+    ob_init(&ob, peer_text, sizeof peer_text);
+    if (has_peer)
+        sockaddr_format(&ob, (struct sockaddr *)&peer, peer_len);
+    const char *role = role_name(slot != NULL ? slot->role : ROLE_NONE);
+
+    if (ev->json) {
+        event_str(ev, "family", family_name(family));
+        event_str(ev, "proto", protocol_word(slot, family));
+        event_str(ev, "role", role);
+        if (has_local)
+            event_str(ev, "local", local_text);
+        if (has_peer)
+            event_str(ev, "peer", peer_text);
+        return;
+    }
+    ob_char(&ev->ob, ' ');
+    ob_str(&ev->ob, protocol_word(slot, family));
+    if (has_local) {
+        ob_char(&ev->ob, ' ');
+        ob_str(&ev->ob, local_text);
+    }
+    if (has_peer) {
+        ob_str(&ev->ob, slot != NULL && slot->role == ROLE_ACCEPT ? " <- "
+                                                                  : " -> ");
+        ob_str(&ev->ob, peer_text);
+    }
+    event_str(ev, "role", role);
+}
+
+/* Does VALUE need quotes in the text format (spaces, quotes, empty)? */
+static int needs_quotes(const char *value)
+{
+    if (*value == '\0')
+        return 1;
+    for (; *value != '\0'; value++)
+        if (*value <= ' ' || *value == '"' || *value == '\\' ||
+            *value == 0x7f)
+            return 1;
+    return 0;
+}
+
+/* JSON: the separator and key of the next field. */
+static void json_key(struct event *ev, const char *key)
+{
+    if (!ev->object_fresh)
+        ob_char(&ev->ob, ',');
+    ev->object_fresh = 0;
+    ob_json_str(&ev->ob, key);
+    ob_char(&ev->ob, ':');
+}
+
+void event_object_begin(struct event *ev, const char *key)
+{
+    if (ev->json) {
+        json_key(ev, key);
+        ob_char(&ev->ob, '{');
+        ev->object_fresh = 1;
+    }
+}
+
+void event_object_end(struct event *ev)
+{
+    if (ev->json) {
+        ob_char(&ev->ob, '}');
+        ev->object_fresh = 0;
+    }
+}
+
+void event_str(struct event *ev, const char *key, const char *value)
+{
+    if (ev->json) {
+        json_key(ev, key);
+        ob_json_str(&ev->ob, value);
+        return;
+    }
+    ob_char(&ev->ob, ' ');
+    ob_str(&ev->ob, key);
+    ob_char(&ev->ob, '=');
+    if (needs_quotes(value))
+        ob_quoted(&ev->ob, value, 512);
+    else
+        ob_str(&ev->ob, value);
+}
+
+void event_int(struct event *ev, const char *key, long long value)
+{
+    if (ev->json) {
+        json_key(ev, key);
+    } else {
+        ob_char(&ev->ob, ' ');
+        ob_str(&ev->ob, key);
+        ob_char(&ev->ob, '=');
+    }
+    ob_int(&ev->ob, value);
+}
+
+void event_why(struct event *ev, const char *sentence)
+{
+    if (ev->json) {
+        event_str(ev, "why", sentence);
+        return;
+    }
+    ob_str(&ev->ob, " -- ");
+    ob_str(&ev->ob, sentence);
+}
+
+void event_end(struct event *ev)
+{
+    /* The two bytes reserved in event_begin always fit. */
+    ev->ob.cap += 2;
+    if (ev->json)
+        ob_char(&ev->ob, '}');
+    ob_char(&ev->ob, '\n');
+    if (settings.dest == DEST_SYSLOG) {
+        char packet[EVENT_LINE_MAX + 64];
+        struct outbuf ob;
+        ob_init(&ob, packet, sizeof packet);
+        ob_char(&ob, '<');
+        ob_uint(&ob, 8 + (kinds[ev->kind].level == LEVEL_ERROR  ? 3
+                          : kinds[ev->kind].level == LEVEL_WARN ? 4
+                                                                : 6));
+        ob_char(&ob, '>');
+        ob_strn(&ob, ev->line, ev->ob.len - 1);
+        log_write(packet, ob.len);
+        return;
+    }
+    log_write(ev->line, ev->ob.len);
+}
+
+void log_config_error(const char *where, const char *value,
+                      const char *problem, const char *accepted)
+{
+    struct event ev;
+    if (!event_begin(&ev, EV_CONFIG_ERROR, -1))
+        return;
+    if (ev.json) {
+        event_str(&ev, "where", where);
+        if (value != NULL)
+            event_str(&ev, "value", value);
+        event_str(&ev, "problem", problem);
+        event_str(&ev, "accepted", accepted);
+    } else {
+        ob_char(&ev.ob, ' ');
+        ob_str(&ev.ob, where);
+        if (value != NULL) {
+            ob_char(&ev.ob, '=');
+            ob_quoted(&ev.ob, value, 80);
+        }
+        ob_str(&ev.ob, ": ");
+        ob_str(&ev.ob, problem);
+        ob_str(&ev.ob, "; accepted: ");
+        ob_str(&ev.ob, accepted);
+        ob_str(&ev.ob, "; ignored");
+    }
+    event_end(&ev);
+}

@@ -1,0 +1,125 @@
+/*
+ * log.h — sockshim's event log: where events go and how they read.
+ *
+ * An event is built field by field into a buffer on the caller's stack and
+ * written with one write(2), so that lines from several threads or
+ * processes never interleave, and no malloc or stdio is used (events are
+ * emitted from wrappers that may run in signal handlers). The destination
+ * is one of our own descriptors, high-numbered and O_CLOEXEC, checked to
+ * still be ours before every write: sockshim never writes to a descriptor
+ * of the program's.
+ */
+#ifndef SOCKSHIM_LOG_H
+#define SOCKSHIM_LOG_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "outbuf.h"
+
+struct fd_slot;
+
+enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
+enum log_format { FORMAT_TEXT, FORMAT_JSON };
+enum log_dest { DEST_STDERR, DEST_FILE, DEST_SYSLOG };
+
+enum event_kind {
+    EV_POLICY,
+    EV_POLICY_FAILED,
+    EV_WOULD_APPLY,
+    EV_APP_OVERRIDE,
+    EV_CLOSE_UNREAD,
+    EV_ABORTIVE_CLOSE,
+    EV_DOUBLE_CLOSE,
+    EV_SHUTDOWN_MISUSE,
+    EV_WRITE_AFTER_SHUTDOWN,
+    EV_CLOSE_WAIT,
+    EV_LATE_CLOSE,
+    EV_LEAK_AT_EXIT,
+    EV_ADDR_IN_USE,
+    EV_ACCEPT_OVERFLOW,
+    EV_SUMMARY,
+    EV_CONFIG_ERROR,
+    EV_COUNT
+};
+
+struct log_settings {
+    enum log_dest dest;
+    char path[1024]; /* DEST_FILE: may hold %p (pid) and %n (program) */
+    enum log_format format;
+    enum log_level level;
+};
+
+/* The event kind's name ("close_wait"), and its level. */
+const char *event_kind_name(enum event_kind kind);
+enum log_level event_kind_level(enum event_kind kind);
+
+/* Parsers for SOCKSHIM_LOG, _LOG_FORMAT and _LOG_LEVEL: 0 and update S, or
+ * -1 (S untouched). */
+int log_parse_dest(const char *text, struct log_settings *s);
+int log_parse_format(const char *text, struct log_settings *s);
+int log_parse_level(const char *text, struct log_settings *s);
+
+/* Install S as the log configuration and open its destination. Falls back
+ * to stderr (with a warning there) when a file cannot be opened safely. */
+void log_configure(const struct log_settings *s);
+
+/* In a forked child: reopen a per-process log file (path with %p). */
+void log_after_fork_child(void);
+
+/* True when descriptor FD is one of the log's own (the program must not
+ * be allowed to see or close it). */
+int log_owns_fd(int fd);
+
+/* The log's own descriptor, or -1. */
+int log_private_fd(void);
+
+/* Close the log (mode off: sockshim keeps nothing open). */
+void log_close(void);
+
+/* Move the log's descriptor away from number FD (the program is about to
+ * dup2() onto it). */
+void log_vacate_fd(int fd);
+
+/* Room for one event line. */
+#define EVENT_LINE_MAX 8192
+
+struct event {
+    struct outbuf ob;
+    enum event_kind kind;
+    int json;
+    int object_fresh; /* JSON: just opened an object, no comma needed */
+    char line[EVENT_LINE_MAX];
+};
+
+/* Start an event of KIND about descriptor FD (-1 for none). Returns 0 when
+ * the event is filtered out by level or checks (then build nothing). */
+int event_begin(struct event *ev, enum event_kind kind, int fd)
+    __attribute__((warn_unused_result));
+
+/* Add the socket's family, role, local and peer address. PEER_HINT, when
+ * not NULL, stands for the peer of a socket not yet connected. */
+void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
+                  const struct sockaddr *peer_hint, socklen_t hint_len);
+
+void event_str(struct event *ev, const char *key, const char *value);
+void event_int(struct event *ev, const char *key, long long value);
+
+/* Group the next fields under KEY: a nested object in JSON, plain fields
+ * in text. */
+void event_object_begin(struct event *ev, const char *key);
+void event_object_end(struct event *ev);
+
+/* Add the one-sentence explanation: text " — SENTENCE", JSON "why". */
+void event_why(struct event *ev, const char *sentence);
+
+/* Finish and write the event. */
+void event_end(struct event *ev);
+
+/* One configuration warning: WHERE (variable, or file:line) had VALUE,
+ * which is wrong because PROBLEM; ACCEPTED says what would do; the
+ * setting is ignored. VALUE may be NULL. */
+void log_config_error(const char *where, const char *value,
+                      const char *problem, const char *accepted);
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * policy.c — decide, apply, audit and override socket options by mode.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "policy.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "log.h"
+#include "real.h"
+
+void policy_for_socket(const struct sock_context *ctx, struct policy *out)
+{
+    memset(out, 0, sizeof *out);
+    out->linger_secs = -1;
+    if (fdtab_flags(ctx->slot) & FD_TCP)
+        policy_merge(out, &config.global);
+}
+
+/* The value P gives ITEM, in OUT; 0 when P does not set ITEM. */
+static int policy_item_value(const struct policy *p, enum sockopt_item item,
+                             struct item_value *out)
+{
+    struct item_value items[ITEM_COUNT];
+    int n = policy_items(p, items);
+    for (int i = 0; i < n; i++) {
+        if (items[i].item == item) {
+            *out = items[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The socket's current value of ITEM, formatted into BUF. */
+static void current_value(int fd, enum sockopt_item item, char *buf,
+                          size_t size)
+{
+    struct item_value now;
+    now.len = sizeof now.u;
+    if (real_getsockopt(fd, item_descs[item].level, item_descs[item].optname,
+                        &now.u, &now.len) != 0) {
+        struct outbuf ob;
+        ob_init(&ob, buf, size);
+        ob_str(&ob, "unknown (");
+        ob_str(&ob, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+        ob_char(&ob, ')');
+        return;
+    }
+    item_format(item, &now.u, now.len, buf, size);
+}
+
+/* Start an event about the socket in CTX naming ITEM of its option. */
+static int item_event_begin(struct event *ev, enum event_kind kind,
+                            const struct sock_context *ctx,
+                            enum sockopt_item item)
+{
+    if (!event_begin(ev, kind, ctx->fd))
+        return 0;
+    event_socket(ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
+    event_str(ev, "option", option_descs[item_descs[item].option].key);
+    event_str(ev, "sockopt", item_descs[item].name);
+    return 1;
+}
+
+static void report_would_apply(const struct sock_context *ctx,
+                               const struct item_value *v)
+{
+    struct event ev;
+    char want[32], now[48];
+    if (!item_event_begin(&ev, EV_WOULD_APPLY, ctx, v->item))
+        return;
+    item_format(v->item, &v->u, v->len, want, sizeof want);
+    current_value(ctx->fd, v->item, now, sizeof now);
+    event_str(&ev, "value", want);
+    event_str(&ev, "current", now);
+    event_end(&ev);
+}
+
+/* app_override: the program's value APP (already formatted) against the
+ * policy's V; OVERRIDDEN says which one the socket keeps. */
+static void report_override(const struct sock_context *ctx,
+                            const struct item_value *v, const char *app,
+                            int overridden)
+{
+    struct event ev;
+    char want[32];
+    if (!item_event_begin(&ev, EV_APP_OVERRIDE, ctx, v->item))
+        return;
+    item_format(v->item, &v->u, v->len, want, sizeof want);
+    event_str(&ev, "policy", want);
+    event_str(&ev, "app", app);
+    event_str(&ev, "action", overridden ? "overridden" : "kept");
+    event_end(&ev);
+}
+
+static void report_failure(const struct sock_context *ctx,
+                           const struct item_value *v, int error)
+{
+    struct event ev;
+    char want[32];
+    if (!item_event_begin(&ev, EV_POLICY_FAILED, ctx, v->item))
+        return;
+    item_format(v->item, &v->u, v->len, want, sizeof want);
+    event_str(&ev, "value", want);
+    const char *name = strerrorname_np(error);
+    event_str(&ev, "errno", name ? name : "?");
+    event_why(&ev, "setsockopt() refused the policy's value; the program "
+                   "is unaffected and the socket keeps its own value");
+    event_end(&ev);
+}
+
+static void report_backlog_audit(const struct sock_context *ctx,
+                                 const struct policy *p);
+
+void policy_apply(const struct sock_context *ctx, const struct policy *p,
+                  uint16_t which)
+{
+    int saved_errno = errno;
+    struct fd_slot *slot = ctx->slot;
+    struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
+    int n = policy_items(p, items), n_applied = 0;
+
+    for (int i = 0; i < n; i++) {
+        const struct item_value *v = &items[i];
+        uint16_t bit = ITEM_BIT(v->item);
+        if (!(which & bit) || (slot->decided & bit))
+            continue;
+        slot->decided |= bit;
+        if (config.mode == MODE_AUDIT) {
+            report_would_apply(ctx, v);
+            continue;
+        }
+        char app[48] = "";
+        if (slot->app_set & bit)
+            current_value(ctx->fd, v->item, app, sizeof app);
+        if ((slot->app_set & bit) && config.mode == MODE_ENFORCE) {
+            report_override(ctx, v, app, 0);
+            continue;
+        }
+        if (real_setsockopt(ctx->fd, item_descs[v->item].level,
+                            item_descs[v->item].optname, &v->u, v->len) != 0) {
+            report_failure(ctx, v, errno);
+            continue;
+        }
+        slot->applied |= bit;
+        applied[n_applied++] = *v;
+        if (slot->app_set & bit)
+            report_override(ctx, v, app, 1);
+    }
+
+    int backlog_changed = ctx->backlog_asked >= 0 &&
+                          (p->set & (1u << OPT_BACKLOG)) &&
+                          p->backlog != ctx->backlog_asked;
+    if (backlog_changed && config.mode == MODE_AUDIT) {
+        report_backlog_audit(ctx, p);
+        backlog_changed = 0;
+    }
+    struct event ev;
+    if ((n_applied > 0 || backlog_changed) &&
+        event_begin(&ev, EV_POLICY, ctx->fd)) {
+        event_socket(&ev, ctx->fd, slot, ctx->peer, ctx->peer_len);
+        event_object_begin(&ev, "applied");
+        for (int i = 0; i < n_applied; i++) {
+            char text[32];
+            item_format(applied[i].item, &applied[i].u, applied[i].len, text,
+                        sizeof text);
+            event_str(&ev, item_descs[applied[i].item].name, text);
+        }
+        if (backlog_changed)
+            event_int(&ev, "backlog", p->backlog);
+        event_object_end(&ev);
+        if (backlog_changed)
+            event_int(&ev, "app_backlog", ctx->backlog_asked);
+        event_end(&ev);
+    }
+    errno = saved_errno;
+}
+
+int policy_on_setsockopt(const struct sock_context *ctx, int level,
+                         int optname, const void *value, socklen_t len)
+{
+    enum sockopt_item item = item_lookup(level, optname);
+    uint16_t bit = ITEM_BIT(item);
+    struct policy p;
+    struct item_value v;
+
+    ctx->slot->app_set |= bit;
+    if (!(ctx->slot->decided & bit))
+        return real_setsockopt(ctx->fd, level, optname, value, len);
+    policy_for_socket(ctx, &p);
+    if (!policy_item_value(&p, item, &v))
+        return real_setsockopt(ctx->fd, level, optname, value, len);
+
+    /* The program's value is read back from the kernel, never from its
+     * pointer: a bad pointer must give EFAULT, not crash us. */
+    char app[48];
+    int rc = real_setsockopt(ctx->fd, level, optname, value, len);
+    int saved_errno = errno;
+    if (rc != 0) /* the program's own call failed: it sees that failure */
+        return rc;
+    current_value(ctx->fd, item, app, sizeof app);
+    int overridden = config.mode == MODE_FORCE;
+    if (overridden) {
+        rc = real_setsockopt(ctx->fd, level, optname, &v.u, v.len);
+        saved_errno = errno;
+    }
+    report_override(ctx, &v, app, overridden);
+    errno = saved_errno;
+    return rc;
+}
+
+int policy_backlog(const struct policy *p, int requested)
+{
+    if (!(p->set & (1u << OPT_BACKLOG)) || config.mode == MODE_AUDIT)
+        return requested;
+    return p->backlog;
+}
+
+/* The backlog as a would_apply event (audit mode). */
+static void report_backlog_audit(const struct sock_context *ctx,
+                                 const struct policy *p)
+{
+    struct event ev;
+    if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
+        return;
+    event_socket(&ev, ctx->fd, ctx->slot, NULL, 0);
+    event_str(&ev, "option", "backlog");
+    event_int(&ev, "value", p->backlog);
+    event_int(&ev, "current", ctx->backlog_asked);
+    event_end(&ev);
+}

@@ -1,0 +1,57 @@
+/*
+ * real.h — the libc functions sockshim wraps, reached without recursion.
+ *
+ * Every wrapper in wrappers.c calls the genuine libc function through
+ * real_<name>(). The table is filled once, lazily, from whichever wrapper
+ * runs first (often before our constructor, from another library's
+ * constructor). A missing symbol, or a lookup re-entered while dlsym is
+ * still running (dlsym may call calloc, and a malloc interposer may call a
+ * socket function), makes the call fail with ENOSYS rather than recurse or
+ * exit.
+ */
+#ifndef SOCKSHIM_REAL_H
+#define SOCKSHIM_REAL_H
+
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* X-macro lists: name, return type, parameter list, argument list.
+ * REAL_FIXED_ARITY holds the functions with a fixed prototype; fcntl and
+ * fcntl64 are variadic in libc and reached with their third argument as a
+ * long, the way every caller passes it on Linux ABIs. */
+#define REAL_FIXED_ARITY(X)                                                   \
+    X(socket, int, (int d, int t, int p), (d, t, p))                          \
+    X(socketpair, int, (int d, int t, int p, int sv[2]), (d, t, p, sv))       \
+    X(bind, int, (int fd, const struct sockaddr *a, socklen_t l), (fd, a, l)) \
+    X(listen, int, (int fd, int backlog), (fd, backlog))                      \
+    X(accept, int, (int fd, struct sockaddr *a, socklen_t *l), (fd, a, l))    \
+    X(accept4, int, (int fd, struct sockaddr *a, socklen_t *l, int f),        \
+      (fd, a, l, f))                                                          \
+    X(connect, int, (int fd, const struct sockaddr *a, socklen_t l),          \
+      (fd, a, l))                                                             \
+    X(setsockopt, int,                                                        \
+      (int fd, int lv, int o, const void *v, socklen_t l), (fd, lv, o, v, l)) \
+    X(getsockopt, int, (int fd, int lv, int o, void *v, socklen_t *l),        \
+      (fd, lv, o, v, l))                                                      \
+    X(close, int, (int fd), (fd))                                             \
+    X(shutdown, int, (int fd, int how), (fd, how))                            \
+    X(dup, int, (int fd), (fd))                                               \
+    X(dup2, int, (int fd, int nfd), (fd, nfd))                                \
+    X(dup3, int, (int fd, int nfd, int f), (fd, nfd, f))                      \
+    X(close_range, int, (unsigned lo, unsigned hi, int f), (lo, hi, f))
+
+#define REAL_FUNCTIONS(X)                                                     \
+    REAL_FIXED_ARITY(X)                                                       \
+    X(fcntl, int, (int fd, int cmd, long arg), (fd, cmd, arg))                \
+    X(fcntl64, int, (int fd, int cmd, long arg), (fd, cmd, arg))
+
+#define REAL_DECLARE(name, ret, params, args) ret real_##name params;
+REAL_FUNCTIONS(REAL_DECLARE)
+#undef REAL_DECLARE
+
+/* Resolve the whole table now (idempotent, thread-safe). Called from the
+ * constructor so the first wrapped call in a signal handler finds it ready. */
+void real_resolve_all(void);
+
+#endif

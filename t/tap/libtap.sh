@@ -1,0 +1,66 @@
+# libtap.sh — TAP helpers for sockshim's shell tests (sourced).
+#
+# plan N | skip_all REASON | ok COND_STATUS DESC | is EXPECTED SEEN DESC |
+# like TEXT REGEX DESC | unlike TEXT REGEX DESC | diag MSG | skip DESC REASON
+# | bail MSG. Also: run_with_shim (LD_PRELOAD the built library), and
+# SHIM_LIB, BUILD, SRC from the test environment.
+
+: "${SOCKSHIM_TEST_LIB:?run the tests with make check}"
+SHIM_LIB=$SOCKSHIM_TEST_LIB
+BUILD=$SOCKSHIM_TEST_BUILD
+SRC=$SOCKSHIM_TEST_SRC
+EX=$BUILD/examples
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+# A clean slate: no SOCKSHIM_* setting from the caller's environment.
+for v in $(env | sed -n 's/^\(SOCKSHIM_[A-Z_]*\)=.*/\1/p'); do
+    case $v in SOCKSHIM_TEST_*) ;; *) unset "$v" ;; esac
+done
+
+_tap_n=0
+_tap_failed=0
+
+plan() { echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+bail() { echo "Bail out! $*"; exit 255; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+ok() { # ok STATUS DESC: STATUS 0 passes
+    _tap_n=$((_tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $_tap_n - $2"
+    else
+        echo "not ok $_tap_n - $2"
+        _tap_failed=$((_tap_failed + 1))
+    fi
+}
+
+is() { # is EXPECTED SEEN DESC
+    if [ "$1" = "$2" ]; then ok 0 "$3"; else
+        ok 1 "$3"; diag "expected: $1" "seen:     $2"; fi
+}
+
+like() { # like TEXT ERE DESC
+    if printf '%s\n' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+        ok 1 "$3"; diag "no line matches /$2/ in:"; diag "$1"; fi
+}
+
+unlike() { # unlike TEXT ERE DESC
+    if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+        ok 1 "$3"; diag "a line matches /$2/:"
+        diag "$(printf '%s\n' "$1" | grep -E -- "$2")"
+    else ok 0 "$3"; fi
+}
+
+skip() { # skip DESC REASON
+    _tap_n=$((_tap_n + 1))
+    echo "ok $_tap_n - $1 # SKIP $2"
+}
+
+# Run a command with the library preloaded (before any LD_PRELOAD).
+run_with_shim() {
+    LD_PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}" "$@"
+}
+
+# Bounded run: every external program gets a deadline.
+bounded() { timeout -k 5 "${TEST_TIMEOUT:-60}" "$@"; }

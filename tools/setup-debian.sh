@@ -1,0 +1,32 @@
+#!/bin/sh
+# setup-debian.sh — install what sockshim needs on Debian 12 and build it.
+#
+# Run as root from the source tree: installs the build and test
+# dependencies with apt-get (only when one is missing), then
+# autoreconf, configure and make. Idempotent: a second run only rebuilds.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
+  binutils iproute2 procps util-linux socat curl python3 jq"
+
+missing=
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing:$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup: run as root (or install:$missing)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+[ -x configure ] || autoreconf -fi
+[ -f Makefile ] || ./configure --enable-werror
+make -j"$(nproc)"

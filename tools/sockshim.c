@@ -1,0 +1,286 @@
+/*
+ * sockshim — run a command with libsockshim.so preloaded and a policy set.
+ *
+ *   sockshim [options] [--] COMMAND [ARGS]
+ *
+ * Every option becomes a SOCKSHIM_* environment variable (the launcher is
+ * the configuration's last layer); LD_PRELOAD gets the library prepended,
+ * never replaced. Values are checked with the library's own parsers
+ * before anything runs, so a launch either has a valid policy or does not
+ * happen.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfcheck.h"
+#include "lib/config.h"
+
+#ifndef PKGLIBDIR
+#define PKGLIBDIR "/usr/local/lib/sockshim"
+#endif
+
+enum {
+    FLAG_MODE = 1000,
+    FLAG_LOG,
+    FLAG_LOG_FORMAT,
+    FLAG_LOG_LEVEL,
+    FLAG_JSON,
+    FLAG_DRY_RUN,
+    FLAG_HELP,
+    FLAG_VERSION,
+    FLAG_POLICY_BASE = 2000 /* + enum policy_option */
+};
+
+/* What the flags set: variable name -> value, in flag order. */
+#define MAX_SETTINGS 32
+static struct {
+    const char *name;
+    const char *value;
+} settings[MAX_SETTINGS];
+static int setting_count;
+static int launch_errors;
+
+static void set_variable(const char *name, const char *value)
+{
+    for (int i = 0; i < setting_count; i++) {
+        if (strcmp(settings[i].name, name) == 0) {
+            settings[i].value = value;
+            return;
+        }
+    }
+    if (setting_count < MAX_SETTINGS) {
+        settings[setting_count].name = name;
+        settings[setting_count++].value = value;
+    }
+}
+
+/* The config layer reads flags through this, as if from the environment. */
+static const char *flag_value(const char *name)
+{
+    for (int i = 0; i < setting_count; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return settings[i].value;
+    return NULL;
+}
+
+/* Map a variable back to the flag that set it, for error messages. */
+static const char *flag_for_variable(const char *name)
+{
+    static char flag[64];
+    for (int opt = 0; opt < OPT_COUNT; opt++) {
+        if (strcmp(option_descs[opt].env, name) == 0) {
+            snprintf(flag, sizeof flag, "--%s", option_descs[opt].flag);
+            return flag;
+        }
+    }
+    if (strcmp(name, "SOCKSHIM_MODE") == 0)
+        return "--mode";
+    if (strcmp(name, "SOCKSHIM_LOG") == 0)
+        return "--log";
+    if (strcmp(name, "SOCKSHIM_LOG_FORMAT") == 0)
+        return "--log-format";
+    if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
+        return "--log-level";
+    return name;
+}
+
+static void report_flag_error(const char *where, const char *value,
+                              const char *problem, const char *accepted)
+{
+    fprintf(stderr, "sockshim: %s '%s': %s; accepted: %s\n",
+            flag_for_variable(where), value ? value : "", problem, accepted);
+    launch_errors++;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sockshim [options] [--] COMMAND [ARGS]\n"
+            "Run COMMAND with libsockshim.so preloaded: socket-option policies "
+            "and\nsocket misuse diagnostics for an unmodified program.\n\n"
+            "Policy (each sets the SOCKSHIM_* variable of the same name):\n");
+    for (int opt = 0; opt < OPT_COUNT; opt++)
+        fprintf(out, "  --%-16s %s\n", option_descs[opt].flag,
+                option_descs[opt].accepted);
+    fprintf(out,
+            "  --mode MODE        enforce (default), force, audit (dry run: "
+            "log only), off\n"
+            "\nLog:\n"
+            "  --log DEST         stderr (default), syslog, file:PATH "
+            "(%%p pid, %%n program)\n"
+            "  --log-format F     text (default) or json\n"
+            "  --json             same as --log-format json\n"
+            "  --log-level L      error, warn (default), info, debug\n"
+            "\nLauncher:\n"
+            "  --dry-run          print the environment it would set and the "
+            "command; run nothing\n"
+            "  --help, --version\n"
+            "\nLD_PRELOAD is prepended to, never replaced. The library is "
+            "looked for next to\nthis program in a build tree first, then in "
+            "%s.\nExit status: COMMAND's, or 2 for a bad option, 126/127 when "
+            "COMMAND cannot run.\n",
+            PKGLIBDIR);
+}
+
+static int file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* The library to preload: $SOCKSHIM_LIBRARY, the build tree next to this
+ * program (tools/../lib/.libs), or the installed one. */
+static const char *find_library(void)
+{
+    static char path[PATH_MAX + 64];
+    const char *forced = getenv("SOCKSHIM_LIBRARY");
+    if (forced != NULL && *forced != '\0')
+        return forced;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    /* -Wformat-truncation cannot see that EXE is shorter than PATH. */
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            snprintf(path, sizeof path, "%s/../lib/.libs/libsockshim.so", exe);
+            if (file_exists(path))
+                return path;
+        }
+    }
+    snprintf(path, sizeof path, "%s/libsockshim.so", PKGLIBDIR);
+    return path;
+}
+
+static char *preload_value(const char *library)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t size = strlen(library) + (old ? strlen(old) : 0) + 2;
+    char *value = malloc(size);
+    if (value == NULL)
+        return NULL;
+    if (old != NULL && *old != '\0')
+        snprintf(value, size, "%s %s", library, old);
+    else
+        snprintf(value, size, "%s", library);
+    return value;
+}
+
+int main(int argc, char **argv)
+{
+    static struct option long_options[OPT_COUNT + 16];
+    int n = 0, dry_run = 0;
+    for (int opt = 0; opt < OPT_COUNT; opt++)
+        long_options[n++] = (struct option){option_descs[opt].flag,
+                                            required_argument, NULL,
+                                            FLAG_POLICY_BASE + opt};
+    long_options[n++] = (struct option){"mode", required_argument, NULL,
+                                        FLAG_MODE};
+    long_options[n++] = (struct option){"log", required_argument, NULL,
+                                        FLAG_LOG};
+    long_options[n++] = (struct option){"log-format", required_argument, NULL,
+                                        FLAG_LOG_FORMAT};
+    long_options[n++] = (struct option){"log-level", required_argument, NULL,
+                                        FLAG_LOG_LEVEL};
+    long_options[n++] = (struct option){"json", no_argument, NULL, FLAG_JSON};
+    long_options[n++] = (struct option){"dry-run", no_argument, NULL,
+                                        FLAG_DRY_RUN};
+    long_options[n++] = (struct option){"help", no_argument, NULL, FLAG_HELP};
+    long_options[n++] = (struct option){"version", no_argument, NULL,
+                                        FLAG_VERSION};
+    long_options[n] = (struct option){NULL, 0, NULL, 0};
+
+    int c;
+    /* "+": stop at the first non-option, which is COMMAND. */
+    while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+        switch (c) {
+        case FLAG_MODE:
+            set_variable("SOCKSHIM_MODE", optarg);
+            break;
+        case FLAG_LOG:
+            set_variable("SOCKSHIM_LOG", optarg);
+            break;
+        case FLAG_LOG_FORMAT:
+            set_variable("SOCKSHIM_LOG_FORMAT", optarg);
+            break;
+        case FLAG_JSON:
+            set_variable("SOCKSHIM_LOG_FORMAT", "json");
+            break;
+        case FLAG_LOG_LEVEL:
+            set_variable("SOCKSHIM_LOG_LEVEL", optarg);
+            break;
+        case FLAG_DRY_RUN:
+            dry_run = 1;
+            break;
+        case 'h':
+        case FLAG_HELP:
+            usage(stdout);
+            return 0;
+        case FLAG_VERSION:
+            printf("sockshim %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            if (c >= FLAG_POLICY_BASE && c < FLAG_POLICY_BASE + OPT_COUNT) {
+                set_variable(option_descs[c - FLAG_POLICY_BASE].env, optarg);
+                break;
+            }
+            fprintf(stderr, "Try 'sockshim --help'.\n");
+            return 2;
+        }
+    }
+
+    /* Validate the flags with the library's own parsers. */
+    struct config check;
+    config_defaults(&check);
+    config_read_log_env(&check, flag_value, report_flag_error);
+    config_read_policy_env(&check, flag_value, report_flag_error);
+    if (launch_errors > 0)
+        return 2;
+    if (optind >= argc) {
+        fprintf(stderr, "sockshim: no COMMAND given\n");
+        usage(stderr);
+        return 2;
+    }
+
+    const char *library = find_library();
+    if (!file_exists(library))
+        fprintf(stderr, "sockshim: warning: %s not found; install sockshim "
+                        "or set SOCKSHIM_LIBRARY\n",
+                library);
+    char *preload = preload_value(library);
+    if (preload == NULL) {
+        perror("sockshim");
+        return 2;
+    }
+
+    struct elfcheck_result verdict;
+    if (elfcheck_command(argv[optind], &verdict) != ELFCHECK_OK &&
+        verdict.verdict != ELFCHECK_NOT_FOUND)
+        fprintf(stderr, "sockshim: warning: %s %s: not interposed\n",
+                verdict.path, elfcheck_explain(verdict.verdict));
+
+    if (dry_run) {
+        for (int i = 0; i < setting_count; i++)
+            printf("%s=%s\n", settings[i].name, settings[i].value);
+        printf("LD_PRELOAD=%s\n", preload);
+        for (int i = optind; i < argc; i++)
+            printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+        return 0;
+    }
+
+    for (int i = 0; i < setting_count; i++)
+        setenv(settings[i].name, settings[i].value, 1);
+    setenv("LD_PRELOAD", preload, 1);
+    execvp(argv[optind], argv + optind);
+    int error = errno;
+    fprintf(stderr, "sockshim: %s: %s\n", argv[optind], strerror(error));
+    return error == ENOENT ? 127 : 126;
+}
