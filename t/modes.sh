@@ -1,0 +1,92 @@
+#!/bin/sh
+# modes.sh — enforce, force, audit and off: who wins when the program sets a
+# policed option itself, and what each mode logs.
+. "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+
+plan 20
+
+POLICY="SOCKSHIM_KEEPALIVE=60:10:5 SOCKSHIM_NODELAY=on SOCKSHIM_LINGER=5
+SOCKSHIM_USER_TIMEOUT=10s SOCKSHIM_RCVTIMEO=2s SOCKSHIM_SNDTIMEO=3s
+SOCKSHIM_REUSEADDR=on SOCKSHIM_BACKLOG=77"
+
+# shim MODE LOGFILE ARGS...: sockopts under the policy in MODE, info log
+# as JSON into LOGFILE.
+shim() {
+    mode=$1 log=$2; shift 2
+    # shellcheck disable=SC2086
+    bounded env $POLICY SOCKSHIM_MODE="$mode" SOCKSHIM_LOG_LEVEL=info \
+        SOCKSHIM_LOG_FORMAT=json SOCKSHIM_LOG="file:$log" \
+        LD_PRELOAD="$SHIM_LIB" "$EX/sockopts" "$@"
+}
+
+count() { # count FILE JQ-FILTER: number of events selected
+    jq -c "select($2)" "$1" | wc -l | tr -d ' '
+}
+
+# --- audit: nothing changes, each item is logged with its current value --
+plain=$(bounded "$EX/sockopts" --set TCP_NODELAY=0)
+audit=$(shim audit "$TMP/audit.log" --set TCP_NODELAY=0)
+is "$plain" "$audit" "audit: every option reads back as without sockshim"
+# 3 sockets x (SO_LINGER, SO_KEEPALIVE, 3 keepalive times, TCP_USER_TIMEOUT,
+# SO_RCVTIMEO, SO_SNDTIMEO, TCP_NODELAY) + reuseaddr on listener and
+# client + backlog on the listener
+is 30 "$(count "$TMP/audit.log" '.kind == "would_apply"')" \
+    "audit: one would_apply per option and socket"
+is 0 "$(count "$TMP/audit.log" '.kind == "policy"')" "audit: no policy event"
+is 1 "$(count "$TMP/audit.log" '.kind == "would_apply" and .role == "accept"
+    and .sockopt == "TCP_KEEPIDLE" and .value == "60s" and .current == "7200s"')" \
+    "audit: would_apply shows the policy value and the current one"
+is 1 "$(count "$TMP/audit.log" '.kind == "would_apply" and .option == "backlog"
+    and .value == 77 and .current == 16')" "audit: backlog would be 77, is 16"
+
+# --- enforce: the program's own value stands --------------------------------
+out=$(shim enforce "$TMP/enforce.log" --set TCP_NODELAY=0 --set SO_KEEPALIVE=0)
+is 3 "$(printf '%s\n' "$out" | grep -c 'SO_KEEPALIVE=off.*TCP_NODELAY=off')" \
+    "enforce: the program's TCP_NODELAY=0 and SO_KEEPALIVE=0 stand on all 3"
+is 3 "$(printf '%s\n' "$out" | grep -c 'TCP_KEEPIDLE=60s.*SO_RCVTIMEO=2s')" \
+    "enforce: options the program did not touch are the policy's"
+is 6 "$(count "$TMP/enforce.log" '.kind == "app_override" and .action == "kept"')" \
+    "enforce: app_override kept, per socket and option"
+is 1 "$(count "$TMP/enforce.log" '.kind == "app_override" and .role == "accept"
+    and .sockopt == "TCP_NODELAY" and .policy == "on" and .app == "off"')" \
+    "enforce: app_override records both values"
+is 3 "$(count "$TMP/enforce.log" '.kind == "policy" and .applied.TCP_KEEPIDLE == "60s"')" \
+    "enforce: one policy event per socket with what was applied"
+
+# --- force: the policy wins over the program --------------------------------
+out=$(shim force "$TMP/force.log" --set TCP_NODELAY=0 --set SO_KEEPALIVE=0 \
+    --set SO_RCVTIMEO=100 2>"$TMP/force.err")
+is 3 "$(printf '%s\n' "$out" | grep -c 'SO_KEEPALIVE=on.*SO_RCVTIMEO=2s.*TCP_NODELAY=on')" \
+    "force: the policy replaces the program's values on all 3 sockets"
+is 9 "$(count "$TMP/force.log" '.kind == "app_override" and .action == "overridden"')" \
+    "force: app_override overridden, per socket and option"
+# The accepted socket's setsockopt comes after the policy was applied: the
+# override happens in the program's call, which still returns success.
+is 1 "$(count "$TMP/force.log" '.kind == "app_override" and .role == "accept"
+    and .sockopt == "SO_RCVTIMEO" and .app == "100ms" and .policy == "2s"')" \
+    "force: a later setsockopt is replaced in the call itself"
+is "" "$(cat "$TMP/force.err")" \
+    "force: every setsockopt of the program returned success"
+
+# --- off: pure pass-through -----------------------------------------------
+out=$(bounded env $POLICY SOCKSHIM_MODE=off SOCKSHIM_LOG_LEVEL=debug \
+    SOCKSHIM_LOG="file:$TMP/off.log" LD_PRELOAD="$SHIM_LIB" \
+    "$EX/sockopts" --set TCP_NODELAY=0 2>"$TMP/off.err")
+is "$plain" "$out" "off: every option as without sockshim"
+ok "$(test ! -s "$TMP/off.log" && test ! -s "$TMP/off.err"; echo $?)" \
+    "off: nothing logged"
+fds=$(bounded env SOCKSHIM_MODE=off LD_PRELOAD="$SHIM_LIB" \
+    /bin/ls /proc/self/fd | sort -n | tr '\n' ' ')
+plain_fds=$(bounded /bin/ls /proc/self/fd | sort -n | tr '\n' ' ')
+is "$plain_fds" "$fds" "off: sockshim keeps no descriptor open"
+
+# --- the mode names are validated -----------------------------------------
+out=$(bounded env SOCKSHIM_MODE=Audit SOCKSHIM_NODELAY=on \
+    LD_PRELOAD="$SHIM_LIB" "$EX/sockopts" 2>/dev/null)
+like "$out" '^accept .*TCP_NODELAY=off' "mode names are case-insensitive (Audit)"
+err=$(bounded env SOCKSHIM_MODE=dry SOCKSHIM_NODELAY=on \
+    LD_PRELOAD="$SHIM_LIB" "$EX/sockopts" 2>&1 >"$TMP/out")
+like "$err" 'config_error SOCKSHIM_MODE="dry".*enforce, force, audit or off' \
+    "a bad mode is reported with the accepted words"
+like "$(cat "$TMP/out")" '^accept .*TCP_NODELAY=on' \
+    "and the default mode (enforce) applies"
