@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -47,6 +48,10 @@ static const struct {
     [EV_CONFIG_ERROR] = {"config_error", LEVEL_WARN},
 };
 
+/* The longest value an event field shows: every field bounded keeps a
+ * whole event inside EVENT_LINE_MAX, so JSON lines are never cut. */
+#define EVENT_VALUE_MAX 512
+
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
@@ -67,11 +72,11 @@ enum log_level event_kind_level(enum event_kind kind)
 
 int log_parse_dest(const char *text, struct log_settings *s)
 {
-    if (strcmp(text, "stderr") == 0) {
+    if (strcasecmp(text, "stderr") == 0) {
         s->dest = DEST_STDERR;
-    } else if (strcmp(text, "syslog") == 0) {
+    } else if (strcasecmp(text, "syslog") == 0) {
         s->dest = DEST_SYSLOG;
-    } else if (strncmp(text, "file:", 5) == 0 && text[5] != '\0' &&
+    } else if (strncasecmp(text, "file:", 5) == 0 && text[5] != '\0' &&
                strlen(text + 5) < sizeof s->path) {
         s->dest = DEST_FILE;
         strcpy(s->path, text + 5);
@@ -83,9 +88,9 @@ int log_parse_dest(const char *text, struct log_settings *s)
 
 int log_parse_format(const char *text, struct log_settings *s)
 {
-    if (strcmp(text, "text") == 0)
+    if (strcasecmp(text, "text") == 0)
         s->format = FORMAT_TEXT;
-    else if (strcmp(text, "json") == 0)
+    else if (strcasecmp(text, "json") == 0)
         s->format = FORMAT_JSON;
     else
         return -1;
@@ -95,7 +100,7 @@ int log_parse_format(const char *text, struct log_settings *s)
 int log_parse_level(const char *text, struct log_settings *s)
 {
     for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++) {
-        if (strcmp(text, level_names[l]) == 0) {
+        if (strcasecmp(text, level_names[l]) == 0) {
             s->level = (enum log_level)l;
             return 0;
         }
@@ -174,7 +179,9 @@ static int open_log_file(const char *path)
 static int open_syslog(void)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
-    int fd = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    /* Non-blocking: a stalled syslog daemon must not stall the program;
+     * a datagram that does not fit is dropped. */
+    int fd = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return -1;
     if (real_connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
@@ -302,7 +309,9 @@ static void append_timestamp(struct outbuf *ob)
 
 int event_begin(struct event *ev, enum event_kind kind, int fd)
 {
-    if (kinds[kind].level > settings.level ||
+    /* Bad configuration is always reported, whatever the level: it is the
+     * user's only sign that a setting is ignored. */
+    if ((kinds[kind].level > settings.level && kind != EV_CONFIG_ERROR) ||
         __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0)
         return 0;
     ev->kind = kind;
@@ -444,16 +453,16 @@ void event_str(struct event *ev, const char *key, const char *value)
 {
     if (ev->json) {
         json_key(ev, key);
-        ob_json_str(&ev->ob, value);
+        ob_json_strn(&ev->ob, value, EVENT_VALUE_MAX);
         return;
     }
     ob_char(&ev->ob, ' ');
     ob_str(&ev->ob, key);
     ob_char(&ev->ob, '=');
     if (needs_quotes(value))
-        ob_quoted(&ev->ob, value, 512);
+        ob_quoted(&ev->ob, value, EVENT_VALUE_MAX);
     else
-        ob_str(&ev->ob, value);
+        ob_strn(&ev->ob, value, EVENT_VALUE_MAX);
 }
 
 void event_int(struct event *ev, const char *key, long long value)

@@ -95,8 +95,14 @@ static void ob_escape_byte(struct outbuf *ob, unsigned char c, int json)
 
 void ob_json_str(struct outbuf *ob, const char *s)
 {
+    ob_json_strn(ob, s, (size_t)-1);
+}
+
+void ob_json_strn(struct outbuf *ob, const char *s, size_t max)
+{
+    const char *start = s;
     ob_char(ob, '"');
-    for (; *s != '\0'; s++) {
+    for (; *s != '\0' && (size_t)(s - start) < max; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
             ob_char(ob, '\\');
@@ -107,6 +113,8 @@ void ob_json_str(struct outbuf *ob, const char *s)
             ob_char(ob, (char)c);
         }
     }
+    if (*s != '\0')
+        ob_str(ob, "...");
     ob_char(ob, '"');
 }
 

@@ -30,7 +30,10 @@ void ob_int(struct outbuf *ob, long long v);
 void ob_hex(struct outbuf *ob, unsigned long long v);
 /* Zero-padded to WIDTH digits. */
 void ob_uint_pad(struct outbuf *ob, unsigned long long v, int width);
-/* S as a JSON string literal, quotes included, control bytes escaped. */
+/* S as a JSON string literal, quotes included, control bytes escaped; at
+ * most MAX bytes of S (then "..." inside the quotes), so that a string
+ * never runs past the buffer and leaves the JSON unterminated. */
+void ob_json_strn(struct outbuf *ob, const char *s, size_t max);
 void ob_json_str(struct outbuf *ob, const char *s);
 /* S for a human: non-printable bytes as \xNN, at most MAX bytes of S
  * (then "..."), in double quotes. For echoing bad input back safely. */
