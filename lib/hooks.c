@@ -15,9 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fdtab.h"
@@ -25,6 +23,7 @@
 #include "log.h"
 #include "policy.h"
 #include "real.h"
+#include "timeout.h"
 
 /* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD. */
 static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
@@ -173,61 +172,27 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
     return newfd;
 }
 
-static long long monotonic_ms(void)
+/* The connect timeout as a would_apply event (audit mode). */
+static void report_timeout_audit(const struct sock_context *ctx,
+                                 const struct policy *p)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A blocking connect() bounded by TIMEOUT_MS: the socket is made
- * non-blocking for the attempt and restored before returning. On timeout
- * the attempt is aborted (connect to AF_UNSPEC) so the kernel stops
- * sending SYNs, and the caller sees ETIMEDOUT, as from a kernel timeout. */
-static int timed_connect(int fd, const struct sockaddr *addr, socklen_t len,
-                         unsigned timeout_ms)
-{
-    int flags = real_fcntl(fd, F_GETFL, 0);
-    if (flags < 0 || real_fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
-        return real_connect(fd, addr, len);
-    int rc = real_connect(fd, addr, len);
-    int error = errno;
-    if (rc != 0 && error == EINPROGRESS) {
-        long long deadline = monotonic_ms() + timeout_ms;
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        int ready;
-        for (;;) {
-            long long left = deadline - monotonic_ms();
-            ready = poll(&pfd, 1, left > 0 ? (int)left : 0);
-            /* A signal handler returning is not a reason to give up: a
-             * blocking connect() is restarted too (SA_RESTART), or the
-             * program retries. */
-            if (ready >= 0 || errno != EINTR)
-                break;
-        }
-        if (ready > 0) {
-            socklen_t elen = sizeof error;
-            if (real_getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen) != 0)
-                error = errno;
-            rc = error == 0 ? 0 : -1;
-        } else if (ready == 0) {
-            struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-            real_connect(fd, &unspec, sizeof unspec);
-            error = ETIMEDOUT;
-        } else {
-            error = errno;
-        }
-    }
-    real_fcntl(fd, F_SETFL, flags);
-    errno = error;
-    return rc;
+    struct event ev;
+    if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
+        return;
+    char text[32];
+    event_socket(&ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
+    event_str(&ev, "option", "connect_timeout");
+    option_format(p, OPT_CONNECT_TIMEOUT, text, sizeof text);
+    event_str(&ev, "value", text);
+    event_str(&ev, "current", "none");
+    event_end(&ev);
 }
 
 int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     int saved_errno = errno;
     struct fd_slot *slot = socket_slot(fd);
-    if (slot == NULL || slot->role != ROLE_NONE) {
+    if (slot == NULL || (slot->role != ROLE_NONE && slot->role != ROLE_CONNECT)) {
         errno = saved_errno;
         return real_connect(fd, addr, len);
     }
@@ -236,36 +201,34 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     context_init(&ctx, fd, slot, ROLE_CONNECT);
     ctx.peer = addr;
     ctx.peer_len = len;
-    slot->role = ROLE_CONNECT;
     policy_for_socket(&ctx, &p);
-    /* connect() binds an unbound socket: the reuse options apply now. */
-    policy_apply(&ctx, &p,
-                 (fdtab_flags(slot) & FD_BOUND)
-                     ? (uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND)
-                     : ITEMS_ALL);
+    /* Options are decided at the first connect(); the timeout bounds every
+     * blocking one (a program may retry on the same socket). */
+    int first = slot->role == ROLE_NONE;
+    if (first) {
+        slot->role = ROLE_CONNECT;
+        /* connect() binds an unbound socket: the reuse options apply now. */
+        policy_apply(&ctx, &p,
+                     (fdtab_flags(slot) & FD_BOUND)
+                         ? (uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND)
+                         : ITEMS_ALL);
+    }
     unsigned timeout = (p.set & (1u << OPT_CONNECT_TIMEOUT))
                            ? p.connect_timeout_ms
                            : 0;
     if (timeout != 0 && config.mode == MODE_AUDIT) {
-        struct event ev;
-        if (event_begin(&ev, EV_WOULD_APPLY, fd)) {
-            char text[32];
-            event_socket(&ev, fd, slot, addr, len);
-            event_str(&ev, "option", "connect_timeout");
-            option_format(&p, OPT_CONNECT_TIMEOUT, text, sizeof text);
-            event_str(&ev, "value", text);
-            event_str(&ev, "current", "none");
-            event_end(&ev);
-        }
+        if (first)
+            report_timeout_audit(&ctx, &p);
         timeout = 0;
     }
-    errno = saved_errno;
     if (timeout != 0) {
         int flags = real_fcntl(fd, F_GETFL, 0);
-        errno = saved_errno;
-        if (flags >= 0 && !(flags & O_NONBLOCK))
-            return timed_connect(fd, addr, len, timeout);
+        if (flags >= 0 && !(flags & O_NONBLOCK)) {
+            errno = saved_errno;
+            return connect_with_timeout(fd, addr, len, timeout);
+        }
     }
+    errno = saved_errno;
     return real_connect(fd, addr, len);
 }
 
@@ -359,4 +322,17 @@ int hook_close_range(unsigned lo, unsigned hi, int flags)
     fdtab_clear_range(lo, hi);
     errno = saved_errno;
     return rc;
+}
+
+void hook_closefrom(int lowfd)
+{
+    unsigned lo = lowfd > 0 ? (unsigned)lowfd : 0;
+    int saved_errno = errno;
+    /* glibc's closefrom() is close_range() with a /proc fallback; going
+     * through our close_range keeps the log descriptor out of it. */
+    if (hook_close_range(lo, ~0U, 0) != 0) {
+        real_closefrom(lowfd);
+        fdtab_clear_range(lo, ~0U);
+    }
+    errno = saved_errno;
 }

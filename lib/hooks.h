@@ -26,5 +26,6 @@ int hook_dup(int fd);
 int hook_dup3(int fd, int newfd, int flags, int with_flags);
 int hook_fcntl(int fd, int cmd, long arg, int large);
 int hook_close_range(unsigned lo, unsigned hi, int flags);
+void hook_closefrom(int lowfd);
 
 #endif

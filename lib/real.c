@@ -90,6 +90,13 @@ int real_fcntl(int fd, int cmd, long arg)
     return fn(fd, cmd, arg);
 }
 
+void real_closefrom(int lowfd)
+{
+    void (*fn)(int) = (void (*)(int))real_lookup(REAL_closefrom);
+    if (fn != NULL)
+        fn(lowfd);
+}
+
 #define REAL_DEFINE(name, ret, params, args)                                  \
     ret real_##name params                                                    \
     {                                                                         \

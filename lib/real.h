@@ -44,11 +44,16 @@
 #define REAL_FUNCTIONS(X)                                                     \
     REAL_FIXED_ARITY(X)                                                       \
     X(fcntl, int, (int fd, int cmd, long arg), (fd, cmd, arg))                \
-    X(fcntl64, int, (int fd, int cmd, long arg), (fd, cmd, arg))
+    X(fcntl64, int, (int fd, int cmd, long arg), (fd, cmd, arg))           \
+    X(closefrom, void, (int lowfd), (lowfd))
 
 #define REAL_DECLARE(name, ret, params, args) ret real_##name params;
 REAL_FUNCTIONS(REAL_DECLARE)
 #undef REAL_DECLARE
+
+/* closefrom() returns nothing, so it is reached on its own: a no-op when
+ * libc lacks it (glibc < 2.34). */
+void real_closefrom(int lowfd);
 
 /* Resolve the whole table now (idempotent, thread-safe). Called from the
  * constructor so the first wrapped call in a signal handler finds it ready. */

@@ -139,3 +139,12 @@ EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
         return real_close_range(lo, hi, flags);
     return hook_close_range(lo, hi, flags);
 }
+
+EXPORT void closefrom(int lowfd)
+{
+    if (!shim_active()) {
+        real_closefrom(lowfd);
+        return;
+    }
+    hook_closefrom(lowfd);
+}

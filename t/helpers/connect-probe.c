@@ -1,7 +1,7 @@
 /*
  * connect-probe — one connect() and what it returned, for t/connect-timeout.sh.
  *
- *   connect-probe [--nonblock] [--alarm SECS] [--restart] HOST PORT
+ *   connect-probe [--nonblock] [--alarm SECS] [--restart] [--twice] HOST PORT
  *       Creates a TCP socket for HOST (an IPv4 or IPv6 literal), connects it
  *       to PORT once (blocking, or on a SOCK_NONBLOCK socket) and prints
  *
@@ -14,6 +14,8 @@
  *       interrupts the call with SIGALRM after SECS (handler installed
  *       without SA_RESTART, or with it under --restart): a way to bound a
  *       connect that is expected to hang, and to see EINTR pass through.
+ *       --twice calls connect() a second time on the same socket (a retry
+ *       after a failure) and prints a second pair of lines.
  *
  *   connect-probe --listen HOST PORTFILE SECONDS
  *       Runs the targets of the probes on HOST and writes to PORTFILE (by
@@ -48,16 +50,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "connect-probe: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
 /* Fill ADDR with HOST:PORT; returns the address length. */
 static socklen_t make_addr(const char *host, unsigned port,
-                           struct sockaddr_storage *addr)
-{
+                           struct sockaddr_storage *addr) {
     memset(addr, 0, sizeof *addr);
     struct sockaddr_in *in = (struct sockaddr_in *)addr;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
@@ -75,8 +75,7 @@ static socklen_t make_addr(const char *host, unsigned port,
     exit(2);
 }
 
-static unsigned parse_uint(const char *text, unsigned max)
-{
+static unsigned parse_uint(const char *text, unsigned max) {
     char *end;
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
@@ -87,16 +86,14 @@ static unsigned parse_uint(const char *text, unsigned max)
     return (unsigned)v;
 }
 
-static long long monotonic_ms(void)
-{
+static long long monotonic_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A listening socket on HOST, port chosen by the kernel. */
-static int make_listener(const char *host, int backlog, unsigned *port)
-{
+static int make_listener(const char *host, int backlog, unsigned *port) {
     struct sockaddr_storage addr;
     socklen_t len = make_addr(host, 0, &addr);
     int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -116,8 +113,7 @@ static int make_listener(const char *host, int backlog, unsigned *port)
 
 /* Connect to HOST:PORT until a connection does not complete within 500 ms
  * (the accept queue is full); the sockets are left open on purpose. */
-static int fill_queue(const char *host, unsigned port)
-{
+static int fill_queue(const char *host, unsigned port) {
     struct sockaddr_storage addr;
     socklen_t len = make_addr(host, port, &addr);
     for (int i = 0; i < 16; i++) {
@@ -137,8 +133,7 @@ static int fill_queue(const char *host, unsigned port)
 }
 
 static int run_listen(const char *host, const char *portfile,
-                      unsigned seconds)
-{
+                      unsigned seconds) {
     unsigned open_port, full_port, closed_port;
     make_listener(host, 16, &open_port);
     make_listener(host, 0, &full_port);
@@ -162,14 +157,10 @@ static int run_listen(const char *host, const char *portfile,
     return 0;
 }
 
-static void on_alarm(int sig)
-{
-    (void)sig;
-}
+static void on_alarm(int sig) { (void)sig; }
 
-int main(int argc, char **argv)
-{
-    int nonblock = 0, restart = 0;
+int main(int argc, char **argv) {
+    int nonblock = 0, restart = 0, tries = 1;
     unsigned alarm_secs = 0;
     int i = 1;
     if (argc == 5 && strcmp(argv[1], "--listen") == 0)
@@ -179,6 +170,8 @@ int main(int argc, char **argv)
             nonblock = 1;
         else if (strcmp(argv[i], "--restart") == 0)
             restart = 1;
+        else if (strcmp(argv[i], "--twice") == 0)
+            tries = 2;
         else if (strcmp(argv[i], "--alarm") == 0 && i + 1 < argc)
             alarm_secs = parse_uint(argv[++i], 3600);
         else
@@ -187,7 +180,7 @@ int main(int argc, char **argv)
     if (argc - i != 2) {
         fprintf(stderr,
                 "usage: connect-probe [--nonblock] [--alarm SECS] "
-                "[--restart] HOST PORT\n"
+                "[--restart] [--twice] HOST PORT\n"
                 "       connect-probe --listen HOST PORTFILE SECONDS\n");
         return 2;
     }
@@ -203,25 +196,31 @@ int main(int argc, char **argv)
         if (sigaction(SIGALRM, &sa, NULL) != 0)
             die("sigaction");
     }
-    int fd = socket(addr.ss_family,
-                    SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0),
-                    0);
+    int fd =
+        socket(addr.ss_family,
+               SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
         die("socket");
-    if (alarm_secs != 0)
-        alarm(alarm_secs);
-    long long start = monotonic_ms();
-    int rc = connect(fd, (struct sockaddr *)&addr, len);
-    int error = errno;
-    long long elapsed = monotonic_ms() - start;
-    alarm(0);
-    const char *name = strerrorname_np(error);
-    printf("rc=%d errno=%s elapsed_ms=%lld\n", rc,
-           rc == 0 ? "-" : name ? name : "?", elapsed);
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0)
-        printf("nonblock=error(%s)\n", strerrorname_np(errno));
-    else
-        printf("nonblock=%d\n", (flags & O_NONBLOCK) ? 1 : 0);
+    for (int t = 0; t < tries; t++) {
+        if (alarm_secs != 0)
+            alarm(alarm_secs);
+        long long start = monotonic_ms();
+        int rc = connect(fd, (struct sockaddr *)&addr, len);
+        int error = errno;
+        long long elapsed = monotonic_ms() - start;
+        alarm(0);
+        const char *name = strerrorname_np(error);
+        printf("rc=%d errno=%s elapsed_ms=%lld\n", rc,
+               rc == 0 ? "-"
+               : name  ? name
+                       : "?",
+               elapsed);
+        int flags = fcntl(fd, F_GETFL);
+        if (flags < 0)
+            printf("nonblock=error(%s)\n", strerrorname_np(errno));
+        else
+            printf("nonblock=%d\n", (flags & O_NONBLOCK) ? 1 : 0);
+        fflush(stdout);
+    }
     return 0;
 }
