@@ -1,0 +1,48 @@
+/*
+ * config.h — sockshim's configuration, read once and then read-only.
+ *
+ * Layers, later wins: config file (SOCKSHIM_CONFIG, a later issue), the
+ * environment (SOCKSHIM_<OPTION>), launcher flags (which the launcher
+ * turns into environment variables). Every value is validated; a bad one
+ * is reported through the caller's report function and ignored.
+ */
+#ifndef SOCKSHIM_CONFIG_H
+#define SOCKSHIM_CONFIG_H
+
+#include "log.h"
+#include "options.h"
+
+struct config {
+    enum policy_mode mode;
+    struct policy global; /* the global rule: every TCP socket */
+    struct log_settings log;
+};
+
+/* Where configuration errors go: WHERE had VALUE, wrong because PROBLEM;
+ * ACCEPTED says what would do. */
+typedef void (*config_report_fn)(const char *where, const char *value,
+                                 const char *problem, const char *accepted);
+
+/* Reads one variable (getenv, or a test's table); NULL when unset. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/* The configuration in force (valid once the library is initialised). */
+extern struct config config;
+
+/* Fill CFG with the defaults: enforce mode, no policy, warnings to stderr
+ * as text. */
+void config_defaults(struct config *cfg);
+
+/* Read SOCKSHIM_LOG, _LOG_FORMAT, _LOG_LEVEL into CFG->log. */
+void config_read_log_env(struct config *cfg, config_getenv_fn get,
+                         config_report_fn report);
+
+/* Read SOCKSHIM_MODE and every policy option variable into CFG. */
+void config_read_policy_env(struct config *cfg, config_getenv_fn get,
+                            config_report_fn report);
+
+/* Report every SOCKSHIM_* variable of ENVP that sockshim does not know
+ * (a typo would otherwise silently do nothing). */
+void config_check_unknown_env(char *const *envp, config_report_fn report);
+
+#endif
