@@ -61,7 +61,6 @@ void fdtab_clear(int fd)
     if (slot != NULL && fdtab_flags(slot) != 0) {
         fdtab_set_flags(slot, 0);
         slot->app_set = 0;
-        slot->applied = 0;
         slot->decided = 0;
     }
 }
@@ -89,11 +88,10 @@ void fdtab_copy(int oldfd, int newfd)
         return;
     fdtab_set_flags(to, 0);
     to->family = from->family;
-    to->role = from->role;
+    to->role = (uint8_t)fdtab_role(from);
     to->sock_type = from->sock_type;
-    to->app_set = from->app_set;
-    to->applied = from->applied;
-    to->decided = from->decided;
+    to->app_set = fdtab_app_set(from);
+    to->decided = fdtab_decided(from);
     fdtab_set_flags(to, flags);
 }
 

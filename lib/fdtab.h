@@ -9,8 +9,11 @@
  *
  * Concurrency: a slot describes one fd number; the program owns the
  * ordering of calls on one number (closing an fd another thread is using
- * is already a bug in the program). Fields are written before `flags` is
- * published with release order, and readers load `flags` with acquire.
+ * is already a bug in the program). A new socket's fields are written
+ * before `flags` is published with release order, and readers load `flags`
+ * with acquire. Later changes (role, app_set, decided) go through the
+ * atomic helpers below, since two threads may call setsockopt() on one
+ * socket at once.
  */
 #ifndef SOCKSHIM_FDTAB_H
 #define SOCKSHIM_FDTAB_H
@@ -30,8 +33,7 @@ enum {
     FD_TRACKED = 1u << 0,    /* a socket sockshim saw created */
     FD_TCP = 1u << 1,        /* AF_INET/AF_INET6 stream TCP */
     FD_BOUND = 1u << 2,      /* bind() succeeded (or implicit) */
-    FD_LISTENING = 1u << 3,  /* listen() succeeded */
-    FD_POLICY_DONE = 1u << 4 /* role options applied (or audited) */
+    FD_LISTENING = 1u << 3   /* listen() succeeded */
 };
 
 struct fd_slot {
@@ -40,9 +42,7 @@ struct fd_slot {
     uint8_t role;       /* enum sock_role */
     uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
     uint16_t app_set;   /* sockopt items the program set itself (bitmask) */
-    uint16_t applied;   /* sockopt items sockshim set (bitmask) */
     uint16_t decided;   /* items whose moment passed (applied or not) */
-    uint16_t reserved;
 };
 
 /* Largest fd number tracked (exclusive); higher fds pass through. */
@@ -79,6 +79,40 @@ static inline void fdtab_set_flags(struct fd_slot *slot, uint32_t flags)
 
 /* "none", "listen", "accept" or "connect". */
 const char *role_name(int role);
+
+/* Record that the program set the sockopt items BITS itself. */
+static inline void fdtab_mark_app_set(struct fd_slot *slot, uint16_t bits)
+{
+    __atomic_fetch_or(&slot->app_set, bits, __ATOMIC_RELAXED);
+}
+
+static inline uint16_t fdtab_app_set(const struct fd_slot *slot)
+{
+    return __atomic_load_n(&slot->app_set, __ATOMIC_RELAXED);
+}
+
+/* Claim the decision on items BITS: returns those of BITS no one decided
+ * before (each item is decided exactly once per socket). */
+static inline uint16_t fdtab_claim_decided(struct fd_slot *slot, uint16_t bits)
+{
+    return bits & (uint16_t)~__atomic_fetch_or(&slot->decided, bits,
+                                               __ATOMIC_ACQ_REL);
+}
+
+static inline uint16_t fdtab_decided(const struct fd_slot *slot)
+{
+    return __atomic_load_n(&slot->decided, __ATOMIC_ACQUIRE);
+}
+
+static inline int fdtab_role(const struct fd_slot *slot)
+{
+    return __atomic_load_n(&slot->role, __ATOMIC_RELAXED);
+}
+
+static inline void fdtab_set_role(struct fd_slot *slot, int role)
+{
+    __atomic_store_n(&slot->role, (uint8_t)role, __ATOMIC_RELAXED);
+}
 
 /* Count of tracked sockets (for tests and the summary). */
 unsigned long fdtab_count_tracked(void);

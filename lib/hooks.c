@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fdtab.h"
@@ -23,17 +24,19 @@
 #include "log.h"
 #include "policy.h"
 #include "real.h"
+#include "sockaddr.h"
 #include "timeout.h"
 
-/* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD. */
+/* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD in ROLE, with the
+ * extra FD_* bits FLAGS and the items the program already chose APP_SET. */
 static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
-                                    int role)
+                                    int role, uint32_t flags, uint16_t app_set)
 {
     struct fd_slot *slot = fdtab_slot(fd);
     if (slot == NULL)
         return NULL;
     int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-    uint32_t flags = FD_TRACKED;
+    flags |= FD_TRACKED;
     if ((domain == AF_INET || domain == AF_INET6) &&
         base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
         flags |= FD_TCP;
@@ -41,12 +44,33 @@ static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
     slot->family = (uint8_t)domain;
     slot->sock_type = (uint16_t)base_type;
     slot->role = (uint8_t)role;
-    slot->app_set = slot->applied = slot->decided = 0;
+    slot->app_set = app_set;
+    slot->decided = 0;
     fdtab_set_flags(slot, flags);
     return slot;
 }
 
-/* The slot of socket FD, classifying it if we did not see it created;
+/* Where an fd we did not see created stands: bound (a local port or
+ * path), listening. */
+static uint32_t observed_flags(int fd)
+{
+    uint32_t flags = 0;
+    struct sockaddr_storage local;
+    socklen_t len = sizeof local;
+    if (getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+        (sockaddr_port((struct sockaddr *)&local, len) > 0 ||
+         (local.ss_family == AF_UNIX && len > sizeof(sa_family_t))))
+        flags |= FD_BOUND;
+    int listening = 0;
+    len = sizeof listening;
+    if (real_getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 &&
+        listening)
+        flags |= FD_BOUND | FD_LISTENING;
+    return flags;
+}
+
+/* The slot of socket FD, classifying it if we did not see it created
+ * (inherited, made before we were loaded, or by a path we do not wrap);
  * NULL when FD is not a socket (or cannot be tracked). */
 static struct fd_slot *socket_slot(int fd)
 {
@@ -59,7 +83,10 @@ static struct fd_slot *socket_slot(int fd)
         real_getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
         real_getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0)
         return NULL;
-    return track_socket(fd, domain, type, protocol, ROLE_NONE);
+    uint32_t flags = observed_flags(fd);
+    return track_socket(fd, domain, type, protocol,
+                        (flags & FD_LISTENING) ? ROLE_LISTEN : ROLE_NONE,
+                        flags, 0);
 }
 
 static void context_init(struct sock_context *ctx, int fd,
@@ -70,7 +97,8 @@ static void context_init(struct sock_context *ctx, int fd,
     ctx->role = role;
     ctx->peer = NULL;
     ctx->peer_len = 0;
-    ctx->backlog_asked = -1;
+    ctx->at_listen = 0;
+    ctx->backlog_asked = 0;
 }
 
 int hook_socket(int domain, int type, int protocol)
@@ -78,7 +106,7 @@ int hook_socket(int domain, int type, int protocol)
     int fd = real_socket(domain, type, protocol);
     if (fd >= 0) {
         int saved_errno = errno;
-        track_socket(fd, domain, type, protocol, ROLE_NONE);
+        track_socket(fd, domain, type, protocol, ROLE_NONE, 0, 0);
         errno = saved_errno;
     }
     return fd;
@@ -89,8 +117,8 @@ int hook_socketpair(int domain, int type, int protocol, int sv[2])
     int rc = real_socketpair(domain, type, protocol, sv);
     if (rc == 0) {
         int saved_errno = errno;
-        track_socket(sv[0], domain, type, protocol, ROLE_NONE);
-        track_socket(sv[1], domain, type, protocol, ROLE_NONE);
+        track_socket(sv[0], domain, type, protocol, ROLE_NONE, FD_BOUND, 0);
+        track_socket(sv[1], domain, type, protocol, ROLE_NONE, FD_BOUND, 0);
         errno = saved_errno;
     }
     return rc;
@@ -114,6 +142,11 @@ int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
     return rc;
 }
 
+/* SO_RCVTIMEO on a listener would make a blocking accept() fail with
+ * EAGAIN; accepted sockets get it at accept() instead. */
+#define ITEMS_AT_LISTEN                                                       \
+    ((uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND & ~ITEM_BIT(ITEM_RCVTIMEO)))
+
 int hook_listen(int fd, int backlog)
 {
     int saved_errno = errno;
@@ -130,14 +163,16 @@ int hook_listen(int fd, int backlog)
      * still have their moment. */
     if (!(fdtab_flags(slot) & FD_BOUND))
         policy_apply(&ctx, &p, ITEMS_BEFORE_BIND);
+    errno = saved_errno;
     int rc = real_listen(fd, policy_backlog(&p, backlog));
     if (rc == 0) {
         saved_errno = errno;
-        slot->role = ROLE_LISTEN;
+        fdtab_set_role(slot, ROLE_LISTEN);
+        ctx.at_listen = 1;
         ctx.backlog_asked = backlog;
         __atomic_fetch_or(&slot->flags, FD_BOUND | FD_LISTENING,
                           __ATOMIC_RELEASE);
-        policy_apply(&ctx, &p, ITEMS_ALL & ~ITEMS_BEFORE_BIND);
+        policy_apply(&ctx, &p, ITEMS_AT_LISTEN);
         errno = saved_errno;
     }
     return rc;
@@ -152,28 +187,50 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
         return newfd;
     int saved_errno = errno;
     struct fd_slot *listener = socket_slot(fd);
+    /* The kernel copies the listener's options to the accepted socket:
+     * what the program set on the listener it has set here too. */
     struct fd_slot *slot =
         listener != NULL
             ? track_socket(newfd, listener->family, listener->sock_type,
                            (fdtab_flags(listener) & FD_TCP) ? IPPROTO_TCP
                                                             : -1,
-                           ROLE_ACCEPT)
+                           ROLE_ACCEPT, FD_BOUND, fdtab_app_set(listener))
             : NULL;
     if (slot != NULL) {
-        __atomic_fetch_or(&slot->flags, FD_BOUND, __ATOMIC_RELEASE);
         struct sock_context ctx;
         struct policy p;
         context_init(&ctx, newfd, slot, ROLE_ACCEPT);
         policy_for_socket(&ctx, &p);
-        slot->decided |= ITEMS_BEFORE_BIND;
+        fdtab_claim_decided(slot, ITEMS_BEFORE_BIND);
         policy_apply(&ctx, &p, ITEMS_ALL);
     }
     errno = saved_errno;
     return newfd;
 }
 
+/* Copy the program's address into OUT without trusting the pointer: a bad
+ * one must give the program EFAULT from connect(), not crash sockshim.
+ * Returns the length copied, or 0 (then the address is not used). */
+static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
+                                   struct sockaddr_storage *out)
+{
+    if (addr == NULL || len < sizeof(sa_family_t) || len > sizeof *out)
+        return 0;
+    struct iovec local = {out, len}, remote = {(void *)addr, len};
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (n == (ssize_t)len)
+        return len;
+    /* A sandbox may forbid process_vm_readv; only a fault is a reason not
+     * to read the address directly. */
+    if (n < 0 && errno != EFAULT) {
+        memcpy(out, addr, len);
+        return len;
+    }
+    return 0;
+}
+
 /* The connect timeout as a would_apply event (audit mode). */
-static void report_timeout_audit(const struct sock_context *ctx,
+static __attribute__((noinline)) void report_timeout_audit(const struct sock_context *ctx,
                                  const struct policy *p)
 {
     struct event ev;
@@ -188,30 +245,37 @@ static void report_timeout_audit(const struct sock_context *ctx,
     event_end(&ev);
 }
 
+/* Options decided when connect() starts: SO_SNDTIMEO waits until it has
+ * returned, because Linux ends a blocking connect() with EINPROGRESS when
+ * SO_SNDTIMEO expires (a send timeout must not become a connect timeout). */
+#define ITEMS_AT_CONNECT ((uint16_t)(ITEMS_ALL & ~ITEM_BIT(ITEM_SNDTIMEO)))
+
 int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
     int saved_errno = errno;
     struct fd_slot *slot = socket_slot(fd);
-    if (slot == NULL || (slot->role != ROLE_NONE && slot->role != ROLE_CONNECT)) {
+    int role = slot != NULL ? fdtab_role(slot) : ROLE_NONE;
+    if (slot == NULL || (role != ROLE_NONE && role != ROLE_CONNECT)) {
         errno = saved_errno;
         return real_connect(fd, addr, len);
     }
+    struct sockaddr_storage peer;
     struct sock_context ctx;
     struct policy p;
     context_init(&ctx, fd, slot, ROLE_CONNECT);
-    ctx.peer = addr;
-    ctx.peer_len = len;
+    ctx.peer_len = copy_user_address(addr, len, &peer);
+    ctx.peer = ctx.peer_len ? (struct sockaddr *)&peer : NULL;
     policy_for_socket(&ctx, &p);
     /* Options are decided at the first connect(); the timeout bounds every
      * blocking one (a program may retry on the same socket). */
-    int first = slot->role == ROLE_NONE;
+    int first = role == ROLE_NONE;
     if (first) {
-        slot->role = ROLE_CONNECT;
+        fdtab_set_role(slot, ROLE_CONNECT);
         /* connect() binds an unbound socket: the reuse options apply now. */
         policy_apply(&ctx, &p,
                      (fdtab_flags(slot) & FD_BOUND)
-                         ? (uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND)
-                         : ITEMS_ALL);
+                         ? (uint16_t)(ITEMS_AT_CONNECT & ~ITEMS_BEFORE_BIND)
+                         : ITEMS_AT_CONNECT);
     }
     unsigned timeout = (p.set & (1u << OPT_CONNECT_TIMEOUT))
                            ? p.connect_timeout_ms
@@ -221,15 +285,20 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
             report_timeout_audit(&ctx, &p);
         timeout = 0;
     }
+    int blocking = 0;
     if (timeout != 0) {
         int flags = real_fcntl(fd, F_GETFL, 0);
-        if (flags >= 0 && !(flags & O_NONBLOCK)) {
-            errno = saved_errno;
-            return connect_with_timeout(fd, addr, len, timeout);
-        }
+        blocking = flags >= 0 && !(flags & O_NONBLOCK);
     }
     errno = saved_errno;
-    return real_connect(fd, addr, len);
+    int rc = blocking ? connect_with_timeout(fd, addr, len, timeout)
+                      : real_connect(fd, addr, len);
+    if (first) {
+        saved_errno = errno;
+        policy_apply(&ctx, &p, ITEM_BIT(ITEM_SNDTIMEO));
+        errno = saved_errno;
+    }
+    return rc;
 }
 
 int hook_setsockopt(int fd, int level, int optname, const void *value,
@@ -243,7 +312,7 @@ int hook_setsockopt(int fd, int level, int optname, const void *value,
     if (slot == NULL)
         return real_setsockopt(fd, level, optname, value, len);
     struct sock_context ctx;
-    context_init(&ctx, fd, slot, slot->role);
+    context_init(&ctx, fd, slot, fdtab_role(slot));
     return policy_on_setsockopt(&ctx, level, optname, value, len);
 }
 
@@ -254,11 +323,10 @@ int hook_close(int fd)
         errno = EBADF;
         return -1;
     }
-    int rc = real_close(fd);
-    int saved_errno = errno;
+    /* Forget the slot first: once the kernel has released the number,
+     * another thread's socket() may get it and fill the slot anew. */
     fdtab_clear(fd);
-    errno = saved_errno;
-    return rc;
+    return real_close(fd);
 }
 
 int hook_dup(int fd)

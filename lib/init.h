@@ -18,12 +18,9 @@ extern int init_state;
 /* Run initialisation if nobody has started it yet. */
 void init_now(void);
 
-/* Per-thread guard: set while sockshim itself is inside a wrapper, so that
- * calls our own code makes (libunwind reading a pipe, say) forward. */
-extern __thread int in_wrapper __attribute__((tls_model("initial-exec")));
-
-/* True when a wrapper should do its bookkeeping: initialised, mode not
- * off, and not re-entered from our own code. */
+/* True when a wrapper should do its bookkeeping: initialised and mode not
+ * off. (sockshim's own socket calls go to real_<name>() directly, so no
+ * re-entry guard is needed.) */
 static inline int shim_active(void)
 {
     int state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
@@ -31,7 +28,7 @@ static inline int shim_active(void)
         init_now();
         state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
     }
-    return state == INIT_READY_ACTIVE && !in_wrapper;
+    return state == INIT_READY_ACTIVE;
 }
 
 #endif

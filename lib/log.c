@@ -11,6 +11,9 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
@@ -56,9 +59,20 @@ static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
                                        LEVEL_WARN};
+/* How a line reaches our descriptor: plainly (file, terminal), as to a
+ * pipe (never raising SIGPIPE in the program), or as a datagram/stream to
+ * a socket (MSG_NOSIGNAL | MSG_DONTWAIT). */
+enum write_method { WRITE_PLAIN, WRITE_PIPE, WRITE_SOCKET };
+
 static int log_fd = -1;
+static enum write_method log_method;
 static dev_t log_dev;
 static ino_t log_ino;
+/* Threads inside log_write(): log_vacate_fd() waits for them before it
+ * closes the old descriptor, so a line can never land in the program's
+ * descriptor that dup2() puts at that number. */
+static int log_writers;
+static __thread int log_writing __attribute__((tls_model("initial-exec")));
 
 const char *event_kind_name(enum event_kind kind)
 {
@@ -130,15 +144,6 @@ static int move_high(int fd)
     return high;
 }
 
-static void remember_identity(int fd)
-{
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        log_dev = st.st_dev;
-        log_ino = st.st_ino;
-    }
-}
-
 /* Expand %p and %n of the file path into OUT. */
 static void expand_path(const char *pattern, char *out, size_t size)
 {
@@ -166,10 +171,11 @@ static int open_log_file(const char *path)
                   0600);
     if (fd < 0)
         return -1;
+    /* A hard link planted to another file would be written through. */
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != geteuid()) {
-        close(fd);
+        st.st_uid != geteuid() || st.st_nlink != 1) {
+        real_close(fd);
         errno = EPERM;
         return -1;
     }
@@ -191,40 +197,80 @@ static int open_syslog(void)
     return fd;
 }
 
+/* Our own descriptor for the program's stderr. A pipe gets a description
+ * of its own, non-blocking, so that a stalled reader drops our lines
+ * instead of stalling the program; a TCP or UDP socket on fd 2 (a service
+ * started by inetd) is refused: its peer must not receive our lines. */
+static int open_stderr(void)
+{
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) != 0)
+        return -1;
+    if (S_ISSOCK(st.st_mode)) {
+        int domain = 0;
+        socklen_t len = sizeof domain;
+        if (real_getsockopt(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain,
+                            &len) != 0 ||
+            domain != AF_UNIX)
+            return -1;
+        log_method = WRITE_SOCKET;
+    } else if (S_ISFIFO(st.st_mode)) {
+        log_method = WRITE_PIPE;
+        int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0)
+            return move_high(fd);
+    }
+    return real_fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, private_fd_floor());
+}
+
 static int open_destination(void)
 {
     char path[sizeof settings.path + 64];
+    log_method = WRITE_PLAIN;
     switch (settings.dest) {
     case DEST_FILE:
         expand_path(settings.path, path, sizeof path);
         return move_high(open_log_file(path));
     case DEST_SYSLOG:
+        log_method = WRITE_SOCKET;
         return move_high(open_syslog());
     case DEST_STDERR:
     default:
-        return real_fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, private_fd_floor());
+        return open_stderr();
     }
+}
+
+/* Publish FD (with its identity) as the log's descriptor. */
+static void publish_fd(int fd)
+{
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        log_dev = st.st_dev;
+        log_ino = st.st_ino;
+    }
+    __atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
 }
 
 void log_configure(const struct log_settings *s)
 {
     settings = *s;
-    if (log_fd >= 0)
-        real_close(log_fd);
-    log_fd = open_destination();
+    log_close();
+    int fd = open_destination();
     int saved = errno;
-    if (log_fd < 0 && settings.dest != DEST_STDERR) {
-        const char *what = settings.dest == DEST_FILE ? settings.path
-                                                      : "/dev/log";
+    if (fd < 0 && settings.dest != DEST_STDERR) {
+        char what[sizeof settings.path + 64];
+        if (settings.dest == DEST_FILE)
+            expand_path(settings.path, what, sizeof what);
+        else
+            strcpy(what, "/dev/log");
         settings.dest = DEST_STDERR;
-        log_fd = open_destination();
-        remember_identity(log_fd);
-        log_config_error("SOCKSHIM_LOG", what, strerror(saved),
+        publish_fd(open_destination());
+        log_config_error("SOCKSHIM_LOG", what, strerrordesc_np(saved),
                          "an existing directory, and a regular file owned by "
-                         "this user, not a symlink; logging to stderr");
+                         "this user, not a link; logging to stderr instead");
         return;
     }
-    remember_identity(log_fd);
+    publish_fd(fd);
 }
 
 void log_after_fork_child(void)
@@ -245,9 +291,21 @@ int log_private_fd(void)
 
 void log_close(void)
 {
-    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_RELAXED);
+    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
     if (fd >= 0)
         real_close(fd);
+}
+
+/* Wait (bounded) until no thread is inside log_write(), unless this very
+ * thread is (a signal handler interrupting it must not wait for itself). */
+static void wait_for_writers(void)
+{
+    if (log_writing)
+        return;
+    for (int spins = 0; spins < 100000 &&
+                        __atomic_load_n(&log_writers, __ATOMIC_ACQUIRE) > 0;
+         spins++)
+        sched_yield();
 }
 
 void log_vacate_fd(int fd)
@@ -255,23 +313,55 @@ void log_vacate_fd(int fd)
     if (!log_owns_fd(fd))
         return;
     int moved = real_fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-    __atomic_store_n(&log_fd, moved, __ATOMIC_RELAXED);
+    __atomic_store_n(&log_fd, moved, __ATOMIC_RELEASE);
+    wait_for_writers();
     real_close(fd);
+}
+
+/* write(2) to a pipe without SIGPIPE reaching the program when the reader
+ * is gone: block it, and take back a SIGPIPE our write raised. */
+static void write_to_pipe(int fd, const char *line, size_t len)
+{
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    if (write(fd, line, len) < 0 && errno == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Write LINE to our descriptor if it is still ours; errors are dropped
  * (a full disk or a closed pipe must not disturb the program). */
 static void log_write(const char *line, size_t len)
 {
-    int fd = __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
+    int saved_errno = errno;
+    log_writing = 1;
+    __atomic_fetch_add(&log_writers, 1, __ATOMIC_ACQ_REL);
+    int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != log_dev ||
-        st.st_ino != log_ino)
-        return;
-    ssize_t n;
-    do {
-        n = write(fd, line, len);
-    } while (n < 0 && errno == EINTR);
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == log_dev &&
+        st.st_ino == log_ino) {
+        switch (log_method) {
+        case WRITE_SOCKET:
+            send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            break;
+        case WRITE_PIPE:
+            write_to_pipe(fd, line, len);
+            break;
+        case WRITE_PLAIN:
+            while (write(fd, line, len) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+    }
+    __atomic_fetch_sub(&log_writers, 1, __ATOMIC_ACQ_REL);
+    log_writing = 0;
+    errno = saved_errno;
 }
 
 static void append_timestamp(struct outbuf *ob)
@@ -317,7 +407,9 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
     ev->kind = kind;
     ev->json = settings.format == FORMAT_JSON;
     ev->object_fresh = 0;
-    ob_init(&ev->ob, ev->line, sizeof ev->line - 2); /* room for "}\n" */
+    /* Room for "}\n" at the end, and for a syslog "<PRI>" before. */
+    ob_init(&ev->ob, ev->line + SYSLOG_PREFIX_MAX,
+            sizeof ev->line - SYSLOG_PREFIX_MAX - 2);
     struct outbuf *ob = &ev->ob;
     if (ev->json) {
         ob_str(ob, "{\"ts\":");
@@ -384,7 +476,8 @@ void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
     ob_init(&ob, peer_text, sizeof peer_text);
     if (has_peer)
         sockaddr_format(&ob, (struct sockaddr *)&peer, peer_len);
-    const char *role = role_name(slot != NULL ? slot->role : ROLE_NONE);
+    int role_code = slot != NULL ? fdtab_role(slot) : ROLE_NONE;
+    const char *role = role_name(role_code);
 
     if (ev->json) {
         event_str(ev, "family", family_name(family));
@@ -403,8 +496,7 @@ void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
         ob_str(&ev->ob, local_text);
     }
     if (has_peer) {
-        ob_str(&ev->ob, slot != NULL && slot->role == ROLE_ACCEPT ? " <- "
-                                                                  : " -> ");
+        ob_str(&ev->ob, role_code == ROLE_ACCEPT ? " <- " : " -> ");
         ob_str(&ev->ob, peer_text);
     }
     event_str(ev, "role", role);
@@ -494,20 +586,19 @@ void event_end(struct event *ev)
     if (ev->json)
         ob_char(&ev->ob, '}');
     ob_char(&ev->ob, '\n');
-    if (settings.dest == DEST_SYSLOG) {
-        char packet[EVENT_LINE_MAX + 64];
-        struct outbuf ob;
-        ob_init(&ob, packet, sizeof packet);
-        ob_char(&ob, '<');
-        ob_uint(&ob, 8 + (kinds[ev->kind].level == LEVEL_ERROR  ? 3
-                          : kinds[ev->kind].level == LEVEL_WARN ? 4
-                                                                : 6));
-        ob_char(&ob, '>');
-        ob_strn(&ob, ev->line, ev->ob.len - 1);
-        log_write(packet, ob.len);
+    if (settings.dest != DEST_SYSLOG) {
+        log_write(ev->ob.buf, ev->ob.len);
         return;
     }
-    log_write(ev->line, ev->ob.len);
+    /* syslog: "<PRI>" in the room left before the line, and no newline:
+     * facility user (8) + severity err (3), warning (4) or info (6). */
+    enum log_level level = kinds[ev->kind].level;
+    char prefix = level == LEVEL_ERROR ? '1' : level == LEVEL_WARN ? '2' : '4';
+    char *start = ev->ob.buf - 4;
+    memcpy(start, "<1", 2);
+    start[2] = prefix;
+    start[3] = '>';
+    log_write(start, ev->ob.len + 4 - 1);
 }
 
 void log_config_error(const char *where, const char *value,
@@ -524,7 +615,7 @@ void log_config_error(const char *where, const char *value,
         event_str(&ev, "accepted", accepted);
     } else {
         ob_char(&ev.ob, ' ');
-        ob_str(&ev.ob, where);
+        ob_escaped(&ev.ob, where, EVENT_VALUE_MAX);
         if (value != NULL) {
             ob_char(&ev.ob, '=');
             ob_quoted(&ev.ob, value, 80);

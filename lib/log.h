@@ -81,8 +81,11 @@ void log_close(void);
  * dup2() onto it). */
 void log_vacate_fd(int fd);
 
-/* Room for one event line. */
-#define EVENT_LINE_MAX 8192
+/* Room for one event line: PIPE_BUF, so that a line written to a pipe is
+ * never split, and small enough for signal stacks and small threads. */
+#define EVENT_LINE_MAX 4096
+/* Room kept before the line for syslog's "<PRI>". */
+#define SYSLOG_PREFIX_MAX 8
 
 struct event {
     struct outbuf ob;

@@ -64,9 +64,10 @@ static const char *parse_digits(const char *text, unsigned long long limit,
     unsigned long long v = 0;
     const char *p = text;
     for (; *p >= '0' && *p <= '9'; p++) {
-        v = v * 10 + (unsigned)(*p - '0');
-        if (v > limit)
+        unsigned digit = (unsigned)(*p - '0');
+        if (v > (limit - digit) / 10) /* checked before it can wrap */
             return NULL;
+        v = v * 10 + digit;
     }
     if (p == text)
         return NULL;

@@ -118,10 +118,10 @@ void ob_json_strn(struct outbuf *ob, const char *s, size_t max)
     ob_char(ob, '"');
 }
 
-void ob_quoted(struct outbuf *ob, const char *s, size_t max)
+/* S escaped as in ob_escaped, up to MAX bytes; returns 1 when cut. */
+static int ob_escaped_part(struct outbuf *ob, const char *s, size_t max)
 {
     size_t i;
-    ob_char(ob, '"');
     for (i = 0; s[i] != '\0' && i < max; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
@@ -129,8 +129,21 @@ void ob_quoted(struct outbuf *ob, const char *s, size_t max)
         else
             ob_char(ob, (char)c);
     }
+    return s[i] != '\0';
+}
+
+void ob_escaped(struct outbuf *ob, const char *s, size_t max)
+{
+    if (ob_escaped_part(ob, s, max))
+        ob_str(ob, "...");
+}
+
+void ob_quoted(struct outbuf *ob, const char *s, size_t max)
+{
     ob_char(ob, '"');
-    if (s[i] != '\0')
+    int cut = ob_escaped_part(ob, s, max);
+    ob_char(ob, '"');
+    if (cut)
         ob_str(ob, "...");
 }
 

@@ -38,6 +38,9 @@ void ob_json_str(struct outbuf *ob, const char *s);
 /* S for a human: non-printable bytes as \xNN, at most MAX bytes of S
  * (then "..."), in double quotes. For echoing bad input back safely. */
 void ob_quoted(struct outbuf *ob, const char *s, size_t max);
+/* S with control bytes, quotes and backslashes as \xNN, at most MAX bytes
+ * of S (then "..."): text that can never forge a second log line. */
+void ob_escaped(struct outbuf *ob, const char *s, size_t max);
 /* A duration in ms in its shortest exact unit: "2s", "1500ms", "3m". */
 void ob_duration_ms(struct outbuf *ob, unsigned long long ms);
 

@@ -67,7 +67,9 @@ static int item_event_begin(struct event *ev, enum event_kind kind,
     return 1;
 }
 
-static void report_would_apply(const struct sock_context *ctx,
+/* The reporters are kept out of line: each holds an event buffer, which
+ * must not sit in the frame of every caller (signal stacks are small). */
+static __attribute__((noinline)) void report_would_apply(const struct sock_context *ctx,
                                const struct item_value *v)
 {
     struct event ev;
@@ -83,22 +85,26 @@ static void report_would_apply(const struct sock_context *ctx,
 
 /* app_override: the program's value APP (already formatted) against the
  * policy's V; OVERRIDDEN says which one the socket keeps. */
-static void report_override(const struct sock_context *ctx,
+static __attribute__((noinline)) void report_override(const struct sock_context *ctx,
                             const struct item_value *v, const char *app,
                             int overridden)
 {
     struct event ev;
     char want[32];
+    item_format(v->item, &v->u, v->len, want, sizeof want);
+    /* Replacing a value by the same one overrides nothing (an accepted
+     * socket inherits the listener's value, already the policy's). */
+    if (overridden && strcmp(app, want) == 0)
+        return;
     if (!item_event_begin(&ev, EV_APP_OVERRIDE, ctx, v->item))
         return;
-    item_format(v->item, &v->u, v->len, want, sizeof want);
     event_str(&ev, "policy", want);
     event_str(&ev, "app", app);
     event_str(&ev, "action", overridden ? "overridden" : "kept");
     event_end(&ev);
 }
 
-static void report_failure(const struct sock_context *ctx,
+static __attribute__((noinline)) void report_failure(const struct sock_context *ctx,
                            const struct item_value *v, int error)
 {
     struct event ev;
@@ -116,6 +122,10 @@ static void report_failure(const struct sock_context *ctx,
 
 static void report_backlog_audit(const struct sock_context *ctx,
                                  const struct policy *p);
+static void report_applied(const struct sock_context *ctx,
+                           const struct policy *p,
+                           const struct item_value *applied, int n_applied,
+                           int backlog_changed);
 
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
                   uint16_t which)
@@ -128,17 +138,17 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
     for (int i = 0; i < n; i++) {
         const struct item_value *v = &items[i];
         uint16_t bit = ITEM_BIT(v->item);
-        if (!(which & bit) || (slot->decided & bit))
+        if (!(which & bit) || !fdtab_claim_decided(slot, bit))
             continue;
-        slot->decided |= bit;
         if (config.mode == MODE_AUDIT) {
             report_would_apply(ctx, v);
             continue;
         }
         char app[48] = "";
-        if (slot->app_set & bit)
+        int app_set = (fdtab_app_set(slot) & bit) != 0;
+        if (app_set)
             current_value(ctx->fd, v->item, app, sizeof app);
-        if ((slot->app_set & bit) && config.mode == MODE_ENFORCE) {
+        if (app_set && config.mode == MODE_ENFORCE) {
             report_override(ctx, v, app, 0);
             continue;
         }
@@ -147,38 +157,46 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
             report_failure(ctx, v, errno);
             continue;
         }
-        slot->applied |= bit;
         applied[n_applied++] = *v;
-        if (slot->app_set & bit)
+        if (app_set)
             report_override(ctx, v, app, 1);
     }
 
-    int backlog_changed = ctx->backlog_asked >= 0 &&
+    int backlog_changed = ctx->at_listen &&
                           (p->set & (1u << OPT_BACKLOG)) &&
                           p->backlog != ctx->backlog_asked;
     if (backlog_changed && config.mode == MODE_AUDIT) {
         report_backlog_audit(ctx, p);
         backlog_changed = 0;
     }
-    struct event ev;
-    if ((n_applied > 0 || backlog_changed) &&
-        event_begin(&ev, EV_POLICY, ctx->fd)) {
-        event_socket(&ev, ctx->fd, slot, ctx->peer, ctx->peer_len);
-        event_object_begin(&ev, "applied");
-        for (int i = 0; i < n_applied; i++) {
-            char text[32];
-            item_format(applied[i].item, &applied[i].u, applied[i].len, text,
-                        sizeof text);
-            event_str(&ev, item_descs[applied[i].item].name, text);
-        }
-        if (backlog_changed)
-            event_int(&ev, "backlog", p->backlog);
-        event_object_end(&ev);
-        if (backlog_changed)
-            event_int(&ev, "app_backlog", ctx->backlog_asked);
-        event_end(&ev);
-    }
+    if (n_applied > 0 || backlog_changed)
+        report_applied(ctx, p, applied, n_applied, backlog_changed);
     errno = saved_errno;
+}
+
+/* The policy event: what was set on the socket. */
+static __attribute__((noinline)) void
+report_applied(const struct sock_context *ctx, const struct policy *p,
+               const struct item_value *applied, int n_applied,
+               int backlog_changed)
+{
+    struct event ev;
+    if (!event_begin(&ev, EV_POLICY, ctx->fd))
+        return;
+    event_socket(&ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
+    event_object_begin(&ev, "applied");
+    for (int i = 0; i < n_applied; i++) {
+        char text[32];
+        item_format(applied[i].item, &applied[i].u, applied[i].len, text,
+                    sizeof text);
+        event_str(&ev, item_descs[applied[i].item].name, text);
+    }
+    if (backlog_changed)
+        event_int(&ev, "backlog", p->backlog);
+    event_object_end(&ev);
+    if (backlog_changed)
+        event_int(&ev, "app_backlog", ctx->backlog_asked);
+    event_end(&ev);
 }
 
 int policy_on_setsockopt(const struct sock_context *ctx, int level,
@@ -189,9 +207,14 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level,
     struct policy p;
     struct item_value v;
 
-    ctx->slot->app_set |= bit;
-    if (!(ctx->slot->decided & bit))
-        return real_setsockopt(ctx->fd, level, optname, value, len);
+    /* Only a setsockopt() that succeeded counts as the program's choice. */
+    if (!(fdtab_decided(ctx->slot) & bit)) {
+        int rc = real_setsockopt(ctx->fd, level, optname, value, len);
+        if (rc == 0)
+            fdtab_mark_app_set(ctx->slot, bit);
+        return rc;
+    }
+    fdtab_mark_app_set(ctx->slot, bit);
     policy_for_socket(ctx, &p);
     if (!policy_item_value(&p, item, &v))
         return real_setsockopt(ctx->fd, level, optname, value, len);
@@ -222,8 +245,8 @@ int policy_backlog(const struct policy *p, int requested)
 }
 
 /* The backlog as a would_apply event (audit mode). */
-static void report_backlog_audit(const struct sock_context *ctx,
-                                 const struct policy *p)
+static __attribute__((noinline)) void
+report_backlog_audit(const struct sock_context *ctx, const struct policy *p)
 {
     struct event ev;
     if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))

@@ -22,7 +22,8 @@ struct sock_context {
     int role;                  /* enum sock_role */
     const struct sockaddr *peer; /* connect target, or NULL */
     socklen_t peer_len;
-    int backlog_asked;           /* listen(): the program's backlog, else -1 */
+    int at_listen;               /* deciding at listen(): report the backlog */
+    int backlog_asked;           /* then: the program's backlog argument */
 };
 
 /* The policy for the socket in CTX: the global rule for TCP sockets,
@@ -32,8 +33,8 @@ void policy_for_socket(const struct sock_context *ctx, struct policy *out);
 /* Decide the items of P selected by WHICH that are still undecided on the
  * socket, according to the mode: set them (enforce, force), log what
  * would be set (audit). Emits policy / policy_failed / would_apply /
- * app_override events; a listen() context (backlog_asked >= 0) reports the
- * backlog too. Preserves errno. */
+ * app_override events; at listen() (ctx->at_listen) it reports the backlog
+ * too. Preserves errno. */
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
                   uint16_t which);
 

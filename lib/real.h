@@ -41,6 +41,8 @@
     X(dup3, int, (int fd, int nfd, int f), (fd, nfd, f))                      \
     X(close_range, int, (unsigned lo, unsigned hi, int f), (lo, hi, f))
 
+/* closefrom() returns nothing: real_closefrom() is a no-op when libc lacks
+ * it (glibc < 2.34). */
 #define REAL_FUNCTIONS(X)                                                     \
     REAL_FIXED_ARITY(X)                                                       \
     X(fcntl, int, (int fd, int cmd, long arg), (fd, cmd, arg))                \
@@ -50,10 +52,6 @@
 #define REAL_DECLARE(name, ret, params, args) ret real_##name params;
 REAL_FUNCTIONS(REAL_DECLARE)
 #undef REAL_DECLARE
-
-/* closefrom() returns nothing, so it is reached on its own: a no-op when
- * libc lacks it (glibc < 2.34). */
-void real_closefrom(int lowfd);
 
 /* Resolve the whole table now (idempotent, thread-safe). Called from the
  * constructor so the first wrapped call in a signal handler finds it ready. */

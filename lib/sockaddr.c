@@ -88,11 +88,18 @@ void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
         size_t path_len = len - offsetof(struct sockaddr_un, sun_path);
         if (len <= offsetof(struct sockaddr_un, sun_path) || path_len == 0) {
             ob_str(ob, "unnamed");
-        } else if (un->sun_path[0] == '\0') {
-            ob_char(ob, '@');
-            ob_strn(ob, un->sun_path + 1, path_len - 1);
         } else {
-            ob_strn(ob, un->sun_path, path_len);
+            /* A path may hold any byte but NUL: escape it, so that no
+             * address can forge a log line. */
+            char path[sizeof un->sun_path + 1];
+            int abstract = un->sun_path[0] == '\0';
+            if (path_len > sizeof un->sun_path)
+                path_len = sizeof un->sun_path;
+            memcpy(path, un->sun_path + abstract, path_len - abstract);
+            path[path_len - abstract] = '\0';
+            if (abstract)
+                ob_char(ob, '@');
+            ob_escaped(ob, path, sizeof path);
         }
     } else {
         ob_char(ob, '?');

@@ -34,14 +34,22 @@ static long long monotonic_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* True for signals raised by a faulting instruction: they cannot interrupt
+ * a thread waiting in connect() (sanitizers install handlers for them). */
+static int is_synchronous(int sig)
+{
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+           sig == SIGTRAP || sig == SIGSYS;
+}
+
 /* True when every caught signal's handler has SA_RESTART: an EINTR then
  * came from a signal under which the kernel would restart connect(). */
 static int all_handlers_restart(void)
 {
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction sa;
-        if (sigaction(sig, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
-            sa.sa_handler == SIG_IGN)
+        if (is_synchronous(sig) || sigaction(sig, NULL, &sa) != 0 ||
+            sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
             continue;
         if (!(sa.sa_flags & SA_RESTART))
             return 0;

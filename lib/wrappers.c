@@ -1,8 +1,8 @@
 /*
  * wrappers.c — the exported libc names, and nothing else.
  *
- * Each wrapper forwards untouched to libc while sockshim is off,
- * uninitialised or re-entered, and otherwise hands over to its hook
+ * Each wrapper forwards untouched to libc while sockshim is off or
+ * uninitialised, and otherwise hands over to its hook
  * (hooks.c). The version script libsockshim.map exports exactly these.
  */
 #define _GNU_SOURCE
@@ -83,6 +83,8 @@ EXPORT int close(int fd)
     return hook_close(fd);
 }
 
+/* Wrapped so that the export list is stable; its diagnostics
+ * (shutdown_misuse) are not implemented yet, so it only forwards. */
 EXPORT int shutdown(int fd, int how)
 {
     return real_shutdown(fd, how);

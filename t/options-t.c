@@ -91,6 +91,9 @@ static void test_option_values(void)
         {OPT_BACKLOG, "0", "REJECTED"},
         {OPT_BACKLOG, "2147483648", "REJECTED"},
         {OPT_BACKLOG, "+5", "REJECTED"},
+        /* 2^64 + 4: wraps to 4 if overflow is checked after the multiply */
+        {OPT_BACKLOG, "18446744073709551620", "REJECTED"},
+        {OPT_KEEPALIVE, "60:10:18446744073709551620", "REJECTED"},
         {OPT_USER_TIMEOUT, "10s", "10s"},
         {OPT_USER_TIMEOUT, "1500ms", "1500ms"},
         {OPT_RCVTIMEO, "2m", "2m"},
@@ -148,7 +151,7 @@ static void test_items_and_merge(void)
 
 int main(void)
 {
-    plan(16 + 15 + 30 + 11);
+    plan(16 + 15 + 32 + 11);
     test_durations();
     test_booleans();
     test_option_values();

@@ -32,6 +32,12 @@ for family in -4 -6; do
             "$EX/sockopts" $family)
         for role in listen connect accept; do
             line=$(printf '%s\n' "$out" | grep "^$role ")
+            # SO_RCVTIMEO would make a blocking accept() time out: it is
+            # left off listeners (accepted sockets get it at accept()).
+            if [ "$role $var" = "listen SOCKSHIM_RCVTIMEO" ]; then
+                like "$line" 'SO_RCVTIMEO=0s' "$family listen: $var=$value is not set on a listener"
+                continue
+            fi
             like "$line" "$expect" "$family $role: $var=$value"
         done
     done <<EOF

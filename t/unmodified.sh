@@ -351,9 +351,7 @@ curl_shim "$TMP/force.log" force -sS "$URL/data" \
 rc=$?
 cmp -s "$TMP/base.out" "$TMP/force.out"
 is "0 0" "$rc $?" "curl in force mode: exit 0, same body"
-is "app_override inet connect SO_KEEPALIVE policy=on app=on action=overridden
-app_override inet connect TCP_KEEPIDLE policy=30s app=60s action=overridden
-app_override inet connect TCP_NODELAY policy=on app=on action=overridden
+is "app_override inet connect TCP_KEEPIDLE policy=30s app=60s action=overridden
 policy inet connect SO_KEEPALIVE=on TCP_KEEPIDLE=30s TCP_NODELAY=on" \
     "$("$PY" "$TMP/events.py" "$TMP/force.log" 2>&1)" \
     "curl (force): app_override overridden, policy event role=connect applies SO_KEEPALIVE=on TCP_KEEPIDLE=30s TCP_NODELAY=on"
