@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "fdtab.h"
-#include "lib/config.h"
+#include "configuration.h"
 #include "log.h"
 #include "policy.h"
 #include "real.h"

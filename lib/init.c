@@ -16,7 +16,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-#include "lib/config.h"
+#include "configuration.h"
 #include "log.h"
 #include "real.h"
 

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lib/config.h"
+#include "configuration.h"
 #include "log.h"
 #include "real.h"
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "elfcheck.h"
-#include "lib/config.h"
+#include "configuration.h"
 
 #ifndef PKGLIBDIR
 #define PKGLIBDIR "/usr/local/lib/sockshim"

@@ -1,13 +1,13 @@
 /*
- * config.h — sockshim's configuration, read once and then read-only.
+ * configuration.h — sockshim's configuration, read once and then read-only.
  *
  * Layers, later wins: config file (SOCKSHIM_CONFIG, a later issue), the
  * environment (SOCKSHIM_<OPTION>), launcher flags (which the launcher
  * turns into environment variables). Every value is validated; a bad one
  * is reported through the caller's report function and ignored.
  */
-#ifndef SOCKSHIM_CONFIG_H
-#define SOCKSHIM_CONFIG_H
+#ifndef SOCKSHIM_CONFIGURATION_H
+#define SOCKSHIM_CONFIGURATION_H
 
 #include "log.h"
 #include "options.h"

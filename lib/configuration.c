@@ -1,11 +1,11 @@
 /*
- * config.c — the environment layer of the configuration.
+ * configuration.c — the environment layer of the configuration.
  *
  * No malloc: values are parsed in place into the static `config`.
  */
-#include "config.h"  /* autoconf */
+#include "config.h"
 
-#include "lib/config.h"
+#include "configuration.h"
 
 #include <string.h>
 
