@@ -209,8 +209,9 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
 }
 
 /* Copy the program's address into OUT without trusting the pointer: a bad
- * one must give the program EFAULT from connect(), not crash sockshim.
- * Returns the length copied, or 0 (then the address is not used). */
+ * one must give the program EFAULT from connect(), not crash sockshim, so
+ * the kernel does the copy. Returns the length copied, or 0 (then the
+ * address is not used: also when a sandbox forbids process_vm_readv). */
 static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
                                    struct sockaddr_storage *out)
 {
@@ -218,15 +219,7 @@ static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
         return 0;
     struct iovec local = {out, len}, remote = {(void *)addr, len};
     ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-    if (n == (ssize_t)len)
-        return len;
-    /* A sandbox may forbid process_vm_readv; only a fault is a reason not
-     * to read the address directly. */
-    if (n < 0 && errno != EFAULT) {
-        memcpy(out, addr, len);
-        return len;
-    }
-    return 0;
+    return n == (ssize_t)len ? len : 0;
 }
 
 /* The connect timeout as a would_apply event (audit mode). */

@@ -397,19 +397,25 @@ static void append_timestamp(struct outbuf *ob)
     ob_str(ob, "Z\"");
 }
 
+/* The thread's event line, and whether an event is being built in it. */
+static __thread char event_line[EVENT_LINE_MAX]
+    __attribute__((tls_model("initial-exec")));
+static __thread int event_line_busy __attribute__((tls_model("initial-exec")));
+
 int event_begin(struct event *ev, enum event_kind kind, int fd)
 {
     /* Bad configuration is always reported, whatever the level: it is the
      * user's only sign that a setting is ignored. */
     if ((kinds[kind].level > settings.level && kind != EV_CONFIG_ERROR) ||
-        __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0)
+        __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0 || event_line_busy)
         return 0;
+    event_line_busy = 1;
     ev->kind = kind;
     ev->json = settings.format == FORMAT_JSON;
     ev->object_fresh = 0;
     /* Room for "}\n" at the end, and for a syslog "<PRI>" before. */
-    ob_init(&ev->ob, ev->line + SYSLOG_PREFIX_MAX,
-            sizeof ev->line - SYSLOG_PREFIX_MAX - 2);
+    ob_init(&ev->ob, event_line + SYSLOG_PREFIX_MAX,
+            sizeof event_line - SYSLOG_PREFIX_MAX - 2);
     struct outbuf *ob = &ev->ob;
     if (ev->json) {
         ob_str(ob, "{\"ts\":");
@@ -588,6 +594,7 @@ void event_end(struct event *ev)
     ob_char(&ev->ob, '\n');
     if (settings.dest != DEST_SYSLOG) {
         log_write(ev->ob.buf, ev->ob.len);
+        event_line_busy = 0;
         return;
     }
     /* syslog: "<PRI>" in the room left before the line, and no newline:
@@ -599,6 +606,7 @@ void event_end(struct event *ev)
     start[2] = prefix;
     start[3] = '>';
     log_write(start, ev->ob.len + 4 - 1);
+    event_line_busy = 0;
 }
 
 void log_config_error(const char *where, const char *value,

@@ -82,7 +82,9 @@ void log_close(void);
 void log_vacate_fd(int fd);
 
 /* Room for one event line: PIPE_BUF, so that a line written to a pipe is
- * never split, and small enough for signal stacks and small threads. */
+ * never split. The line is built in a per-thread buffer, not on the stack:
+ * events are emitted from signal handlers running on small alternate
+ * stacks. */
 #define EVENT_LINE_MAX 4096
 /* Room kept before the line for syslog's "<PRI>". */
 #define SYSLOG_PREFIX_MAX 8
@@ -92,11 +94,12 @@ struct event {
     enum event_kind kind;
     int json;
     int object_fresh; /* JSON: just opened an object, no comma needed */
-    char line[EVENT_LINE_MAX];
 };
 
 /* Start an event of KIND about descriptor FD (-1 for none). Returns 0 when
- * the event is filtered out by level or checks (then build nothing). */
+ * the event is filtered out by level, or when this thread is already
+ * building one (a signal handler interrupted it: the nested event is
+ * dropped); then build nothing. After 1, event_end() must follow. */
 int event_begin(struct event *ev, enum event_kind kind, int fd)
     __attribute__((warn_unused_result));
 

@@ -214,10 +214,13 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level,
             fdtab_mark_app_set(ctx->slot, bit);
         return rc;
     }
-    fdtab_mark_app_set(ctx->slot, bit);
     policy_for_socket(ctx, &p);
-    if (!policy_item_value(&p, item, &v))
-        return real_setsockopt(ctx->fd, level, optname, value, len);
+    if (!policy_item_value(&p, item, &v)) {
+        int rc = real_setsockopt(ctx->fd, level, optname, value, len);
+        if (rc == 0)
+            fdtab_mark_app_set(ctx->slot, bit);
+        return rc;
+    }
 
     /* The program's value is read back from the kernel, never from its
      * pointer: a bad pointer must give EFAULT, not crash us. */
@@ -226,6 +229,7 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level,
     int saved_errno = errno;
     if (rc != 0) /* the program's own call failed: it sees that failure */
         return rc;
+    fdtab_mark_app_set(ctx->slot, bit);
     current_value(ctx->fd, item, app, sizeof app);
     int overridden = config.mode == MODE_FORCE;
     if (overridden) {
