@@ -3,11 +3,19 @@
  *
  * No malloc: values are parsed in place into the static `config`.
  */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include "configuration.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "outbuf.h"
+#include "real.h"
 
 struct config config;
 
@@ -20,9 +28,18 @@ static const char *const other_variables[] = {
     "SOCKSHIM_LIBRARY",
 };
 
+/* Keys of the config file that belong to later features: accepted (so a
+ * file written for them is not an error) but not acted on yet. */
+static const char *const later_keys[] = {
+    "checks", "stacks", "stack_depth", "close_wait", "scan", "suppress",
+    "summary",
+};
+
 void config_defaults(struct config *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
+    /* The rule table is not cleared: only rule_count says what is valid,
+     * and its pages stay untouched (no memory) when there are no rules. */
+    memset(cfg, 0, offsetof(struct config, rules));
     cfg->mode = MODE_ENFORCE;
     cfg->global.linger_secs = -1;
     cfg->log.dest = DEST_STDERR;
@@ -116,4 +133,190 @@ void config_check_unknown_env(char *const *envp, config_report_fn report)
         report(name, NULL, "unknown variable",
                "the SOCKSHIM_* variables listed in sockshim(7)");
     }
+}
+
+/* Add the rule LINE found at WHERE. */
+static void add_rule(struct config *cfg, const char *line, const char *where,
+                     config_report_fn report)
+{
+    if (cfg->rule_count == RULES_MAX) {
+        report(where, line, "too many rules", "at most 64 rules in all");
+        return;
+    }
+    struct rule *r = &cfg->rules[cfg->rule_count];
+    if (rule_parse(line, where, r, report) != 0)
+        return;
+    cfg->rule_count++;
+    if (rule_needs_address(r))
+        cfg->rules_need_address = 1;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* One "key = value" line of the file. */
+static void file_setting(struct config *cfg, char *line, const char *where,
+                         config_report_fn report)
+{
+    static const char keys_accepted[] =
+        "mode, log, log_format, log_level, a policy option (keepalive, "
+        "nodelay, ...), or a rule line starting with listen, accept, "
+        "connect or any";
+    char *eq = strchr(line, '=');
+    if (eq == NULL) {
+        report(where, line, "neither a KEY = VALUE setting nor a rule",
+               keys_accepted);
+        return;
+    }
+    *eq = '\0';
+    char *key = trim(line), *value = trim(eq + 1);
+    if (*value == '\0') {
+        report(where, key, "empty value", keys_accepted);
+        return;
+    }
+    static const struct {
+        const char *key, *accepted;
+        int (*parse)(const char *, struct log_settings *);
+    } log_keys[] = {
+        {"log", "stderr, syslog, or file:PATH (%p = pid, %n = program)",
+         log_parse_dest},
+        {"log_format", "text or json", log_parse_format},
+        {"log_level", "error, warn, info or debug", log_parse_level},
+    };
+    for (size_t i = 0; i < sizeof log_keys / sizeof log_keys[0]; i++) {
+        if (strcmp(key, log_keys[i].key) == 0) {
+            if (log_keys[i].parse(value, &cfg->log) != 0)
+                report(where, value, "not a valid value", log_keys[i].accepted);
+            return;
+        }
+    }
+    if (strcmp(key, "mode") == 0) {
+        if (parse_mode(value, &cfg->mode) != 0)
+            report(where, value, "not a valid mode",
+                   "enforce, force, audit or off");
+        return;
+    }
+    enum policy_option opt = option_by_key(key);
+    if (opt != OPT_COUNT) {
+        if (option_descs[opt].parse(value, &cfg->global) != 0)
+            report(where, value, "not a valid value",
+                   option_descs[opt].accepted);
+        return;
+    }
+    for (size_t i = 0; i < sizeof later_keys / sizeof later_keys[0]; i++)
+        if (strcmp(key, later_keys[i]) == 0)
+            return;
+    report(where, key, "unknown key", keys_accepted);
+}
+
+/* WHERE as "PATH:LINE". */
+static void file_where(char *where, size_t size, const char *path, int line)
+{
+    struct outbuf ob;
+    ob_init(&ob, where, size);
+    ob_str(&ob, path);
+    ob_char(&ob, ':');
+    ob_uint(&ob, (unsigned)line);
+}
+
+void config_read_file(struct config *cfg, const char *path,
+                      config_report_fn report)
+{
+    static char text[64 * 1024 + 1];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        report("SOCKSHIM_CONFIG", path, strerrordesc_np(errno),
+               "a readable config file");
+        return;
+    }
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof text - 1 &&
+           (n = read(fd, text + len, sizeof text - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    char extra;
+    int too_long = len == sizeof text - 1 && read(fd, &extra, 1) == 1;
+    real_close(fd);
+    text[len] = '\0';
+    if (too_long)
+        report("SOCKSHIM_CONFIG", path, "larger than 64 KiB",
+               "a smaller file; only its first 64 KiB are read");
+
+    int line_no = 0;
+    for (char *line = text; line != NULL && *line != '\0';) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        line_no++;
+        /* A comment starts with # at the start of a line or after a blank
+         * (values such as file:/a#b keep their #). */
+        for (char *hash = strchr(line, '#'); hash != NULL;
+             hash = strchr(hash + 1, '#')) {
+            if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+                *hash = '\0';
+                break;
+            }
+        }
+        char *content = trim(line);
+        if (*content != '\0') {
+            char where[RULE_WHERE_MAX];
+            file_where(where, sizeof where, path, line_no);
+            if (rule_line_is_rule(content))
+                add_rule(cfg, content, where, report);
+            else
+                file_setting(cfg, content, where, report);
+        }
+        line = next;
+    }
+}
+
+void config_read_rules(struct config *cfg, const char *text,
+                       config_report_fn report)
+{
+    int index = 0;
+    while (*text != '\0') {
+        const char *semicolon = strchr(text, ';');
+        size_t len = semicolon ? (size_t)(semicolon - text) : strlen(text);
+        char rule[1024];
+        if (len >= sizeof rule)
+            len = sizeof rule - 1;
+        memcpy(rule, text, len);
+        rule[len] = '\0';
+        char *content = trim(rule);
+        if (*content != '\0') {
+            char where[RULE_WHERE_MAX];
+            struct outbuf ob;
+            ob_init(&ob, where, sizeof where);
+            ob_str(&ob, "SOCKSHIM_RULES #");
+            ob_uint(&ob, (unsigned)++index);
+            add_rule(cfg, content, where, report);
+        }
+        text = semicolon ? semicolon + 1 : text + len;
+    }
+}
+
+void config_load(struct config *cfg, config_getenv_fn get,
+                 config_report_fn report)
+{
+    config_defaults(cfg);
+    const char *path = get("SOCKSHIM_CONFIG");
+    if (path != NULL && *path != '\0')
+        config_read_file(cfg, path, report);
+    config_read_log_env(cfg, get, report);
+    config_read_policy_env(cfg, get, report);
+    const char *rules = get("SOCKSHIM_RULES");
+    if (rules != NULL)
+        config_read_rules(cfg, rules, report);
 }

@@ -1,21 +1,26 @@
 /*
  * configuration.h — sockshim's configuration, read once and then read-only.
  *
- * Layers, later wins: config file (SOCKSHIM_CONFIG, a later issue), the
- * environment (SOCKSHIM_<OPTION>), launcher flags (which the launcher
+ * Layers, later wins: the config file (SOCKSHIM_CONFIG), the environment
+ * (SOCKSHIM_<OPTION>, SOCKSHIM_RULES), launcher flags (which the launcher
  * turns into environment variables). Every value is validated; a bad one
- * is reported through the caller's report function and ignored.
+ * is reported through the caller's report function and ignored (a bad rule
+ * is skipped whole).
  */
 #ifndef SOCKSHIM_CONFIGURATION_H
 #define SOCKSHIM_CONFIGURATION_H
 
 #include "log.h"
 #include "options.h"
+#include "rules.h"
 
 struct config {
     enum policy_mode mode;
     struct policy global; /* the global rule: every TCP socket */
     struct log_settings log;
+    int rule_count;
+    int rules_need_address; /* some rule has port= or addr= */
+    struct rule rules[RULES_MAX]; /* last: left untouched when unused */
 };
 
 /* Where configuration errors go: WHERE had VALUE, wrong because PROBLEM;
@@ -40,6 +45,21 @@ void config_read_log_env(struct config *cfg, config_getenv_fn get,
 /* Read SOCKSHIM_MODE and every policy option variable into CFG. */
 void config_read_policy_env(struct config *cfg, config_getenv_fn get,
                             config_report_fn report);
+
+/* Read the config file at PATH (global "key = value" lines and rule lines)
+ * into CFG. No malloc: the file is read into a static buffer (64 KiB). */
+void config_read_file(struct config *cfg, const char *path,
+                      config_report_fn report);
+
+/* Read the rules of TEXT, separated by ";" (SOCKSHIM_RULES), into CFG. */
+void config_read_rules(struct config *cfg, const char *text,
+                       config_report_fn report);
+
+/* The whole configuration: defaults, then the file named by
+ * SOCKSHIM_CONFIG, then the environment (options, mode, log), then
+ * SOCKSHIM_RULES, all read through GET. */
+void config_load(struct config *cfg, config_getenv_fn get,
+                 config_report_fn report);
 
 /* Report every SOCKSHIM_* variable of ENVP that sockshim does not know
  * (a typo would otherwise silently do nothing). */

@@ -97,8 +97,40 @@ static void context_init(struct sock_context *ctx, int fd,
     ctx->role = role;
     ctx->peer = NULL;
     ctx->peer_len = 0;
+    ctx->local = NULL;
+    ctx->local_len = 0;
     ctx->at_listen = 0;
     ctx->backlog_asked = 0;
+}
+
+/* Copy the program's address into OUT without trusting the pointer: a bad
+ * one must give the program EFAULT from connect(), not crash sockshim, so
+ * the kernel does the copy. Returns the length copied, or 0 (then the
+ * address is not used: also when a sandbox forbids process_vm_readv). */
+static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
+                                   struct sockaddr_storage *out)
+{
+    if (addr == NULL || len < sizeof(sa_family_t) || len > sizeof *out)
+        return 0;
+    struct iovec local = {out, len}, remote = {(void *)addr, len};
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    return n == (ssize_t)len ? len : 0;
+}
+
+/* The connect timeout as a would_apply event (audit mode). */
+static __attribute__((noinline)) void report_timeout_audit(const struct sock_context *ctx,
+                                 const struct policy *p)
+{
+    struct event ev;
+    if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
+        return;
+    char text[32];
+    event_socket(&ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
+    event_str(&ev, "option", "connect_timeout");
+    option_format(p, OPT_CONNECT_TIMEOUT, text, sizeof text);
+    event_str(&ev, "value", text);
+    event_str(&ev, "current", "none");
+    event_end(&ev);
 }
 
 int hook_socket(int domain, int type, int protocol)
@@ -129,9 +161,14 @@ int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
     int saved_errno = errno;
     struct fd_slot *slot = socket_slot(fd);
     if (slot != NULL) {
+        struct sockaddr_storage local;
         struct sock_context ctx;
         struct policy p;
         context_init(&ctx, fd, slot, ROLE_NONE);
+        if (config.rules_need_address) {
+            ctx.local_len = copy_user_address(addr, len, &local);
+            ctx.local = ctx.local_len ? (struct sockaddr *)&local : NULL;
+        }
         policy_for_socket(&ctx, &p);
         policy_apply(&ctx, &p, ITEMS_BEFORE_BIND);
     }
@@ -208,36 +245,6 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
     return newfd;
 }
 
-/* Copy the program's address into OUT without trusting the pointer: a bad
- * one must give the program EFAULT from connect(), not crash sockshim, so
- * the kernel does the copy. Returns the length copied, or 0 (then the
- * address is not used: also when a sandbox forbids process_vm_readv). */
-static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
-                                   struct sockaddr_storage *out)
-{
-    if (addr == NULL || len < sizeof(sa_family_t) || len > sizeof *out)
-        return 0;
-    struct iovec local = {out, len}, remote = {(void *)addr, len};
-    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
-    return n == (ssize_t)len ? len : 0;
-}
-
-/* The connect timeout as a would_apply event (audit mode). */
-static __attribute__((noinline)) void report_timeout_audit(const struct sock_context *ctx,
-                                 const struct policy *p)
-{
-    struct event ev;
-    if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
-        return;
-    char text[32];
-    event_socket(&ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
-    event_str(&ev, "option", "connect_timeout");
-    option_format(p, OPT_CONNECT_TIMEOUT, text, sizeof text);
-    event_str(&ev, "value", text);
-    event_str(&ev, "current", "none");
-    event_end(&ev);
-}
-
 /* Options decided when connect() starts: SO_SNDTIMEO waits until it has
  * returned, because Linux ends a blocking connect() with EINPROGRESS when
  * SO_SNDTIMEO expires (a send timeout must not become a connect timeout). */
@@ -256,19 +263,25 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     struct sock_context ctx;
     struct policy p;
     context_init(&ctx, fd, slot, ROLE_CONNECT);
-    ctx.peer_len = copy_user_address(addr, len, &peer);
-    ctx.peer = ctx.peer_len ? (struct sockaddr *)&peer : NULL;
+    /* The target is needed to match rules, and shown in events. */
+    if (config.rules_need_address || log_enabled(EV_POLICY)) {
+        ctx.peer_len = copy_user_address(addr, len, &peer);
+        ctx.peer = ctx.peer_len ? (struct sockaddr *)&peer : NULL;
+    }
     policy_for_socket(&ctx, &p);
     /* Options are decided at the first connect(); the timeout bounds every
      * blocking one (a program may retry on the same socket). */
     int first = role == ROLE_NONE;
     if (first) {
         fdtab_set_role(slot, ROLE_CONNECT);
-        /* connect() binds an unbound socket: the reuse options apply now. */
+        /* connect() binds an unbound socket: the reuse options apply now;
+         * a socket bound earlier is past their moment. */
+        int bound = (fdtab_flags(slot) & FD_BOUND) != 0;
+        if (bound)
+            policy_too_late(&ctx, &p, ITEMS_BEFORE_BIND);
         policy_apply(&ctx, &p,
-                     (fdtab_flags(slot) & FD_BOUND)
-                         ? (uint16_t)(ITEMS_AT_CONNECT & ~ITEMS_BEFORE_BIND)
-                         : ITEMS_AT_CONNECT);
+                     bound ? (uint16_t)(ITEMS_AT_CONNECT & ~ITEMS_BEFORE_BIND)
+                           : ITEMS_AT_CONNECT);
     }
     unsigned timeout = (p.set & (1u << OPT_CONNECT_TIMEOUT))
                            ? p.connect_timeout_ms

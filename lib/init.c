@@ -22,40 +22,22 @@
 
 int init_state = INIT_NONE;
 
-/* Errors of the log variables themselves are held until the log is open,
- * so that they reach the destination the user asked for where possible. */
-#define HELD_MAX 4
-static struct held_error {
-    /* Longer than an event shows (512), so a cut value still says "...". */
-    char where[32], value[520], problem[32], accepted[96];
-} held[HELD_MAX];
-static int held_count;
-
-static void copy_text(char *dst, size_t size, const char *src)
-{
-    struct outbuf ob;
-    ob_init(&ob, dst, size);
-    ob_str(&ob, src ? src : "");
-}
-
-static void hold_error(const char *where, const char *value,
-                       const char *problem, const char *accepted)
-{
-    if (held_count == HELD_MAX)
-        return;
-    struct held_error *h = &held[held_count++];
-    copy_text(h->where, sizeof h->where, where);
-    copy_text(h->value, sizeof h->value, value);
-    copy_text(h->problem, sizeof h->problem, problem);
-    copy_text(h->accepted, sizeof h->accepted, accepted);
-}
-
 static const char *read_env(const char *name)
 {
     return getenv(name);
 }
 
-/* The body of init_now(), run once. */
+/* Swallows errors: the first, quiet pass over the configuration. */
+static void ignore_error(const char *where, const char *value,
+                         const char *problem, const char *accepted)
+{
+    (void)where, (void)value, (void)problem, (void)accepted;
+}
+
+/* The body of init_now(), run once. The configuration is read twice: a
+ * quiet pass finds where the log goes (a log setting may come from the
+ * file or the environment, and errors anywhere must reach that log), then
+ * the log is opened and the second pass reports every error into it. */
 static void initialise(void)
 {
     real_resolve_all();
@@ -65,21 +47,14 @@ static void initialise(void)
         __atomic_store_n(&init_state, INIT_READY_OFF, __ATOMIC_RELEASE);
         return;
     }
+    config_load(&config, read_env, ignore_error);
     /* Mode off is pure pass-through: not even a log is opened. */
-    enum policy_mode mode;
-    const char *mode_text = getenv("SOCKSHIM_MODE");
-    if (mode_text != NULL && parse_mode(mode_text, &mode) == 0 &&
-        mode == MODE_OFF) {
-        config.mode = MODE_OFF;
+    if (config.mode == MODE_OFF) {
         __atomic_store_n(&init_state, INIT_READY_OFF, __ATOMIC_RELEASE);
         return;
     }
-    config_read_log_env(&config, read_env, hold_error);
     log_configure(&config.log);
-    for (int i = 0; i < held_count; i++)
-        log_config_error(held[i].where, held[i].value, held[i].problem,
-                         held[i].accepted);
-    config_read_policy_env(&config, read_env, log_config_error);
+    config_load(&config, read_env, log_config_error);
     config_check_unknown_env(environ, log_config_error);
     __atomic_store_n(&init_state,
                      config.mode == MODE_OFF ? INIT_READY_OFF

@@ -397,6 +397,12 @@ static void append_timestamp(struct outbuf *ob)
     ob_str(ob, "Z\"");
 }
 
+int log_enabled(enum event_kind kind)
+{
+    return kinds[kind].level <= settings.level &&
+           __atomic_load_n(&log_fd, __ATOMIC_RELAXED) >= 0;
+}
+
 /* The thread's event line, and whether an event is being built in it. */
 static __thread char event_line[EVENT_LINE_MAX]
     __attribute__((tls_model("initial-exec")));

@@ -96,6 +96,9 @@ struct event {
     int object_fresh; /* JSON: just opened an object, no comma needed */
 };
 
+/* True when events of KIND would be written (level and destination). */
+int log_enabled(enum event_kind kind);
+
 /* Start an event of KIND about descriptor FD (-1 for none). Returns 0 when
  * the event is filtered out by level, or when this thread is already
  * building one (a signal handler interrupted it: the nested event is

@@ -13,12 +13,74 @@
 #include "log.h"
 #include "real.h"
 
+static void report_failure(const struct sock_context *ctx,
+                           const struct item_value *v, int error);
+
+/* What the rules match against for the socket in CTX: port= looks at the
+ * local port (bind, listen, accept) or the remote one (connect); addr= at
+ * the local address (bind, listen) or the peer's (accept, connect). */
+static void rule_subject_for(const struct sock_context *ctx,
+                             struct rule_subject *s)
+{
+    s->role = ctx->role;
+    s->family = ctx->slot->family;
+    s->is_tcp = (fdtab_flags(ctx->slot) & FD_TCP) != 0;
+    s->port = -1;
+    s->addr_len = 0;
+    if (!config.rules_need_address)
+        return;
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    switch (ctx->role) {
+    case ROLE_NONE:
+        rule_subject_address(s, ctx->local, ctx->local_len);
+        break;
+    case ROLE_CONNECT:
+        rule_subject_address(s, ctx->peer, ctx->peer_len);
+        break;
+    case ROLE_LISTEN:
+        if (getsockname(ctx->fd, (struct sockaddr *)&addr, &len) == 0)
+            rule_subject_address(s, (struct sockaddr *)&addr, len);
+        break;
+    case ROLE_ACCEPT:
+        if (getpeername(ctx->fd, (struct sockaddr *)&addr, &len) == 0)
+            rule_subject_address(s, (struct sockaddr *)&addr, len);
+        len = sizeof addr;
+        if (getsockname(ctx->fd, (struct sockaddr *)&addr, &len) == 0) {
+            struct rule_subject local;
+            rule_subject_address(&local, (struct sockaddr *)&addr, len);
+            s->port = local.port;
+        }
+        break;
+    }
+}
+
 void policy_for_socket(const struct sock_context *ctx, struct policy *out)
 {
     memset(out, 0, sizeof *out);
     out->linger_secs = -1;
     if (fdtab_flags(ctx->slot) & FD_TCP)
         policy_merge(out, &config.global);
+    if (config.rule_count == 0)
+        return;
+    struct rule_subject subject;
+    rule_subject_for(ctx, &subject);
+    for (int i = 0; i < config.rule_count; i++)
+        if (rule_matches(&config.rules[i], &subject,
+                         program_invocation_short_name))
+            policy_merge(out, &config.rules[i].policy);
+}
+
+void policy_too_late(const struct sock_context *ctx, const struct policy *p,
+                     uint16_t items)
+{
+    struct item_value values[ITEM_COUNT];
+    int n = policy_items(p, values);
+    for (int i = 0; i < n; i++) {
+        uint16_t bit = ITEM_BIT(values[i].item);
+        if ((items & bit) && fdtab_claim_decided(ctx->slot, bit))
+            report_failure(ctx, &values[i], 0);
+    }
 }
 
 /* The value P gives ITEM, in OUT; 0 when P does not set ITEM. */
@@ -104,8 +166,11 @@ static __attribute__((noinline)) void report_override(const struct sock_context 
     event_end(&ev);
 }
 
-static __attribute__((noinline)) void report_failure(const struct sock_context *ctx,
-                           const struct item_value *v, int error)
+/* policy_failed: setsockopt() refused V with ERROR, or (ERROR 0) the
+ * option's moment had passed. */
+static __attribute__((noinline)) void
+report_failure(const struct sock_context *ctx, const struct item_value *v,
+               int error)
 {
     struct event ev;
     char want[32];
@@ -113,10 +178,17 @@ static __attribute__((noinline)) void report_failure(const struct sock_context *
         return;
     item_format(v->item, &v->u, v->len, want, sizeof want);
     event_str(&ev, "value", want);
-    const char *name = strerrorname_np(error);
-    event_str(&ev, "errno", name ? name : "?");
-    event_why(&ev, "setsockopt() refused the policy's value; the program "
-                   "is unaffected and the socket keeps its own value");
+    if (error == 0) {
+        event_str(&ev, "reason", "too_late");
+        event_why(&ev, "the socket was bound before this rule could match; "
+                       "the option only works if set before bind()");
+    } else {
+        const char *name = strerrorname_np(error);
+        event_str(&ev, "errno", name ? name : "?");
+        event_why(&ev, "setsockopt() refused the policy's value; the "
+                       "program is unaffected and the socket keeps its "
+                       "own value");
+    }
     event_end(&ev);
 }
 

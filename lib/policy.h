@@ -22,12 +22,14 @@ struct sock_context {
     int role;                  /* enum sock_role */
     const struct sockaddr *peer; /* connect target, or NULL */
     socklen_t peer_len;
+    const struct sockaddr *local; /* bind address, or NULL */
+    socklen_t local_len;
     int at_listen;               /* deciding at listen(): report the backlog */
     int backlog_asked;           /* then: the program's backlog argument */
 };
 
-/* The policy for the socket in CTX: the global rule for TCP sockets,
- * nothing for the others. */
+/* The policy for the socket in CTX: the global options (TCP sockets only),
+ * then every matching rule in order, option by option. */
 void policy_for_socket(const struct sock_context *ctx, struct policy *out);
 
 /* Decide the items of P selected by WHICH that are still undecided on the
@@ -37,6 +39,12 @@ void policy_for_socket(const struct sock_context *ctx, struct policy *out);
  * too. Preserves errno. */
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
                   uint16_t which);
+
+/* Items of P among ITEMS whose moment has passed (reuse options of a socket
+ * bound before its rule could match): decided as not applied, with a
+ * policy_failed event saying why. */
+void policy_too_late(const struct sock_context *ctx, const struct policy *p,
+                     uint16_t items);
 
 /* The program calls setsockopt(LEVEL, OPTNAME) on the socket in CTX.
  * Returns what the program's call returns: passes it through, or in force

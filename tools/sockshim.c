@@ -34,6 +34,9 @@ enum {
     FLAG_LOG_LEVEL,
     FLAG_JSON,
     FLAG_DRY_RUN,
+    FLAG_CONFIG,
+    FLAG_RULES,
+    FLAG_CHECK,
     FLAG_HELP,
     FLAG_VERSION,
     FLAG_POLICY_BASE = 2000 /* + enum policy_option */
@@ -71,6 +74,13 @@ static const char *flag_value(const char *name)
     return NULL;
 }
 
+/* The environment as the program will see it: flags over the caller's. */
+static const char *launch_value(const char *name)
+{
+    const char *value = flag_value(name);
+    return value != NULL ? value : getenv(name);
+}
+
 /* Map a variable back to the flag that set it, for error messages. */
 static const char *flag_for_variable(const char *name)
 {
@@ -89,6 +99,8 @@ static const char *flag_for_variable(const char *name)
         return "--log-format";
     if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
         return "--log-level";
+    if (strncmp(name, "SOCKSHIM_RULES", 14) == 0)
+        return "--rules";
     return name;
 }
 
@@ -100,10 +112,51 @@ static void report_flag_error(const char *where, const char *value,
     launch_errors++;
 }
 
+/* --check: errors anywhere in file, environment or flags, by origin. */
+static void report_check_error(const char *where, const char *value,
+                               const char *problem, const char *accepted)
+{
+    const char *origin = flag_value(where) != NULL ? flag_for_variable(where)
+                                                   : where;
+    if (value != NULL)
+        printf("error: %s: '%s': %s; accepted: %s\n", origin, value, problem,
+               accepted);
+    else
+        printf("error: %s: %s; accepted: %s\n", origin, problem, accepted);
+    launch_errors++;
+}
+
+/* Print the effective configuration: mode, log, and one line per rule
+ * (the global options first) with its source, scope and options. */
+static void print_policy_table(const struct config *cfg)
+{
+    static const char *const dests[] = {"stderr", "file", "syslog"};
+    static const char *const formats[] = {"text", "json"};
+    static const char *const levels[] = {"error", "warn", "info", "debug"};
+    printf("mode: %s\nlog:  %s%s%s, %s, level %s\n\n", mode_name(cfg->mode),
+           dests[cfg->log.dest], cfg->log.dest == DEST_FILE ? ":" : "",
+           cfg->log.dest == DEST_FILE ? cfg->log.path : "",
+           formats[cfg->log.format], levels[cfg->log.level]);
+    printf("%-28s %-36s %s\n", "SOURCE", "APPLIES TO", "OPTIONS");
+    char options[512], match[512];
+    policy_format_options(&cfg->global, options, sizeof options);
+    printf("%-28s %-36s %s\n", "global (file, environment)",
+           "any TCP socket", options[0] ? options : "(none)");
+    for (int i = 0; i < cfg->rule_count; i++) {
+        rule_format_match(&cfg->rules[i], match, sizeof match);
+        policy_format_options(&cfg->rules[i].policy, options, sizeof options);
+        printf("%-28s %-36s %s\n", cfg->rules[i].where, match, options);
+    }
+    printf("\nRules apply in this order after the global options; a later "
+           "one overrides\nan earlier one option by option. Without family=, "
+           "a rule applies to TCP\nsockets only.\n");
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: sockshim [options] [--] COMMAND [ARGS]\n"
+            "       sockshim --check [options]\n"
             "Run COMMAND with libsockshim.so preloaded: socket-option policies "
             "and\nsocket misuse diagnostics for an unmodified program.\n\n"
             "Policy (each sets the SOCKSHIM_* variable of the same name):\n");
@@ -119,7 +172,16 @@ static void usage(FILE *out)
             "  --log-format F     text (default) or json\n"
             "  --json             same as --log-format json\n"
             "  --log-level L      error, warn (default), info, debug\n"
+            "\nScoped policies:\n"
+            "  --config FILE      config file: global settings and rules "
+            "(SOCKSHIM_CONFIG)\n"
+            "  --rules 'R; R...'  rules such as 'connect port=6379 "
+            "keepalive=30' (SOCKSHIM_RULES)\n"
             "\nLauncher:\n"
+            "  --check            validate file, environment and flags; print "
+            "the effective\n"
+            "                     policy per rule; exit 0 when clean, 1 on any "
+            "error\n"
             "  --dry-run          print the environment it would set and the "
             "command; run nothing\n"
             "  --help, --version\n"
@@ -177,7 +239,7 @@ static char *preload_value(const char *library)
 int main(int argc, char **argv)
 {
     static struct option long_options[OPT_COUNT + 16];
-    int n = 0, dry_run = 0;
+    int n = 0, dry_run = 0, check = 0;
     for (int opt = 0; opt < OPT_COUNT; opt++)
         long_options[n++] = (struct option){option_descs[opt].flag,
                                             required_argument, NULL,
@@ -193,6 +255,12 @@ int main(int argc, char **argv)
     long_options[n++] = (struct option){"json", no_argument, NULL, FLAG_JSON};
     long_options[n++] = (struct option){"dry-run", no_argument, NULL,
                                         FLAG_DRY_RUN};
+    long_options[n++] = (struct option){"config", required_argument, NULL,
+                                        FLAG_CONFIG};
+    long_options[n++] = (struct option){"rules", required_argument, NULL,
+                                        FLAG_RULES};
+    long_options[n++] = (struct option){"check", no_argument, NULL,
+                                        FLAG_CHECK};
     long_options[n++] = (struct option){"help", no_argument, NULL, FLAG_HELP};
     long_options[n++] = (struct option){"version", no_argument, NULL,
                                         FLAG_VERSION};
@@ -220,6 +288,15 @@ int main(int argc, char **argv)
         case FLAG_DRY_RUN:
             dry_run = 1;
             break;
+        case FLAG_CONFIG:
+            set_variable("SOCKSHIM_CONFIG", optarg);
+            break;
+        case FLAG_RULES:
+            set_variable("SOCKSHIM_RULES", optarg);
+            break;
+        case FLAG_CHECK:
+            check = 1;
+            break;
         case 'h':
         case FLAG_HELP:
             usage(stdout);
@@ -237,11 +314,26 @@ int main(int argc, char **argv)
         }
     }
 
-    /* Validate the flags with the library's own parsers. */
-    struct config check;
-    config_defaults(&check);
-    config_read_log_env(&check, flag_value, report_flag_error);
-    config_read_policy_env(&check, flag_value, report_flag_error);
+    static struct config cfg;
+    if (check) {
+        /* Everything the program would read: file, environment, flags. */
+        config_load(&cfg, launch_value, report_check_error);
+        extern char **environ;
+        config_check_unknown_env(environ, report_check_error);
+        print_policy_table(&cfg);
+        printf("\n%d error%s\n", launch_errors, launch_errors == 1 ? "" : "s");
+        return launch_errors > 0 ? 1 : 0;
+    }
+
+    /* Validate the flags with the library's own parsers (a config file is
+     * read by the library itself, which reports its errors; --check
+     * validates it beforehand). */
+    config_defaults(&cfg);
+    config_read_log_env(&cfg, flag_value, report_flag_error);
+    config_read_policy_env(&cfg, flag_value, report_flag_error);
+    if (flag_value("SOCKSHIM_RULES") != NULL)
+        config_read_rules(&cfg, flag_value("SOCKSHIM_RULES"),
+                          report_flag_error);
     if (launch_errors > 0)
         return 2;
     if (optind >= argc) {
