@@ -177,6 +177,12 @@ static void file_setting(struct config *cfg, char *line, const char *where,
     }
     *eq = '\0';
     char *key = trim(line), *value = trim(eq + 1);
+    if (strpbrk(key, " \t") != NULL) { /* "lisen port=80 ...": a rule? */
+        key[strcspn(key, " \t")] = '\0';
+        report(where, key, "not a role, so the line is not a rule",
+               "a rule starts with listen, accept, connect or any");
+        return;
+    }
     if (*value == '\0') {
         report(where, key, "empty value", keys_accepted);
         return;
@@ -242,8 +248,12 @@ void config_read_file(struct config *cfg, const char *path,
            (n = read(fd, text + len, sizeof text - 1 - len)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0)
-            break;
+        if (n < 0) { /* a directory, say: nothing of it is read */
+            report("SOCKSHIM_CONFIG", path, strerrordesc_np(errno),
+                   "a readable config file");
+            real_close(fd);
+            return;
+        }
         len += (size_t)n;
     }
     char extra;

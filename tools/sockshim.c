@@ -101,6 +101,8 @@ static const char *flag_for_variable(const char *name)
         return "--log-level";
     if (strncmp(name, "SOCKSHIM_RULES", 14) == 0)
         return "--rules";
+    if (strcmp(name, "SOCKSHIM_CONFIG") == 0)
+        return "--config";
     return name;
 }
 
@@ -116,8 +118,13 @@ static void report_flag_error(const char *where, const char *value,
 static void report_check_error(const char *where, const char *value,
                                const char *problem, const char *accepted)
 {
-    const char *origin = flag_value(where) != NULL ? flag_for_variable(where)
-                                                   : where;
+    /* An error in what a flag set is named after the flag. */
+    const char *variable = strncmp(where, "SOCKSHIM_RULES", 14) == 0
+                               ? "SOCKSHIM_RULES"
+                               : where;
+    const char *origin = flag_value(variable) != NULL
+                             ? flag_for_variable(variable)
+                             : where;
     if (value != NULL)
         printf("error: %s: '%s': %s; accepted: %s\n", origin, value, problem,
                accepted);
