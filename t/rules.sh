@@ -19,7 +19,7 @@ for tool in ss socat timeout; do
     command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 
-plan 185
+plan 188
 
 # ---------------------------------------------------------------- helpers
 
@@ -677,3 +677,11 @@ unlike "$(cat "$TMP/proxy.err")" 'config_error|policy_failed' \
 wait "$HOLD" 2>/dev/null
 relay_gone() { [ -z "$(ss -Htn state established "( dport = :$P2 )" 2>/dev/null)" ]; }
 poll 5 relay_gone
+
+# The sample policies shipped in examples/ validate cleanly.
+for conf in web-server redis-client reverse-proxy; do
+    out=$(bounded "$BUILD/tools/sockshim" --check --config "$SRC/examples/$conf.conf")
+    rc=$?
+    is "0 0 errors" "$rc $(printf '%s\n' "$out" | tail -n 1)" \
+        "examples/$conf.conf passes sockshim --check"
+done
