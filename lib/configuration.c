@@ -59,24 +59,29 @@ static const char *get_value(config_getenv_fn get, config_report_fn report,
     return value;
 }
 
+/* The log settings: variable, file key, accepted values, parser. */
+static const struct {
+    const char *env, *key, *accepted;
+    int (*parse)(const char *, struct log_settings *);
+} log_settings_table[] = {
+    {"SOCKSHIM_LOG", "log",
+     "stderr, syslog, or file:PATH (%p = pid, %n = program)", log_parse_dest},
+    {"SOCKSHIM_LOG_FORMAT", "log_format", "text or json", log_parse_format},
+    {"SOCKSHIM_LOG_LEVEL", "log_level", "error, warn, info or debug",
+     log_parse_level},
+};
+#define LOG_SETTINGS_COUNT                                                    \
+    (sizeof log_settings_table / sizeof log_settings_table[0])
+
 void config_read_log_env(struct config *cfg, config_getenv_fn get,
                          config_report_fn report)
 {
-    static const struct {
-        const char *name, *accepted;
-        int (*parse)(const char *, struct log_settings *);
-    } vars[] = {
-        {"SOCKSHIM_LOG", "stderr, syslog, or file:PATH (%p = pid, %n = program)",
-         log_parse_dest},
-        {"SOCKSHIM_LOG_FORMAT", "text or json", log_parse_format},
-        {"SOCKSHIM_LOG_LEVEL", "error, warn, info or debug", log_parse_level},
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        const char *value = get_value(get, report, vars[i].name,
-                                      vars[i].accepted);
-        if (value != NULL && vars[i].parse(value, &cfg->log) != 0)
-            report(vars[i].name, value, "not a valid value",
-                   vars[i].accepted);
+    for (size_t i = 0; i < LOG_SETTINGS_COUNT; i++) {
+        const char *name = log_settings_table[i].env;
+        const char *accepted = log_settings_table[i].accepted;
+        const char *value = get_value(get, report, name, accepted);
+        if (value != NULL && log_settings_table[i].parse(value, &cfg->log) != 0)
+            report(name, value, "not a valid value", accepted);
     }
 }
 
@@ -96,22 +101,25 @@ void config_read_policy_env(struct config *cfg, config_getenv_fn get,
     }
 }
 
+/* True when NAME (LEN bytes, not terminated) is exactly WORD. */
+static int same_name(const char *word, const char *name, size_t len)
+{
+    return strlen(word) == len && memcmp(word, name, len) == 0;
+}
+
 static int is_known_variable(const char *name, size_t len)
 {
-    static const char *const log_vars[] = {
-        "SOCKSHIM_LOG", "SOCKSHIM_LOG_FORMAT", "SOCKSHIM_LOG_LEVEL",
-        "SOCKSHIM_MODE"};
+    if (same_name("SOCKSHIM_MODE", name, len))
+        return 1;
     for (int opt = 0; opt < OPT_COUNT; opt++)
-        if (strlen(option_descs[opt].env) == len &&
-            memcmp(option_descs[opt].env, name, len) == 0)
+        if (same_name(option_descs[opt].env, name, len))
             return 1;
-    for (size_t i = 0; i < sizeof log_vars / sizeof log_vars[0]; i++)
-        if (strlen(log_vars[i]) == len && memcmp(log_vars[i], name, len) == 0)
+    for (size_t i = 0; i < LOG_SETTINGS_COUNT; i++)
+        if (same_name(log_settings_table[i].env, name, len))
             return 1;
     for (size_t i = 0; i < sizeof other_variables / sizeof other_variables[0];
          i++)
-        if (strlen(other_variables[i]) == len &&
-            memcmp(other_variables[i], name, len) == 0)
+        if (same_name(other_variables[i], name, len))
             return 1;
     return 0;
 }
@@ -187,19 +195,11 @@ static void file_setting(struct config *cfg, char *line, const char *where,
         report(where, key, "empty value", keys_accepted);
         return;
     }
-    static const struct {
-        const char *key, *accepted;
-        int (*parse)(const char *, struct log_settings *);
-    } log_keys[] = {
-        {"log", "stderr, syslog, or file:PATH (%p = pid, %n = program)",
-         log_parse_dest},
-        {"log_format", "text or json", log_parse_format},
-        {"log_level", "error, warn, info or debug", log_parse_level},
-    };
-    for (size_t i = 0; i < sizeof log_keys / sizeof log_keys[0]; i++) {
-        if (strcmp(key, log_keys[i].key) == 0) {
-            if (log_keys[i].parse(value, &cfg->log) != 0)
-                report(where, value, "not a valid value", log_keys[i].accepted);
+    for (size_t i = 0; i < LOG_SETTINGS_COUNT; i++) {
+        if (strcmp(key, log_settings_table[i].key) == 0) {
+            if (log_settings_table[i].parse(value, &cfg->log) != 0)
+                report(where, value, "not a valid value",
+                       log_settings_table[i].accepted);
             return;
         }
     }
