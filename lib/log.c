@@ -128,9 +128,15 @@ int log_parse_level(const char *text, struct log_settings *s)
 static int private_fd_floor(void)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 3;
-    return rl.rlim_cur > 1024 ? 1000 : (int)rl.rlim_cur - 24;
+    if (rl.rlim_cur > 1024)
+        return 1000;
+    if (rl.rlim_cur > 48)
+        return (int)rl.rlim_cur - 24;
+    /* A tiny limit: the upper half, still above the numbers programs
+     * reach first. */
+    return rl.rlim_cur > 6 ? (int)rl.rlim_cur / 2 : 3;
 }
 
 /* Move FD to a private high number with O_CLOEXEC; returns the new fd

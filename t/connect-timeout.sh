@@ -13,19 +13,13 @@ PROBE=$BUILD/t/helpers/connect-probe
 # blocking connect() sits in SYN_SENT retransmitting for about two
 # minutes. Chosen over a network namespace: it needs no privilege, no
 # extra package, and nothing leaves loopback. Test 1 proves it hangs.
-LISTENERS=
-cleanup() {
-    for pid in $LISTENERS; do kill "$pid" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
 
 # start_listener HOST FILE: start the targets, wait until FILE holds
 # "OPEN FULL CLOSED"; status 1 when they could not be set up.
 start_listener() {
     # timeout itself, not the bounded function: $! must be its pid.
     timeout -k 5 150 "$PROBE" --listen "$1" "$2" 120 2>"$2.err" &
-    LISTENERS="$LISTENERS $!"
+    PIDS="$PIDS $!"
     n=0
     while [ ! -s "$2" ]; do
         kill -0 "$!" 2>/dev/null || return 1
@@ -38,7 +32,7 @@ start_listener() {
 # shimmed VAR=VALUE... PROGRAM ARGS: run PROGRAM bounded, with the library
 # preloaded and the given settings (env keeps them out of this shell).
 shimmed() {
-    bounded env LD_PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}" "$@"
+    bounded env LD_PRELOAD="$PRELOAD" "$@"
 }
 
 # field NAME OUTPUT: the value of NAME=... in the probe's OUTPUT.

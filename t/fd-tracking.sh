@@ -13,7 +13,7 @@ FDOPS=$BUILD/t/helpers/fdops
 # settings. Settings go through env, so this shell keeps none of them.
 plain() { bounded "$FDOPS" "$@"; }
 shimmed_env() {
-    bounded env LD_PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}" \
+    bounded env LD_PRELOAD="$PRELOAD" \
         SOCKSHIM_NODELAY=on SOCKSHIM_KEEPALIVE=60 SOCKSHIM_LOG_LEVEL=info \
         "$@"
 }

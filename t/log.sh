@@ -17,7 +17,6 @@ PY=/usr/bin/python3
 # they vanish with the process, whatever happens to the test.
 plan 68
 
-PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}"
 
 # shim_run OUT ERR VAR=VALUE... [-- ARGS...]: sockopts under the shim; its
 # pid lands in $TMP/pid (sh execs env, env execs sockopts: one pid).

@@ -22,7 +22,6 @@ HELPER=$BUILD/t/helpers/hostile
 
 plan 43
 
-PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}"
 
 # go TAG plain|shim [VAR=VALUE...] PROGRAM ARGS...: run bounded, with the
 # library preloaded or not; stdout, stderr in $TMP/TAG.out, $TMP/TAG.err,

@@ -15,20 +15,7 @@ plan 36
 
 # ---------------------------------------------------------------- helpers
 
-PIDS=
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null; done
-    for p in $PIDS; do wait "$p" 2>/dev/null; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
-# The library first in LD_PRELOAD, as run_with_shim does; used through env(1)
-# so that the preload reaches only the program, not timeout(1).
-PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}"
 
 # stop PID: end a background process started here and reap it.
 stop() {

@@ -2,7 +2,8 @@
 #
 # plan N | skip_all REASON | ok COND_STATUS DESC | is EXPECTED SEEN DESC |
 # like TEXT REGEX DESC | unlike TEXT REGEX DESC | diag MSG | skip DESC REASON
-# | bail MSG. Also: run_with_shim (LD_PRELOAD the built library), and
+# | bail MSG. Also: run_with_shim (LD_PRELOAD the built library), PRELOAD,
+# PIDS (background pids killed at exit), and
 # SHIM_LIB, BUILD, SRC from the test environment.
 
 : "${SOCKSHIM_TEST_LIB:?run the tests with make check}"
@@ -12,7 +13,18 @@ SRC=$SOCKSHIM_TEST_SRC
 SAN_LIB=${SOCKSHIM_TEST_SAN_LIB:-}
 EX=$BUILD/examples
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+# Background processes a test starts: add their pids to PIDS and they are
+# killed (and reaped) at exit, with the temporary directory removed.
+PIDS=
+_tap_cleanup() {
+    for _p in $PIDS; do kill "$_p" 2>/dev/null; done
+    for _p in $PIDS; do wait "$_p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap _tap_cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 # A clean slate: no SOCKSHIM_* variable reaches the programs under test
 # (not even the harness's own SOCKSHIM_TEST_*, which sockshim would report
 # as unknown); the shell variables above keep what the tests need.
@@ -62,9 +74,13 @@ skip() { # skip DESC REASON
     echo "ok $_tap_n - $1 # SKIP $2"
 }
 
+# The library first in LD_PRELOAD, keeping what was there; for env(1) so
+# that the preload reaches only the program, not timeout(1).
+PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}"
+
 # Run a command with the library preloaded (before any LD_PRELOAD).
 run_with_shim() {
-    LD_PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}" "$@"
+    LD_PRELOAD="$PRELOAD" "$@"
 }
 
 # Bounded run: every external program gets a deadline.
