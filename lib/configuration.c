@@ -19,20 +19,12 @@
 
 struct config config;
 
-/* Variables that belong to later features or to the launcher; known, so
- * not reported as typos. */
+/* Variables read elsewhere (here, or by the launcher); known, so not
+ * reported as typos. */
 static const char *const other_variables[] = {
-    "SOCKSHIM_CONFIG",     "SOCKSHIM_RULES",      "SOCKSHIM_CHECKS",
-    "SOCKSHIM_STACKS",     "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
-    "SOCKSHIM_SCAN",       "SOCKSHIM_SUPPRESS",   "SOCKSHIM_SUMMARY",
+    "SOCKSHIM_CONFIG",
+    "SOCKSHIM_RULES",
     "SOCKSHIM_LIBRARY",
-};
-
-/* Keys of the config file that belong to later features: accepted (so a
- * file written for them is not an error) but not acted on yet. */
-static const char *const later_keys[] = {
-    "checks", "stacks", "stack_depth", "close_wait", "scan", "suppress",
-    "summary",
 };
 
 void config_defaults(struct config *cfg)
@@ -45,6 +37,12 @@ void config_defaults(struct config *cfg)
     cfg->log.dest = DEST_STDERR;
     cfg->log.format = FORMAT_TEXT;
     cfg->log.level = LEVEL_WARN;
+    cfg->diag.checks = CHECKS_ALL;
+    cfg->diag.stacks = 1;
+    cfg->diag.summary = 1;
+    cfg->diag.stack_depth = 16;
+    cfg->diag.close_wait_ms = 5000;
+    cfg->diag.scan_ms = 1000;
 }
 
 /* NULL for unset; reports and returns NULL for a set but empty value. */
@@ -72,6 +70,100 @@ static const struct {
 };
 #define LOG_SETTINGS_COUNT                                                    \
     (sizeof log_settings_table / sizeof log_settings_table[0])
+
+static int parse_checks(const char *text, struct diag_settings *d)
+{
+    return log_parse_checks(text, &d->checks);
+}
+
+static int parse_stacks(const char *text, struct diag_settings *d)
+{
+    return parse_bool(text, &d->stacks);
+}
+
+static int parse_summary(const char *text, struct diag_settings *d)
+{
+    return parse_bool(text, &d->summary);
+}
+
+static int parse_stack_depth(const char *text, struct diag_settings *d)
+{
+    long depth;
+    if (parse_int_range(text, 1, 64, &depth) != 0)
+        return -1;
+    d->stack_depth = (int)depth;
+    return 0;
+}
+
+/* At most a day: longer would never be reached by a service's sockets in
+ * a staging run, and is more likely a typo (5000 meaning 5000ms). */
+#define DIAG_DURATION_MAX_MS (24u * 3600 * 1000)
+
+static int parse_close_wait(const char *text, struct diag_settings *d)
+{
+    unsigned ms;
+    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0)
+        return -1;
+    d->close_wait_ms = ms;
+    return 0;
+}
+
+static int parse_scan(const char *text, struct diag_settings *d)
+{
+    unsigned ms;
+    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0)
+        return -1;
+    /* Scanning more often than every 10 ms would cost more than it finds. */
+    if (ms != 0 && ms < 10)
+        return -1;
+    d->scan_ms = ms;
+    return 0;
+}
+
+static int parse_suppress(const char *text, struct diag_settings *d)
+{
+    size_t len = strlen(text);
+    if (len >= sizeof d->suppress_path)
+        return -1;
+    memcpy(d->suppress_path, text, len + 1);
+    return 0;
+}
+
+/* The diagnostic settings: variable, file key, accepted values, parser. */
+static const struct {
+    const char *env, *key, *accepted;
+    int (*parse)(const char *, struct diag_settings *);
+} diag_settings_table[] = {
+    {"SOCKSHIM_CHECKS", "checks",
+     "all, none, or a comma list of event kinds (-kind removes one)",
+     parse_checks},
+    {"SOCKSHIM_STACKS", "stacks", "on or off", parse_stacks},
+    {"SOCKSHIM_STACK_DEPTH", "stack_depth", "1 to 64", parse_stack_depth},
+    {"SOCKSHIM_CLOSE_WAIT", "close_wait",
+     "a duration (5s, 500ms, 2m), at most 24h", parse_close_wait},
+    {"SOCKSHIM_SCAN", "scan",
+     "0 (no scan) or a duration of at least 10ms (1s, 250ms), at most 24h",
+     parse_scan},
+    {"SOCKSHIM_SUPPRESS", "suppress",
+     "the path of a file of KIND:PATTERN lines (shorter than 1024 bytes)",
+     parse_suppress},
+    {"SOCKSHIM_SUMMARY", "summary", "on or off", parse_summary},
+};
+#define DIAG_SETTINGS_COUNT                                                   \
+    (sizeof diag_settings_table / sizeof diag_settings_table[0])
+
+void config_read_diag_env(struct config *cfg, config_getenv_fn get,
+                          config_report_fn report)
+{
+    for (size_t i = 0; i < DIAG_SETTINGS_COUNT; i++) {
+        const char *name = diag_settings_table[i].env;
+        const char *accepted = diag_settings_table[i].accepted;
+        const char *value = get_value(get, report, name, accepted);
+        if (value != NULL &&
+            diag_settings_table[i].parse(value, &cfg->diag) != 0)
+            report(name, value, "not a valid value", accepted);
+    }
+}
 
 void config_read_log_env(struct config *cfg, config_getenv_fn get,
                          config_report_fn report)
@@ -116,6 +208,9 @@ static int is_known_variable(const char *name, size_t len)
             return 1;
     for (size_t i = 0; i < LOG_SETTINGS_COUNT; i++)
         if (same_name(log_settings_table[i].env, name, len))
+            return 1;
+    for (size_t i = 0; i < DIAG_SETTINGS_COUNT; i++)
+        if (same_name(diag_settings_table[i].env, name, len))
             return 1;
     for (size_t i = 0; i < sizeof other_variables / sizeof other_variables[0];
          i++)
@@ -174,9 +269,10 @@ static void file_setting(struct config *cfg, char *line, const char *where,
                          config_report_fn report)
 {
     static const char keys_accepted[] =
-        "mode, log, log_format, log_level, a policy option (keepalive, "
-        "nodelay, ...), or a rule line starting with listen, accept, "
-        "connect or any";
+        "mode, log, log_format, log_level, a diagnostic setting (checks, "
+        "stacks, stack_depth, close_wait, scan, suppress, summary), a "
+        "policy option (keepalive, nodelay, ...), or a rule line starting "
+        "with listen, accept, connect or any";
     char *eq = strchr(line, '=');
     if (eq == NULL) {
         report(where, line, "neither a KEY = VALUE setting nor a rule",
@@ -216,9 +312,14 @@ static void file_setting(struct config *cfg, char *line, const char *where,
                    option_descs[opt].accepted);
         return;
     }
-    for (size_t i = 0; i < sizeof later_keys / sizeof later_keys[0]; i++)
-        if (strcmp(key, later_keys[i]) == 0)
+    for (size_t i = 0; i < DIAG_SETTINGS_COUNT; i++) {
+        if (strcmp(key, diag_settings_table[i].key) == 0) {
+            if (diag_settings_table[i].parse(value, &cfg->diag) != 0)
+                report(where, value, "not a valid value",
+                       diag_settings_table[i].accepted);
             return;
+        }
+    }
     report(where, key, "unknown key", keys_accepted);
 }
 
@@ -232,63 +333,137 @@ static void file_where(char *where, size_t size, const char *path, int line)
     ob_uint(&ob, (unsigned)line);
 }
 
-void config_read_file(struct config *cfg, const char *path,
-                      config_report_fn report)
+/* Read the file at PATH (named by variable VAR) into TEXT[SIZE], NUL
+ * terminated; returns 0, or -1 after reporting why nothing was read. */
+static int read_text_file(const char *path, const char *var, char *text,
+                          size_t size, config_report_fn report)
 {
-    static char text[64 * 1024 + 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        report("SOCKSHIM_CONFIG", path, strerrordesc_np(errno),
-               "a readable config file");
-        return;
+        report(var, path, strerrordesc_np(errno), "a readable file");
+        return -1;
     }
     size_t len = 0;
     ssize_t n;
-    while (len < sizeof text - 1 &&
-           (n = read(fd, text + len, sizeof text - 1 - len)) != 0) {
+    while (len < size - 1 &&
+           (n = real_read(fd, text + len, size - 1 - len)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) { /* a directory, say: nothing of it is read */
-            report("SOCKSHIM_CONFIG", path, strerrordesc_np(errno),
-                   "a readable config file");
+            report(var, path, strerrordesc_np(errno), "a readable file");
             real_close(fd);
-            return;
+            return -1;
         }
         len += (size_t)n;
     }
     char extra;
-    int too_long = len == sizeof text - 1 && read(fd, &extra, 1) == 1;
+    int too_long = len == size - 1 && real_read(fd, &extra, 1) == 1;
     real_close(fd);
     text[len] = '\0';
     if (too_long)
-        report("SOCKSHIM_CONFIG", path, "larger than 64 KiB",
-               "a smaller file; only its first 64 KiB are read");
+        report(var, path, "too large",
+               "a smaller file; only its beginning is read");
+    return 0;
+}
+
+/* Cut TEXT's next line at *CURSOR: returns the line without its comment
+ * (# at the start of a line or after a blank; values such as file:/a#b
+ * keep their #), trimmed, and advances *CURSOR; NULL at the end. */
+static char *next_line(char **cursor)
+{
+    char *line = *cursor;
+    if (line == NULL || *line == '\0')
+        return NULL;
+    char *next = strchr(line, '\n');
+    if (next != NULL)
+        *next++ = '\0';
+    *cursor = next;
+    for (char *hash = strchr(line, '#'); hash != NULL;
+         hash = strchr(hash + 1, '#')) {
+        if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+            *hash = '\0';
+            break;
+        }
+    }
+    return trim(line);
+}
+
+void config_read_file(struct config *cfg, const char *path,
+                      config_report_fn report)
+{
+    static char text[64 * 1024 + 1];
+    if (read_text_file(path, "SOCKSHIM_CONFIG", text, sizeof text, report) !=
+        0)
+        return;
 
     int line_no = 0;
-    for (char *line = text; line != NULL && *line != '\0';) {
-        char *next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
+    char *cursor = text, *content;
+    while ((content = next_line(&cursor)) != NULL) {
         line_no++;
-        /* A comment starts with # at the start of a line or after a blank
-         * (values such as file:/a#b keep their #). */
-        for (char *hash = strchr(line, '#'); hash != NULL;
-             hash = strchr(hash + 1, '#')) {
-            if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
-                *hash = '\0';
-                break;
-            }
+        if (*content == '\0')
+            continue;
+        char where[RULE_WHERE_MAX];
+        file_where(where, sizeof where, path, line_no);
+        if (rule_line_is_rule(content))
+            add_rule(cfg, content, where, report);
+        else
+            file_setting(cfg, content, where, report);
+    }
+}
+
+/* One KIND:PATTERN line of the suppressions file, found at WHERE. */
+static void add_suppression(struct config *cfg, char *line, const char *where,
+                            config_report_fn report)
+{
+    static const char accepted[] =
+        "KIND:PATTERN, KIND an event kind or *, PATTERN a glob (* and ?) "
+        "on a frame's function or module, shorter than 128 bytes";
+    char *colon = strchr(line, ':');
+    if (colon == NULL || colon == line || colon[1] == '\0') {
+        report(where, line, "not a KIND:PATTERN line", accepted);
+        return;
+    }
+    *colon = '\0';
+    char *kind_text = trim(line), *pattern = trim(colon + 1);
+    enum event_kind kind = EV_COUNT;
+    if (strcmp(kind_text, "*") != 0) {
+        kind = event_kind_by_name(kind_text, strlen(kind_text));
+        if (kind == EV_COUNT || kind == EV_CONFIG_ERROR) {
+            report(where, kind_text, "not an event kind", accepted);
+            return;
         }
-        char *content = trim(line);
-        if (*content != '\0') {
-            char where[RULE_WHERE_MAX];
-            file_where(where, sizeof where, path, line_no);
-            if (rule_line_is_rule(content))
-                add_rule(cfg, content, where, report);
-            else
-                file_setting(cfg, content, where, report);
-        }
-        line = next;
+    }
+    if (*pattern == '\0' || strlen(pattern) >= SUPPRESS_PATTERN_MAX) {
+        report(where, pattern, "empty or too long pattern", accepted);
+        return;
+    }
+    if (cfg->suppression_count == SUPPRESSIONS_MAX) {
+        report(where, pattern, "too many suppressions", "at most 64 lines");
+        return;
+    }
+    struct suppression *s = &cfg->suppressions[cfg->suppression_count++];
+    s->kind = kind;
+    strcpy(s->pattern, pattern);
+}
+
+void config_read_suppressions(struct config *cfg, config_report_fn report)
+{
+    static char text[16 * 1024 + 1];
+    const char *path = cfg->diag.suppress_path;
+    cfg->suppression_count = 0;
+    if (*path == '\0' ||
+        read_text_file(path, "SOCKSHIM_SUPPRESS", text, sizeof text,
+                       report) != 0)
+        return;
+    int line_no = 0;
+    char *cursor = text, *content;
+    while ((content = next_line(&cursor)) != NULL) {
+        line_no++;
+        if (*content == '\0')
+            continue;
+        char where[RULE_WHERE_MAX];
+        file_where(where, sizeof where, path, line_no);
+        add_suppression(cfg, content, where, report);
     }
 }
 
@@ -325,8 +500,10 @@ void config_load(struct config *cfg, config_getenv_fn get,
     if (path != NULL && *path != '\0')
         config_read_file(cfg, path, report);
     config_read_log_env(cfg, get, report);
+    config_read_diag_env(cfg, get, report);
     config_read_policy_env(cfg, get, report);
     const char *rules = get("SOCKSHIM_RULES");
     if (rules != NULL)
         config_read_rules(cfg, rules, report);
+    config_read_suppressions(cfg, report);
 }

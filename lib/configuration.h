@@ -14,10 +14,33 @@
 #include "options.h"
 #include "rules.h"
 
+/* The diagnostic settings (SOCKSHIM_CHECKS, _STACKS, ...). */
+struct diag_settings {
+    uint32_t checks;          /* bit (1 << kind) for each event kind shown */
+    uint8_t stacks;           /* capture stacks */
+    uint8_t summary;          /* one summary event at exit */
+    int stack_depth;          /* frames kept, 1..64 */
+    unsigned close_wait_ms;   /* how long after the peer's FIN is a leak */
+    unsigned scan_ms;         /* background scan period; 0 = none */
+    char suppress_path[1024]; /* file of KIND:PATTERN lines, or "" */
+};
+
+/* One SOCKSHIM_SUPPRESS line: events of KIND (EV_COUNT: any kind) with a
+ * frame whose function or module matches the glob PATTERN. */
+#define SUPPRESSIONS_MAX 64
+#define SUPPRESS_PATTERN_MAX 128
+struct suppression {
+    enum event_kind kind;
+    char pattern[SUPPRESS_PATTERN_MAX];
+};
+
 struct config {
     enum policy_mode mode;
     struct policy global; /* the global rule: every TCP socket */
     struct log_settings log;
+    struct diag_settings diag;
+    int suppression_count;
+    struct suppression suppressions[SUPPRESSIONS_MAX];
     int rule_count;
     int rules_need_address; /* some rule has port= or addr= */
     struct rule rules[RULES_MAX]; /* last: left untouched when unused */
@@ -42,6 +65,11 @@ void config_defaults(struct config *cfg);
 void config_read_log_env(struct config *cfg, config_getenv_fn get,
                          config_report_fn report);
 
+/* Read SOCKSHIM_CHECKS, _STACKS, _STACK_DEPTH, _CLOSE_WAIT, _SCAN,
+ * _SUPPRESS and _SUMMARY into CFG->diag. */
+void config_read_diag_env(struct config *cfg, config_getenv_fn get,
+                          config_report_fn report);
+
 /* Read SOCKSHIM_MODE and every policy option variable into CFG. */
 void config_read_policy_env(struct config *cfg, config_getenv_fn get,
                             config_report_fn report);
@@ -50,6 +78,10 @@ void config_read_policy_env(struct config *cfg, config_getenv_fn get,
  * into CFG. No malloc: the file is read into a static buffer (64 KiB). */
 void config_read_file(struct config *cfg, const char *path,
                       config_report_fn report);
+
+/* Read the suppressions file CFG->diag.suppress_path (KIND:PATTERN lines,
+ * # comments) into CFG. */
+void config_read_suppressions(struct config *cfg, config_report_fn report);
 
 /* Read the rules of TEXT, separated by ";" (SOCKSHIM_RULES), into CFG. */
 void config_read_rules(struct config *cfg, const char *text,

@@ -11,25 +11,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#define CHUNK_SHIFT 10
-#define CHUNK_SLOTS (1u << CHUNK_SHIFT)
+#define CHUNK_SHIFT FDTAB_CHUNK_SHIFT
+#define CHUNK_SLOTS FDTAB_CHUNK_SLOTS
 #define CHUNK_COUNT (FDTAB_MAX_FD >> CHUNK_SHIFT)
+#define chunks fdtab_chunks
 
 /* 2^20 pointers = 8 MiB of virtual space in .bss; only the pages that hold
  * pointers to live chunks are ever touched. */
-static struct fd_slot *chunks[CHUNK_COUNT];
+struct fd_slot *fdtab_chunks[CHUNK_COUNT];
 /* One past the highest chunk ever mapped: bounds every walk of the table
  * so that walking never touches the untouched part of `chunks`. */
 static unsigned chunks_used;
-
-struct fd_slot *fdtab_peek(int fd)
-{
-    if ((unsigned)fd >= FDTAB_MAX_FD)
-        return NULL;
-    struct fd_slot *chunk =
-        __atomic_load_n(&chunks[(unsigned)fd >> CHUNK_SHIFT], __ATOMIC_ACQUIRE);
-    return chunk ? &chunk[(unsigned)fd & (CHUNK_SLOTS - 1)] : NULL;
-}
 
 struct fd_slot *fdtab_slot(int fd)
 {
@@ -62,6 +54,7 @@ void fdtab_clear(int fd)
         fdtab_set_flags(slot, 0);
         slot->app_set = 0;
         slot->decided = 0;
+        slot->create_stack = 0;
     }
 }
 
@@ -92,7 +85,10 @@ void fdtab_copy(int oldfd, int newfd)
     to->sock_type = from->sock_type;
     to->app_set = fdtab_app_set(from);
     to->decided = fdtab_decided(from);
-    fdtab_set_flags(to, flags);
+    to->create_stack = from->create_stack;
+    to->close_stack = 0;
+    __atomic_fetch_or(&from->flags, FD_SHARED, __ATOMIC_RELEASE);
+    fdtab_set_flags(to, flags | FD_SHARED);
 }
 
 unsigned long fdtab_count_tracked(void)

@@ -33,8 +33,16 @@ enum {
     FD_TRACKED = 1u << 0,    /* a socket sockshim saw created */
     FD_TCP = 1u << 1,        /* AF_INET/AF_INET6 stream TCP */
     FD_BOUND = 1u << 2,      /* bind() succeeded (or implicit) */
-    FD_LISTENING = 1u << 3   /* listen() succeeded */
+    FD_LISTENING = 1u << 3,  /* listen() succeeded */
+    FD_SHUT_RD = 1u << 4,    /* the program called shutdown(SHUT_RD/RDWR) */
+    FD_SHUT_WR = 1u << 5,    /* the program called shutdown(SHUT_WR/RDWR) */
+    /* Another descriptor may refer to the same socket (dup, or a fork):
+     * closing this one does not close the connection. */
+    FD_SHARED = 1u << 6
 };
+
+/* Largest fd number tracked (exclusive); higher fds pass through. */
+#define FDTAB_MAX_FD (1 << 30)
 
 struct fd_slot {
     uint32_t flags;     /* FD_* bits; 0 means "not a tracked socket" */
@@ -43,26 +51,43 @@ struct fd_slot {
     uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
     uint16_t app_set;   /* sockopt items the program set itself (bitmask) */
     uint16_t decided;   /* items whose moment passed (applied or not) */
+    uint32_t create_stack; /* stack id where the socket was created */
+    /* Stack id of the last close() sockshim saw of this number; kept
+     * after the slot is cleared, for a later double close. */
+    uint32_t close_stack;
 };
 
-/* Largest fd number tracked (exclusive); higher fds pass through. */
-#define FDTAB_MAX_FD (1 << 30)
+#define FDTAB_CHUNK_SHIFT 10
+#define FDTAB_CHUNK_SLOTS (1u << FDTAB_CHUNK_SHIFT)
+
+/* The top level of the table (fdtab.c); read through fdtab_peek(). */
+extern struct fd_slot *fdtab_chunks[FDTAB_MAX_FD >> FDTAB_CHUNK_SHIFT];
 
 /* The slot for FD if its chunk exists, else NULL. Never allocates: safe on
- * every hot path and in signal handlers. */
-struct fd_slot *fdtab_peek(int fd);
+ * every hot path and in signal handlers. Inline, since every read and
+ * write of the program goes through it: a compare and two loads. */
+static inline struct fd_slot *fdtab_peek(int fd)
+{
+    if ((unsigned)fd >= FDTAB_MAX_FD)
+        return 0;
+    struct fd_slot *chunk = __atomic_load_n(
+        &fdtab_chunks[(unsigned)fd >> FDTAB_CHUNK_SHIFT], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[(unsigned)fd & (FDTAB_CHUNK_SLOTS - 1)] : 0;
+}
 
 /* The slot for FD, mapping its chunk on first use. NULL when FD is out of
  * range or memory is exhausted (the fd is then simply not tracked). */
 struct fd_slot *fdtab_slot(int fd);
 
-/* Forget FD (closed, or its number reused by something we did not see). */
+/* Forget FD (closed, or its number reused by something we did not see).
+ * Its close_stack stays. */
 void fdtab_clear(int fd);
 
 /* Forget every fd in [LO, HI] (close_range). */
 void fdtab_clear_range(unsigned lo, unsigned hi);
 
-/* Make NEWFD describe the same socket as OLDFD (dup family). */
+/* Make NEWFD describe the same socket as OLDFD (dup family); both are
+ * then FD_SHARED. */
 void fdtab_copy(int oldfd, int newfd);
 
 /* Load FLAGS of SLOT with acquire order (0 for a NULL slot). */

@@ -19,12 +19,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "fdtab.h"
+#include "checks.h"
 #include "configuration.h"
+#include "fdtab.h"
 #include "log.h"
 #include "policy.h"
 #include "real.h"
 #include "sockaddr.h"
+#include "stack.h"
 #include "timeout.h"
 
 /* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD in ROLE, with the
@@ -138,7 +140,10 @@ int hook_socket(int domain, int type, int protocol)
     int fd = real_socket(domain, type, protocol);
     if (fd >= 0) {
         int saved_errno = errno;
-        track_socket(fd, domain, type, protocol, ROLE_NONE, 0, 0);
+        struct fd_slot *slot =
+            track_socket(fd, domain, type, protocol, ROLE_NONE, 0, 0);
+        if (slot != NULL)
+            checks_socket_created(slot);
         errno = saved_errno;
     }
     return fd;
@@ -149,8 +154,12 @@ int hook_socketpair(int domain, int type, int protocol, int sv[2])
     int rc = real_socketpair(domain, type, protocol, sv);
     if (rc == 0) {
         int saved_errno = errno;
-        track_socket(sv[0], domain, type, protocol, ROLE_NONE, FD_BOUND, 0);
-        track_socket(sv[1], domain, type, protocol, ROLE_NONE, FD_BOUND, 0);
+        for (int i = 0; i < 2; i++) {
+            struct fd_slot *slot = track_socket(sv[i], domain, type, protocol,
+                                                ROLE_NONE, FD_BOUND, 0);
+            if (slot != NULL)
+                checks_socket_created(slot);
+        }
         errno = saved_errno;
     }
     return rc;
@@ -160,11 +169,11 @@ int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
     int saved_errno = errno;
     struct fd_slot *slot = socket_slot(fd);
+    struct sockaddr_storage local;
+    struct sock_context ctx;
+    context_init(&ctx, fd, slot, ROLE_NONE);
     if (slot != NULL) {
-        struct sockaddr_storage local;
-        struct sock_context ctx;
         struct policy p;
-        context_init(&ctx, fd, slot, ROLE_NONE);
         if (config.rules_need_address) {
             ctx.local_len = copy_user_address(addr, len, &local);
             ctx.local = ctx.local_len ? (struct sockaddr *)&local : NULL;
@@ -176,6 +185,16 @@ int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
     int rc = real_bind(fd, addr, len);
     if (rc == 0 && slot != NULL)
         __atomic_fetch_or(&slot->flags, FD_BOUND, __ATOMIC_RELEASE);
+    if (rc < 0 && slot != NULL &&
+        (errno == EADDRINUSE || errno == EADDRNOTAVAIL)) {
+        saved_errno = errno;
+        if (ctx.local == NULL) {
+            ctx.local_len = copy_user_address(addr, len, &local);
+            ctx.local = ctx.local_len ? (struct sockaddr *)&local : NULL;
+        }
+        checks_addr_in_use(fd, "bind", saved_errno, ctx.local, ctx.local_len);
+        errno = saved_errno;
+    }
     return rc;
 }
 
@@ -239,7 +258,9 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
         context_init(&ctx, newfd, slot, ROLE_ACCEPT);
         policy_for_socket(&ctx, &p);
         fdtab_claim_decided(slot, ITEMS_BEFORE_BIND);
+        checks_socket_created(slot);
         policy_apply(&ctx, &p, ITEMS_ALL);
+        checks_after_accept(fd, listener);
     }
     errno = saved_errno;
     return newfd;
@@ -299,11 +320,18 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     errno = saved_errno;
     int rc = blocking ? connect_with_timeout(fd, addr, len, timeout)
                       : real_connect(fd, addr, len);
-    if (first) {
-        saved_errno = errno;
+    saved_errno = errno;
+    if (first)
         policy_apply(&ctx, &p, ITEM_BIT(ITEM_SNDTIMEO));
-        errno = saved_errno;
+    if (rc < 0 &&
+        (saved_errno == EADDRINUSE || saved_errno == EADDRNOTAVAIL)) {
+        if (ctx.peer == NULL) {
+            ctx.peer_len = copy_user_address(addr, len, &peer);
+            ctx.peer = ctx.peer_len ? (struct sockaddr *)&peer : NULL;
+        }
+        checks_addr_in_use(fd, "connect", saved_errno, ctx.peer, ctx.peer_len);
     }
+    errno = saved_errno;
     return rc;
 }
 
@@ -322,17 +350,69 @@ int hook_setsockopt(int fd, int level, int optname, const void *value,
     return policy_on_setsockopt(&ctx, level, optname, value, len);
 }
 
+/* Is FD one of sockshim's own descriptors (the log, libunwind's pipe)?
+ * As far as the program knows, they do not exist. */
+static int private_fd(int fd)
+{
+    return log_owns_fd(fd) || (stack_owns_fd(fd) && !stack_capturing());
+}
+
 int hook_close(int fd)
 {
-    /* Our log descriptor does not exist as far as the program knows. */
-    if (log_owns_fd(fd)) {
+    int saved_errno = errno;
+    if (private_fd(fd)) {
+        checks_close_failed(fd, EBADF, 0);
         errno = EBADF;
         return -1;
     }
+    struct fd_slot *slot = fdtab_peek(fd);
+    /* Where this number was last closed, if it is not open as far as we
+     * know: a failing close() is then a double close. */
+    uint32_t earlier = slot != NULL && fdtab_flags(slot) == 0
+                           ? slot->close_stack
+                           : 0;
+    checks_before_close(fd, slot);
     /* Forget the slot first: once the kernel has released the number,
      * another thread's socket() may get it and fill the slot anew. */
     fdtab_clear(fd);
-    return real_close(fd);
+    errno = saved_errno;
+    int rc = real_close(fd);
+    if (rc < 0) {
+        saved_errno = errno;
+        checks_close_failed(fd, saved_errno, earlier);
+        errno = saved_errno;
+    }
+    return rc;
+}
+
+int hook_shutdown(int fd, int how)
+{
+    int saved_errno = errno;
+    /* Classify a socket we did not see created (is it listening?). */
+    socket_slot(fd);
+    errno = saved_errno;
+    int rc = real_shutdown(fd, how);
+    saved_errno = errno;
+    checks_shutdown(fd, how, rc, saved_errno);
+    errno = saved_errno;
+    return rc;
+}
+
+void hook_write_trouble(int fd, uint32_t flags, const char *call, int before)
+{
+    int saved_errno = errno;
+    if (!(flags & FD_TRACKED) && !before && socket_slot(fd) != NULL)
+        flags = fdtab_flags(fdtab_peek(fd));
+    /* A write after SHUT_WR was reported before the call; its EPIPE is the
+     * same event. */
+    if ((flags & FD_TRACKED) && (before || !(flags & FD_SHUT_WR)))
+        checks_write(fd, flags, call, before);
+    errno = saved_errno;
+}
+
+int hook_pipe2_for_unwind(int fds[2], int flags)
+{
+    return stack_private_pipe(fds, flags);
 }
 
 int hook_dup(int fd)
@@ -350,6 +430,7 @@ int hook_dup3(int fd, int newfd, int flags, int with_flags)
 {
     int saved_errno = errno;
     log_vacate_fd(newfd);
+    stack_fd_taken(newfd);
     errno = saved_errno;
     int rc = with_flags ? real_dup3(fd, newfd, flags) : real_dup2(fd, newfd);
     if (rc >= 0 && fd != newfd) {
@@ -371,13 +452,34 @@ int hook_fcntl(int fd, int cmd, long arg, int large)
     return rc;
 }
 
+
+/* sockshim's own descriptors, ascending, in OUT[3]; returns how many. */
+static int private_fds(int out[3])
+{
+    int n = 0, fd = log_private_fd();
+    if (fd >= 0)
+        out[n++] = fd;
+    n += stack_private_fds(out + n);
+    /* Three numbers: a little insertion sort. */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            int t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    return n;
+}
+
 int hook_close_range(unsigned lo, unsigned hi, int flags)
 {
-    int ours = log_private_fd();
+    int ours[3];
+    int n = lo <= hi ? private_fds(ours) : 0;
+    int hit = 0;
+    for (int i = 0; i < n; i++)
+        hit |= (unsigned)ours[i] >= lo && (unsigned)ours[i] <= hi;
     /* CLOSE_RANGE_CLOEXEC only marks descriptors (ours are marked already);
-     * a range without our descriptor needs no care. */
-    if ((flags & CLOSE_RANGE_CLOEXEC) || lo > hi || ours < 0 ||
-        (unsigned)ours < lo || (unsigned)ours > hi) {
+     * a range without our descriptors needs no care. */
+    if ((flags & CLOSE_RANGE_CLOEXEC) || !hit) {
         int rc = real_close_range(lo, hi, flags);
         if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) {
             int saved_errno = errno;
@@ -386,12 +488,21 @@ int hook_close_range(unsigned lo, unsigned hi, int flags)
         }
         return rc;
     }
-    /* Close around our descriptor: it stays open and invisible. */
+    /* Close the pieces around our descriptors: they stay open and
+     * invisible. */
     int rc = 0;
-    if ((unsigned)ours > lo)
-        rc = real_close_range(lo, (unsigned)ours - 1, flags);
-    if (rc == 0 && (unsigned)ours < hi)
-        rc = real_close_range((unsigned)ours + 1, hi, flags);
+    unsigned from = lo;
+    for (int i = 0; i < n && rc == 0; i++) {
+        unsigned own = (unsigned)ours[i];
+        if (own < lo || own > hi)
+            continue;
+        if (own > from)
+            rc = real_close_range(from, own - 1, flags);
+        from = own + 1;
+    }
+    /* FROM wraps to 0 when our descriptor was the very last number. */
+    if (rc == 0 && from != 0 && from <= hi)
+        rc = real_close_range(from, hi, flags);
     int saved_errno = errno;
     fdtab_clear_range(lo, hi);
     errno = saved_errno;

@@ -10,6 +10,7 @@
 #ifndef SOCKSHIM_HOOKS_H
 #define SOCKSHIM_HOOKS_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 
 int hook_socket(int domain, int type, int protocol);
@@ -27,5 +28,15 @@ int hook_dup3(int fd, int newfd, int flags, int with_flags);
 int hook_fcntl(int fd, int cmd, long arg, int large);
 int hook_close_range(unsigned lo, unsigned hi, int flags);
 void hook_closefrom(int lowfd);
+int hook_shutdown(int fd, int how);
+
+/* The write family's slow path: a write-family CALL on FD, whose flags
+ * were FLAGS, is about to run after the program's shutdown(SHUT_WR)
+ * (BEFORE = 1), or failed with EPIPE (BEFORE = 0). Keeps errno. */
+void hook_write_trouble(int fd, uint32_t flags, const char *call, int before);
+
+/* pipe2() while libunwind captures a stack: its pipe goes out of the
+ * program's way. */
+int hook_pipe2_for_unwind(int fds[2], int flags);
 
 #endif

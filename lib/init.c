@@ -16,6 +16,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "configuration.h"
 #include "log.h"
 #include "real.h"
@@ -56,6 +57,7 @@ static void initialise(void)
     log_configure(&config.log);
     config_load(&config, read_env, log_config_error);
     config_check_unknown_env(environ, log_config_error);
+    checks_init();
     __atomic_store_n(&init_state,
                      config.mode == MODE_OFF ? INIT_READY_OFF
                                              : INIT_READY_ACTIVE,
@@ -80,6 +82,15 @@ static void after_fork_in_child(void)
     int saved_errno = errno;
     if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE)
         log_after_fork_child();
+    errno = saved_errno;
+}
+
+/* At exit (or unload): the summary. */
+__attribute__((destructor)) static void sockshim_destructor(void)
+{
+    int saved_errno = errno;
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE)
+        checks_summary();
     errno = saved_errno;
 }
 

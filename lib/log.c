@@ -28,6 +28,8 @@
 #include "fdtab.h"
 #include "real.h"
 #include "sockaddr.h"
+#include "stack.h"
+#include "symbols.h"
 
 static const struct {
     const char *name;
@@ -57,6 +59,9 @@ static const struct {
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
+/* The kinds shown (SOCKSHIM_CHECKS). */
+static uint32_t checks = CHECKS_ALL;
+
 static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
                                        LEVEL_WARN};
 /* How a line reaches our descriptor: plainly (file, terminal), as to a
@@ -82,6 +87,50 @@ const char *event_kind_name(enum event_kind kind)
 enum log_level event_kind_level(enum event_kind kind)
 {
     return kinds[kind].level;
+}
+
+enum event_kind event_kind_by_name(const char *name, size_t len)
+{
+    for (int k = 0; k < EV_COUNT; k++)
+        if (strlen(kinds[k].name) == len &&
+            strncasecmp(kinds[k].name, name, len) == 0)
+            return (enum event_kind)k;
+    return EV_COUNT;
+}
+
+int log_parse_checks(const char *text, uint32_t *mask)
+{
+    uint32_t result = *text == '-' ? CHECKS_ALL : 0;
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, ",");
+        const char *word = p;
+        int remove = len > 0 && *word == '-';
+        if (remove)
+            word++, len--;
+        if (len == 3 && strncasecmp(word, "all", 3) == 0 && !remove) {
+            result = CHECKS_ALL;
+        } else if (len == 4 && strncasecmp(word, "none", 4) == 0 && !remove) {
+            result = 0;
+        } else {
+            enum event_kind k = event_kind_by_name(word, len);
+            if (k == EV_COUNT || k == EV_CONFIG_ERROR)
+                return -1;
+            if (remove)
+                result &= ~(1u << k);
+            else
+                result |= 1u << k;
+        }
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    *mask = result;
+    return 0;
+}
+
+void log_set_checks(uint32_t mask)
+{
+    checks = mask;
 }
 
 int log_parse_dest(const char *text, struct log_settings *s)
@@ -125,7 +174,7 @@ int log_parse_level(const char *text, struct log_settings *s)
 /* The lowest number our descriptors may take: high enough to stay out of
  * the way of the small numbers programs use and dup2() onto, low enough
  * not to make the kernel grow a huge fd table (soft limits of 1M exist). */
-static int private_fd_floor(void)
+int private_fd_floor(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
@@ -334,7 +383,7 @@ static void write_to_pipe(int fd, const char *line, size_t len)
     pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
     sigpending(&pending);
     int was_pending = sigismember(&pending, SIGPIPE);
-    if (write(fd, line, len) < 0 && errno == EPIPE && !was_pending) {
+    if (real_write(fd, line, len) < 0 && errno == EPIPE && !was_pending) {
         struct timespec zero = {0, 0};
         sigtimedwait(&pipe_only, NULL, &zero);
     }
@@ -354,13 +403,13 @@ static void log_write(const char *line, size_t len)
         st.st_ino == log_ino) {
         switch (log_method) {
         case WRITE_SOCKET:
-            send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            real_send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT);
             break;
         case WRITE_PIPE:
             write_to_pipe(fd, line, len);
             break;
         case WRITE_PLAIN:
-            while (write(fd, line, len) < 0 && errno == EINTR)
+            while (real_write(fd, line, len) < 0 && errno == EINTR)
                 ;
             break;
         }
@@ -405,7 +454,7 @@ static void append_timestamp(struct outbuf *ob)
 
 int log_enabled(enum event_kind kind)
 {
-    return kinds[kind].level <= settings.level &&
+    return kinds[kind].level <= settings.level && (checks & (1u << kind)) &&
            __atomic_load_n(&log_fd, __ATOMIC_RELAXED) >= 0;
 }
 
@@ -418,7 +467,8 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
 {
     /* Bad configuration is always reported, whatever the level: it is the
      * user's only sign that a setting is ignored. */
-    if ((kinds[kind].level > settings.level && kind != EV_CONFIG_ERROR) ||
+    if ((kind != EV_CONFIG_ERROR && (kinds[kind].level > settings.level ||
+                                     !(checks & (1u << kind)))) ||
         __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0 || event_line_busy)
         return 0;
     event_line_busy = 1;
@@ -585,6 +635,99 @@ void event_int(struct event *ev, const char *key, long long value)
         ob_char(&ev->ob, '=');
     }
     ob_int(&ev->ob, value);
+}
+
+/* Room one frame line may take at most: "    #63 0x" + 16 hex digits +
+ * " " + function (191) + "+0x" + 16 + " (" + module (bounded to 96) + ")"
+ * in text; a little more in JSON. */
+#define FRAME_ROOM_MAX 400
+#define MODULE_NAME_MAX 96
+
+/* Text: one frame line. */
+static void text_frame(struct outbuf *ob, int index,
+                       const struct frame_name *f, uintptr_t ip)
+{
+    ob_str(ob, "\n    #");
+    ob_int(ob, index);
+    ob_char(ob, ' ');
+    ob_hex(ob, ip);
+    ob_char(ob, ' ');
+    if (f->func[0] != '\0') {
+        ob_escaped(ob, f->func, sizeof f->func);
+        ob_char(ob, '+');
+        ob_hex(ob, f->func_offset);
+    } else {
+        ob_str(ob, "??");
+    }
+    ob_str(ob, " (");
+    ob_escaped(ob, f->module, MODULE_NAME_MAX);
+    ob_char(ob, ')');
+}
+
+/* JSON: one frame object. */
+static void json_frame(struct outbuf *ob, const struct frame_name *f,
+                       uintptr_t ip)
+{
+    ob_str(ob, "{\"ip\":\"");
+    ob_hex(ob, ip);
+    ob_str(ob, "\",\"module\":");
+    ob_json_strn(ob, f->module, MODULE_NAME_MAX);
+    ob_str(ob, ",\"offset\":\"");
+    ob_hex(ob, f->module_offset);
+    ob_str(ob, "\",\"func\":");
+    if (f->func[0] != '\0') {
+        ob_json_strn(ob, f->func, sizeof f->func);
+        ob_str(ob, ",\"func_offset\":\"");
+        ob_hex(ob, f->func_offset);
+        ob_str(ob, "\"}");
+    } else {
+        ob_str(ob, "null}");
+    }
+}
+
+void event_stack(struct event *ev, const char *key, const char *label,
+                 uint32_t id)
+{
+    const uintptr_t *ips;
+    int n = stack_frames(id, &ips);
+    if (n == 0)
+        return;
+    struct outbuf *ob = &ev->ob;
+    if (ev->json) {
+        json_key(ev, key);
+        ob_char(ob, '[');
+    } else {
+        ob_str(ob, "\n    ");
+        ob_str(ob, label);
+        ob_char(ob, ':');
+    }
+    int shown = 0;
+    for (; shown < n && ob->cap - ob->len > FRAME_ROOM_MAX; shown++) {
+        struct frame_name f;
+        symbols_name(ips[shown], &f);
+        if (ev->json) {
+            if (shown > 0)
+                ob_char(ob, ',');
+            json_frame(ob, &f, ips[shown]);
+        } else {
+            text_frame(ob, shown, &f, ips[shown]);
+        }
+    }
+    if (ev->json) {
+        ob_char(ob, ']');
+        if (shown < n) {
+            char truncated_key[64];
+            struct outbuf k;
+            ob_init(&k, truncated_key, sizeof truncated_key);
+            ob_str(&k, key);
+            ob_str(&k, "_truncated");
+            event_int(ev, truncated_key, n - shown);
+        }
+    } else if (shown < n) {
+        ob_str(ob, "\n    ... ");
+        ob_int(ob, n - shown);
+        ob_str(ob, " more frames");
+    }
 }
 
 void event_why(struct event *ev, const char *sentence)

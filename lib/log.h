@@ -43,6 +43,10 @@ enum event_kind {
     EV_COUNT
 };
 
+/* Every event kind selectable by SOCKSHIM_CHECKS (config_error is always
+ * shown). */
+#define CHECKS_ALL ((uint32_t)((1u << EV_COUNT) - 1) & ~(1u << EV_CONFIG_ERROR))
+
 struct log_settings {
     enum log_dest dest;
     char path[1024]; /* DEST_FILE: may hold %p (pid) and %n (program) */
@@ -53,6 +57,20 @@ struct log_settings {
 /* The event kind's name ("close_wait"), and its level. */
 const char *event_kind_name(enum event_kind kind);
 enum log_level event_kind_level(enum event_kind kind);
+
+/* The kind named NAME ("close_wait"), or EV_COUNT. */
+enum event_kind event_kind_by_name(const char *name, size_t len);
+
+/* SOCKSHIM_CHECKS: "all", "none", or a comma list of kinds, where "-kind"
+ * removes one (a list starting with a removal starts from all). 0 and
+ * *MASK set, or -1 (*MASK untouched). */
+int log_parse_checks(const char *text, uint32_t *mask);
+
+/* Show only the event kinds in MASK (bit 1 << kind). */
+void log_set_checks(uint32_t mask);
+
+/* The lowest number sockshim's own descriptors take (see log.c). */
+int private_fd_floor(void);
 
 /* Parsers for SOCKSHIM_LOG, _LOG_FORMAT and _LOG_LEVEL: 0 and update S, or
  * -1 (S untouched). */
@@ -118,6 +136,15 @@ void event_int(struct event *ev, const char *key, long long value);
  * in text. */
 void event_object_begin(struct event *ev, const char *key);
 void event_object_end(struct event *ev);
+
+/* Add stack ID under KEY: in text, a line "    LABEL:" then one line per
+ * frame "    #N 0xIP func+0xOFF (module)"; in JSON, a list of
+ * {ip, module, offset, func, func_offset}. Frames that would not fit in
+ * the line are left out and counted ("KEY_truncated" in JSON). Must come
+ * after every other field in text (the frames follow the event's line).
+ * Nothing for id 0. */
+void event_stack(struct event *ev, const char *key, const char *label,
+                 uint32_t id);
 
 /* Add the one-sentence explanation: text " — SENTENCE", JSON "why". */
 void event_why(struct event *ev, const char *sentence);

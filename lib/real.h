@@ -12,9 +12,12 @@
 #ifndef SOCKSHIM_REAL_H
 #define SOCKSHIM_REAL_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
 
 /* X-macro lists: name, return type, parameter list, argument list.
  * REAL_FIXED_ARITY holds the functions with a fixed prototype; fcntl and
@@ -39,7 +42,29 @@
     X(dup, int, (int fd), (fd))                                               \
     X(dup2, int, (int fd, int nfd), (fd, nfd))                                \
     X(dup3, int, (int fd, int nfd, int f), (fd, nfd, f))                      \
-    X(close_range, int, (unsigned lo, unsigned hi, int f), (lo, hi, f))
+    X(close_range, int, (unsigned lo, unsigned hi, int f), (lo, hi, f))      \
+    X(pipe2, int, (int fds[2], int f), (fds, f))                              \
+    X(sigaltstack, int, (const stack_t *ss, stack_t *old), (ss, old))         \
+    X(read, ssize_t, (int fd, void *b, size_t n), (fd, b, n))                 \
+    X(readv, ssize_t, (int fd, const struct iovec *v, int n), (fd, v, n))     \
+    X(recv, ssize_t, (int fd, void *b, size_t n, int f), (fd, b, n, f))       \
+    X(recvfrom, ssize_t,                                                      \
+      (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l),   \
+      (fd, b, n, f, a, l))                                                    \
+    X(recvmsg, ssize_t, (int fd, struct msghdr *m, int f), (fd, m, f))        \
+    X(recvmmsg, int,                                                          \
+      (int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t),     \
+      (fd, v, n, f, t))                                                       \
+    X(write, ssize_t, (int fd, const void *b, size_t n), (fd, b, n))          \
+    X(writev, ssize_t, (int fd, const struct iovec *v, int n), (fd, v, n))    \
+    X(send, ssize_t, (int fd, const void *b, size_t n, int f), (fd, b, n, f)) \
+    X(sendto, ssize_t,                                                        \
+      (int fd, const void *b, size_t n, int f, const struct sockaddr *a,      \
+       socklen_t l),                                                          \
+      (fd, b, n, f, a, l))                                                    \
+    X(sendmsg, ssize_t, (int fd, const struct msghdr *m, int f), (fd, m, f))  \
+    X(sendmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int f),          \
+      (fd, v, n, f))
 
 /* closefrom() returns nothing: real_closefrom() is a no-op when libc lacks
  * it (glibc < 2.34). */

@@ -8,14 +8,19 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "fdtab.h"
 #include "hooks.h"
 #include "init.h"
 #include "real.h"
+#include "stack.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -83,11 +88,74 @@ EXPORT int close(int fd)
     return hook_close(fd);
 }
 
-/* Wrapped so that the export list is stable; its diagnostics
- * (shutdown_misuse) are not implemented yet, so it only forwards. */
 EXPORT int shutdown(int fd, int how)
 {
-    return real_shutdown(fd, how);
+    if (!shim_active())
+        return real_shutdown(fd, how);
+    return hook_shutdown(fd, how);
+}
+
+/* The write family is on every program's hottest path, files and pipes
+ * included: one table lookup and a branch before the call, and a branch
+ * on the result. The table is empty until sockshim is active, so no
+ * shim_active() check is needed. */
+#define WRITE_FAMILY(call, real_call, fd)                                     \
+    uint32_t flags = fdtab_flags(fdtab_peek(fd));                             \
+    if (__builtin_expect(flags & FD_SHUT_WR, 0))                              \
+        hook_write_trouble(fd, flags, call, 1);                               \
+    __typeof__(real_call) rc = real_call;                                     \
+    if (__builtin_expect(rc < 0, 0) && errno == EPIPE)                        \
+        hook_write_trouble(fd, flags, call, 0);                               \
+    return rc
+
+EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+    WRITE_FAMILY("write", real_write(fd, buf, n), fd);
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int count)
+{
+    WRITE_FAMILY("writev", real_writev(fd, iov, count), fd);
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags_)
+{
+    WRITE_FAMILY("send", real_send(fd, buf, n, flags_), fd);
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags_,
+                      const struct sockaddr *addr, socklen_t len)
+{
+    WRITE_FAMILY("sendto", real_sendto(fd, buf, n, flags_, addr, len), fd);
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags_)
+{
+    WRITE_FAMILY("sendmsg", real_sendmsg(fd, msg, flags_), fd);
+}
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags_)
+{
+    WRITE_FAMILY("sendmmsg", real_sendmmsg(fd, vec, n, flags_), fd);
+}
+
+/* Watched so that stack capture knows to check its room when a signal
+ * handler may run on a small stack. */
+EXPORT int sigaltstack(const stack_t *ss, stack_t *old)
+{
+    int rc = real_sigaltstack(ss, old);
+    if (rc == 0 && ss != NULL && !(ss->ss_flags & SS_DISABLE))
+        stack_note_altstack();
+    return rc;
+}
+
+/* libunwind creates its pipe while we capture a stack: it must not take
+ * the program's low descriptor numbers. */
+EXPORT int pipe2(int fds[2], int flags)
+{
+    if (stack_capturing())
+        return hook_pipe2_for_unwind(fds, flags);
+    return real_pipe2(fds, flags);
 }
 
 EXPORT int dup(int fd)

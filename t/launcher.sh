@@ -166,6 +166,8 @@ for line in open(sys.argv[1]):
     if not isinstance(e, dict):
         print("NOT AN OBJECT: " + line.rstrip())
         continue
+    if e.get("kind") == "summary":
+        continue
     a = e.get("applied", {})
     print(e.get("kind"), e.get("role"), a.get("SO_KEEPALIVE"),
           a.get("TCP_KEEPIDLE"))' "$TMP/json.err" 2>&1 | sort)

@@ -526,8 +526,8 @@ else
         LD_PRELOAD="$PRELOAD" "$EX/sockopts" >"$TMP/10.out" 2>"$TMP/10.err"
     rc=$?
     pid=$(cat "$TMP/pid")
-    is 4 "$(grep -c '' "$TMP/syslog.got" 2>/dev/null)" \
-        "syslog: events reach /dev/log (1 warning + 3 policy datagrams)"
+    is 5 "$(grep -c '' "$TMP/syslog.got" 2>/dev/null)" \
+        "syslog: events reach /dev/log (1 warning + 3 policy datagrams + the summary)"
     like "$(cat "$TMP/syslog.got" 2>/dev/null)" \
         "^<14>sockshim\[$pid\]: info: policy fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ role=listen TCP_NODELAY=on\$" \
         "syslog: <14> (user.info) prefix, then the text line"

@@ -1,0 +1,383 @@
+/*
+ * stack.c — stack capture and the stack store (see stack.h).
+ *
+ * The store is an append-only arena of fixed-size entries and an
+ * open-addressing hash table of entry ids, both mapped once with mmap
+ * (pages cost memory only when touched). Insertion is lock-free: a thread
+ * fills a fresh entry, then publishes its id into an empty bucket with a
+ * compare-and-swap. Two threads inserting the same new stack race for the
+ * bucket; the loser finds the winner's equal entry and returns its id, so
+ * a stack has exactly one id (the loser's arena entry is never handed out).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "stack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include "log.h"
+#include "real.h"
+
+struct stack_entry {
+    uint64_t hash;
+    uint32_t depth;
+    uint32_t unused;
+    uintptr_t ips[]; /* `frames_kept` slots */
+};
+
+/* Twice as many buckets as entries keeps probe sequences short. */
+#define BUCKET_COUNT (1u << 17)
+
+static int frames_kept;           /* 0: capture off */
+static size_t entry_size;         /* bytes per arena entry */
+static unsigned char *arena;      /* STACK_STORE_MAX entries */
+static uint32_t *buckets;         /* BUCKET_COUNT ids, 0 = empty */
+static uint32_t next_entry;       /* entries handed out (ids 1..) */
+static unsigned stored;           /* distinct stacks published */
+static unsigned long dropped;     /* captures that found the store full */
+
+/* Our own code's address range: frames inside it are not shown. */
+static uintptr_t own_start, own_end;
+
+/* libunwind's validation pipe, at our private numbers. */
+static int unwind_pipe[2] = {-1, -1};
+
+static __thread int capturing __attribute__((tls_model("initial-exec")));
+
+/* Set once the program installs a signal stack (sigaltstack wrapper):
+ * from then on a capture first checks it has room. */
+static int altstack_in_use;
+/* Captures skipped for lack of stack room. */
+static unsigned long skipped;
+
+int stack_capturing(void)
+{
+    return capturing;
+}
+
+static struct stack_entry *entry_at(uint32_t id)
+{
+    return (struct stack_entry *)(arena + (size_t)(id - 1) * entry_size);
+}
+
+/* FNV-1a over the frames: cheap, and good enough to spread return
+ * addresses, which differ in their low bits. */
+static uint64_t hash_frames(const uintptr_t *ips, int n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (int i = 0; i < n; i++) {
+        h ^= (uint64_t)ips[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+uint32_t stack_store(const uintptr_t *ips, int n)
+{
+    if (arena == NULL || n <= 0)
+        return 0;
+    if (n > frames_kept)
+        n = frames_kept;
+    uint64_t hash = hash_frames(ips, n);
+    uint32_t mine = 0; /* our filled, unpublished entry */
+    for (uint32_t probe = 0, b = (uint32_t)hash & (BUCKET_COUNT - 1);
+         probe < BUCKET_COUNT; probe++, b = (b + 1) & (BUCKET_COUNT - 1)) {
+        uint32_t id = __atomic_load_n(&buckets[b], __ATOMIC_ACQUIRE);
+        if (id == 0) {
+            if (mine == 0) {
+                mine = __atomic_fetch_add(&next_entry, 1, __ATOMIC_RELAXED) +
+                       1;
+                if (mine > STACK_STORE_MAX) {
+                    __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
+                    return 0;
+                }
+                struct stack_entry *e = entry_at(mine);
+                e->hash = hash;
+                e->depth = (uint32_t)n;
+                memcpy(e->ips, ips, (size_t)n * sizeof *ips);
+            }
+            if (__atomic_compare_exchange_n(&buckets[b], &id, mine, 0,
+                                            __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                __atomic_fetch_add(&stored, 1, __ATOMIC_RELAXED);
+                return mine;
+            }
+            /* Lost the bucket: ID now holds the winner; compare below. */
+        }
+        const struct stack_entry *e = entry_at(id);
+        if (e->hash == hash && e->depth == (uint32_t)n &&
+            memcmp(e->ips, ips, (size_t)n * sizeof *ips) == 0)
+            return id;
+    }
+    __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Frames of sockshim itself (the wrapper, the hook, this function) sit on
+ * top of every capture: room for them beyond the depth kept. */
+#define OWN_FRAMES_MAX 8
+
+/* Stack a capture needs: unw_backtrace() alone takes ~5.6 KiB (its cursor
+ * and context), more on a cold cache. */
+#define CAPTURE_STACK_NEED (12 * 1024)
+
+void stack_note_altstack(void)
+{
+    __atomic_store_n(&altstack_in_use, 1, __ATOMIC_RELAXED);
+}
+
+/* The bounds of the mapping that holds this thread's stack, found on its
+ * first capture (0, 0: not yet). */
+static __thread uintptr_t thread_stack_lo, thread_stack_hi
+    __attribute__((tls_model("initial-exec")));
+
+/* Parse a hexadecimal number at *P, advancing it. */
+static uintptr_t parse_hex(const char **p, const char *end)
+{
+    uintptr_t v = 0;
+    for (; *p < end; (*p)++) {
+        char c = **p;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (d < 0)
+            break;
+        v = v << 4 | (uintptr_t)d;
+    }
+    return v;
+}
+
+/* Find the mapping of /proc/self/maps that holds ADDR: sets *LO and *HI
+ * and returns 1, or 0. The main thread's "[stack]" grows on demand, so
+ * its LO is taken as 0 (room enough). A small buffer on the stack and
+ * plain system calls: this runs on the stacks it is measuring. */
+static int find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[512];
+    size_t have = 0;
+    int found = 0;
+    for (;;) {
+        ssize_t n = real_read(fd, buf + have, sizeof buf - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        char *line = buf, *end = buf + have, *nl;
+        while ((nl = memchr(line, '\n', (size_t)(end - line))) != NULL) {
+            const char *p = line;
+            uintptr_t start = parse_hex(&p, nl);
+            p++; /* '-' */
+            uintptr_t stop = parse_hex(&p, nl);
+            if (addr >= start && addr < stop) {
+                *lo = memmem(line, (size_t)(nl - line), "[stack]", 7) ? 0
+                                                                      : start;
+                *hi = stop;
+                found = 1;
+                break;
+            }
+            line = nl + 1;
+        }
+        if (found)
+            break;
+        /* Keep the unfinished line; a line longer than the buffer (a
+         * long path) only matters up to its addresses. */
+        if (line == buf) {
+            line = buf + have - 64;
+        }
+        have = (size_t)(end - line);
+        memmove(buf, line, have);
+    }
+    real_close(fd);
+    return found;
+}
+
+/* Is there room on this stack for a capture? Small thread stacks (16 KiB
+ * with PTHREAD_STACK_MIN, less our TLS) and small signal stacks (8 KiB)
+ * would overflow inside libunwind. */
+static int room_to_capture(void)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (__atomic_load_n(&altstack_in_use, __ATOMIC_RELAXED)) {
+        stack_t current;
+        if (syscall(SYS_sigaltstack, NULL, &current) == 0 &&
+            (current.ss_flags & SS_ONSTACK)) {
+            uintptr_t base = (uintptr_t)current.ss_sp;
+            return here > base && here - base >= CAPTURE_STACK_NEED;
+        }
+    }
+    if (here < thread_stack_lo || here >= thread_stack_hi) {
+        uintptr_t lo, hi;
+        if (!find_mapping(here, &lo, &hi))
+            return 0;
+        thread_stack_lo = lo;
+        thread_stack_hi = hi;
+    }
+    return here - thread_stack_lo >= CAPTURE_STACK_NEED;
+}
+
+/* The raw frames of a capture. */
+uint32_t stack_capture(void)
+{
+    int depth = __atomic_load_n(&frames_kept, __ATOMIC_RELAXED);
+    if (depth == 0 || capturing)
+        return 0;
+    int saved_errno = errno;
+    if (!room_to_capture()) {
+        __atomic_fetch_add(&skipped, 1, __ATOMIC_RELAXED);
+        errno = saved_errno;
+        return 0;
+    }
+    void *raw[STACK_DEPTH_MAX + OWN_FRAMES_MAX];
+    capturing = 1;
+    int n = unw_backtrace(raw, depth + OWN_FRAMES_MAX);
+    capturing = 0;
+    int first = 0;
+    while (first < n && (uintptr_t)raw[first] >= own_start &&
+           (uintptr_t)raw[first] < own_end)
+        first++;
+    uint32_t id = stack_store((const uintptr_t *)(raw + first),
+                              n - first < depth ? n - first : depth);
+    errno = saved_errno;
+    return id;
+}
+
+int stack_frames(uint32_t id, const uintptr_t **ips)
+{
+    if (id == 0 || id > __atomic_load_n(&next_entry, __ATOMIC_ACQUIRE) ||
+        id > STACK_STORE_MAX)
+        return 0;
+    const struct stack_entry *e = entry_at(id);
+    *ips = e->ips;
+    return (int)e->depth;
+}
+
+unsigned stack_count(void)
+{
+    return __atomic_load_n(&stored, __ATOMIC_RELAXED);
+}
+
+unsigned long stack_dropped(void)
+{
+    return __atomic_load_n(&dropped, __ATOMIC_RELAXED) +
+           __atomic_load_n(&skipped, __ATOMIC_RELAXED);
+}
+
+/* dl_iterate_phdr callback: the executable segment of the object holding
+ * stack_init, i.e. sockshim's own code. */
+static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size, (void)data;
+    uintptr_t self = (uintptr_t)stack_init;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && self >= start &&
+            self < start + ph->p_memsz) {
+            own_start = start;
+            own_end = start + ph->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int stack_owns_fd(int fd)
+{
+    return fd >= 0 && (fd == __atomic_load_n(&unwind_pipe[0], __ATOMIC_RELAXED) ||
+                       fd == __atomic_load_n(&unwind_pipe[1], __ATOMIC_RELAXED));
+}
+
+int stack_private_fds(int out[2])
+{
+    out[0] = __atomic_load_n(&unwind_pipe[0], __ATOMIC_RELAXED);
+    out[1] = __atomic_load_n(&unwind_pipe[1], __ATOMIC_RELAXED);
+    return out[0] >= 0 && out[1] >= 0 ? 2 : 0;
+}
+
+void stack_fd_taken(int fd)
+{
+    if (!stack_owns_fd(fd))
+        return;
+    /* libunwind keeps the number in a variable of its own that we cannot
+     * change: rather than let it read or write the program's descriptor,
+     * capture stops. The other end is closed; the taken one is the
+     * program's now. */
+    __atomic_store_n(&frames_kept, 0, __ATOMIC_RELAXED);
+    int other = __atomic_load_n(&unwind_pipe[0], __ATOMIC_RELAXED) == fd
+                    ? unwind_pipe[1]
+                    : unwind_pipe[0];
+    __atomic_store_n(&unwind_pipe[0], -1, __ATOMIC_RELAXED);
+    __atomic_store_n(&unwind_pipe[1], -1, __ATOMIC_RELAXED);
+    real_close(other);
+}
+
+int stack_private_pipe(int fds[2], int flags)
+{
+    int low[2];
+    if (real_pipe2(low, flags | O_CLOEXEC) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fds[i] = real_fcntl(low[i], F_DUPFD_CLOEXEC, private_fd_floor());
+        real_close(low[i]);
+        if (fds[i] < 0)
+            fds[i] = -1;
+    }
+    if (fds[0] < 0 || fds[1] < 0) {
+        if (fds[0] >= 0)
+            real_close(fds[0]);
+        if (fds[1] >= 0)
+            real_close(fds[1]);
+        errno = EMFILE;
+        return -1;
+    }
+    __atomic_store_n(&unwind_pipe[0], fds[0], __ATOMIC_RELAXED);
+    __atomic_store_n(&unwind_pipe[1], fds[1], __ATOMIC_RELAXED);
+    return 0;
+}
+
+int stack_init(int depth)
+{
+    if (depth < 1 || depth > STACK_DEPTH_MAX)
+        depth = 16;
+    entry_size = sizeof(struct stack_entry) + (size_t)depth * sizeof(uintptr_t);
+    void *a = mmap(NULL, entry_size * STACK_STORE_MAX, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *b = mmap(NULL, BUCKET_COUNT * sizeof(uint32_t),
+                   PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (a == MAP_FAILED || b == MAP_FAILED) {
+        if (a != MAP_FAILED)
+            munmap(a, entry_size * STACK_STORE_MAX);
+        if (b != MAP_FAILED)
+            munmap(b, BUCKET_COUNT * sizeof(uint32_t));
+        return -1;
+    }
+    arena = a;
+    buckets = b;
+    dl_iterate_phdr(find_own_code, NULL);
+    /* libunwind sets itself up on first use, opening its pipe (through
+     * our pipe2(), at private numbers: capturing is set). Per-thread
+     * caches: unwinding in one thread never waits for another (nor for
+     * itself, in a signal handler). The first unw_backtrace() costs
+     * ~200 us: pay for it now. */
+    void *warm[4];
+    capturing = 1;
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unw_backtrace(warm, 4);
+    capturing = 0;
+    __atomic_store_n(&frames_kept, depth, __ATOMIC_RELEASE);
+    return 0;
+}

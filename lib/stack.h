@@ -1,0 +1,69 @@
+/*
+ * stack.h — call stacks: captured cheaply, stored once, named on demand.
+ *
+ * A capture records raw instruction pointers with libunwind's fast path
+ * (unw_backtrace), skipping sockshim's own frames, and hands back a small
+ * id from a lock-free store where each distinct stack is kept exactly
+ * once. The fd table keeps ids; frames are only symbolized (symbols.h)
+ * when an event is written. Nothing here takes a lock or calls malloc:
+ * captures happen in wrappers that may run in signal handlers.
+ */
+#ifndef SOCKSHIM_STACK_H
+#define SOCKSHIM_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Frames kept per stack at most (SOCKSHIM_STACK_DEPTH is 1..64). */
+#define STACK_DEPTH_MAX 64
+/* Distinct stacks the store holds; later new stacks get id 0. */
+#define STACK_STORE_MAX 65535
+
+/* Turn capture on, keeping DEPTH frames (1..STACK_DEPTH_MAX), and warm
+ * libunwind up (its first use costs ~200 us and opens a pipe, which is
+ * moved out of the program's way). Call once, at start-up. Returns 0, or
+ * -1 when libunwind cannot be used (then every capture gives id 0). */
+int stack_init(int depth);
+
+/* True while this thread is inside libunwind: the wrappers then let its
+ * own calls (pipe2, read, write, close on its pipe) through untouched. */
+int stack_capturing(void);
+
+/* Capture the calling thread's stack from the first frame outside
+ * sockshim, store it, and return its id: 1.., or 0 when capture is off,
+ * re-entered, or the store is full. */
+uint32_t stack_capture(void);
+
+/* The frames of stack ID: sets *IPS and returns their count (0 for id 0
+ * or an unknown id). The frames stay valid for the life of the process. */
+int stack_frames(uint32_t id, const uintptr_t **ips);
+
+/* Store the IPS[0..N) as a stack and return its id (0 when the store is
+ * full). stack_capture() uses it; exposed for tests and benchmarks. */
+uint32_t stack_store(const uintptr_t *ips, int n);
+
+/* The program installed a signal stack: captures check their room first. */
+void stack_note_altstack(void);
+
+/* Distinct stacks stored so far, and captures that got no id (store full,
+ * or too little stack room in a signal handler). */
+unsigned stack_count(void);
+unsigned long stack_dropped(void);
+
+/* libunwind's validation pipe: the descriptors it owns, to be kept away
+ * from the program like the log's (-1 when none). */
+int stack_owns_fd(int fd);
+
+/* libunwind's pipe descriptors in OUT[2]; returns how many (0 or 2). */
+int stack_private_fds(int out[2]);
+
+/* The program took number FD for itself (dup2 onto it): when it was
+ * libunwind's, capture is turned off for good, since libunwind would
+ * otherwise read and write the program's descriptor. */
+void stack_fd_taken(int fd);
+
+/* pipe2() for libunwind while it captures: the pipe is created at private
+ * high numbers, O_CLOEXEC, and remembered as ours. */
+int stack_private_pipe(int fds[2], int flags);
+
+#endif
