@@ -102,11 +102,14 @@ int log_parse_checks(const char *text, uint32_t *mask)
 {
     uint32_t result = *text == '-' ? CHECKS_ALL : 0;
     for (const char *p = text;;) {
-        size_t len = strcspn(p, ",");
+        size_t span = strcspn(p, ",");
         const char *word = p;
+        size_t len = span;
         int remove = len > 0 && *word == '-';
-        if (remove)
-            word++, len--;
+        if (remove) {
+            word++;
+            len--;
+        }
         if (len == 3 && strncasecmp(word, "all", 3) == 0 && !remove) {
             result = CHECKS_ALL;
         } else if (len == 4 && strncasecmp(word, "none", 4) == 0 && !remove) {
@@ -120,9 +123,9 @@ int log_parse_checks(const char *text, uint32_t *mask)
             else
                 result |= 1u << k;
         }
-        if (p[len] == '\0')
+        if (p[span] == '\0')
             break;
-        p += len + 1;
+        p += span + 1;
     }
     *mask = result;
     return 0;

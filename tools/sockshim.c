@@ -39,8 +39,34 @@ enum {
     FLAG_CHECK,
     FLAG_HELP,
     FLAG_VERSION,
-    FLAG_POLICY_BASE = 2000 /* + enum policy_option */
+    FLAG_POLICY_BASE = 2000, /* + enum policy_option */
+    FLAG_DIAG_BASE = 3000    /* + index in diag_flags */
 };
+
+/* Diagnostic flags: each sets one variable (to its argument, or to VALUE
+ * for the flags that take none). */
+static const struct {
+    const char *flag, *env, *value, *help;
+} diag_flags[] = {
+    {"checks", "SOCKSHIM_CHECKS", NULL,
+     "LIST  all (default), none, or kinds: close_unread,double_close,... "
+     "(-kind removes)"},
+    {"stacks", "SOCKSHIM_STACKS", NULL, "on|off  capture stacks (default on)"},
+    {"no-stacks", "SOCKSHIM_STACKS", "off", "      same as --stacks off"},
+    {"stack-depth", "SOCKSHIM_STACK_DEPTH", NULL,
+     "N  frames kept per stack, 1..64 (default 16)"},
+    {"close-wait", "SOCKSHIM_CLOSE_WAIT", NULL,
+     "D  how long a socket may stay open after the peer's FIN (default 5s)"},
+    {"scan", "SOCKSHIM_SCAN", NULL,
+     "D  period of the background scan of socket states; 0 = none "
+     "(default 1s)"},
+    {"suppress", "SOCKSHIM_SUPPRESS", NULL,
+     "FILE  KIND:PATTERN lines: events to leave out (glob on function or "
+     "module)"},
+    {"summary", "SOCKSHIM_SUMMARY", NULL,
+     "on|off  one summary event at exit, level info (default on)"},
+};
+#define DIAG_FLAG_COUNT (sizeof diag_flags / sizeof diag_flags[0])
 
 /* What the flags set: variable name -> value, in flag order. */
 #define MAX_SETTINGS 32
@@ -91,6 +117,12 @@ static const char *flag_for_variable(const char *name)
             return flag;
         }
     }
+    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++) {
+        if (strcmp(diag_flags[i].env, name) == 0) {
+            snprintf(flag, sizeof flag, "--%s", diag_flags[i].flag);
+            return flag;
+        }
+    }
     if (strcmp(name, "SOCKSHIM_MODE") == 0)
         return "--mode";
     if (strcmp(name, "SOCKSHIM_LOG") == 0)
@@ -133,6 +165,42 @@ static void report_check_error(const char *where, const char *value,
     launch_errors++;
 }
 
+/* The diagnostic settings, one line each, under mode and log. */
+static void print_diagnostics(const struct config *cfg)
+{
+    const struct diag_settings *d = &cfg->diag;
+    printf("checks: ");
+    if (d->checks == CHECKS_ALL) {
+        printf("all");
+    } else if (d->checks == 0) {
+        printf("none");
+    } else {
+        const char *sep = "";
+        for (int k = 0; k < EV_COUNT; k++) {
+            if (d->checks & (1u << k)) {
+                printf("%s%s", sep, event_kind_name((enum event_kind)k));
+                sep = ",";
+            }
+        }
+    }
+    printf("\nstacks: ");
+    if (d->stacks)
+        printf("on, %d frames", d->stack_depth);
+    else
+        printf("off");
+    printf("\nclose_wait: %gs, scan: ", d->close_wait_ms / 1000.0);
+    if (d->scan_ms != 0)
+        printf("every %gs", d->scan_ms / 1000.0);
+    else
+        printf("off");
+    printf("\nsuppress: ");
+    if (d->suppress_path[0] != '\0')
+        printf("%s (%d patterns)", d->suppress_path, cfg->suppression_count);
+    else
+        printf("none");
+    printf("\nsummary: %s\n\n", d->summary ? "on" : "off");
+}
+
 /* Print the effective configuration: mode, log, and one line per rule
  * (the global options first) with its source, scope and options. */
 static void print_policy_table(const struct config *cfg)
@@ -144,6 +212,7 @@ static void print_policy_table(const struct config *cfg)
            dests[cfg->log.dest], cfg->log.dest == DEST_FILE ? ":" : "",
            cfg->log.dest == DEST_FILE ? cfg->log.path : "",
            formats[cfg->log.format], levels[cfg->log.level]);
+    print_diagnostics(cfg);
     printf("%-28s %-36s %s\n", "SOURCE", "APPLIES TO", "OPTIONS");
     char options[512], match[512];
     policy_format_options(&cfg->global, options, sizeof options);
@@ -179,6 +248,10 @@ static void usage(FILE *out)
             "  --log-format F     text (default) or json\n"
             "  --json             same as --log-format json\n"
             "  --log-level L      error, warn (default), info, debug\n"
+            "\nDiagnostics:\n");
+    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++)
+        fprintf(out, "  --%s %s\n", diag_flags[i].flag, diag_flags[i].help);
+    fprintf(out,
             "\nScoped policies:\n"
             "  --config FILE      config file: global settings and rules "
             "(SOCKSHIM_CONFIG)\n"
@@ -245,12 +318,17 @@ static char *preload_value(const char *library)
 
 int main(int argc, char **argv)
 {
-    static struct option long_options[OPT_COUNT + 16];
+    static struct option long_options[OPT_COUNT + DIAG_FLAG_COUNT + 16];
     int n = 0, dry_run = 0, check = 0;
     for (int opt = 0; opt < OPT_COUNT; opt++)
         long_options[n++] = (struct option){option_descs[opt].flag,
                                             required_argument, NULL,
                                             FLAG_POLICY_BASE + opt};
+    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++)
+        long_options[n++] = (struct option){
+            diag_flags[i].flag,
+            diag_flags[i].value ? no_argument : required_argument, NULL,
+            FLAG_DIAG_BASE + (int)i};
     long_options[n++] = (struct option){"mode", required_argument, NULL,
                                         FLAG_MODE};
     long_options[n++] = (struct option){"log", required_argument, NULL,
@@ -314,6 +392,14 @@ int main(int argc, char **argv)
         default:
             if (c >= FLAG_POLICY_BASE && c < FLAG_POLICY_BASE + OPT_COUNT) {
                 set_variable(option_descs[c - FLAG_POLICY_BASE].env, optarg);
+                break;
+            }
+            if (c >= FLAG_DIAG_BASE &&
+                c < FLAG_DIAG_BASE + (int)DIAG_FLAG_COUNT) {
+                int i = c - FLAG_DIAG_BASE;
+                set_variable(diag_flags[i].env,
+                             diag_flags[i].value ? diag_flags[i].value
+                                                 : optarg);
                 break;
             }
             fprintf(stderr, "Try 'sockshim --help'.\n");
