@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 
 #include "configuration.h"
+#include "leaks.h"
 #include "real.h"
 #include "sockaddr.h"
 #include "sockdiag.h"
@@ -53,15 +54,20 @@ void checks_init(void)
         stacks_on = 1;
 }
 
-static uint32_t capture(void)
+uint32_t checks_capture(void)
 {
     return stacks_on ? stack_capture() : 0;
 }
+#define capture checks_capture
 
 void checks_socket_created(struct fd_slot *slot)
 {
     __atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED);
     slot->create_stack = capture();
+    uint32_t flags = __atomic_fetch_or(&slot->flags, FD_CREATED,
+                                       __ATOMIC_RELEASE);
+    if (flags & FD_TCP)
+        leaks_socket_tracked();
 }
 
 /* The entry for KEY, created on first use; NULL when the table is full. */
@@ -205,9 +211,10 @@ static void end_with_stacks(struct event *ev, const char *call,
 /* Is this a connected TCP socket, the only kind the close checks judge? */
 static int connected_tcp(uint32_t flags, const struct fd_slot *slot)
 {
+    if (!(flags & FD_TCP) || (flags & (FD_LISTENING | FD_SHARED)))
+        return 0;
     int role = fdtab_role(slot);
-    return (flags & FD_TCP) && !(flags & (FD_LISTENING | FD_SHARED)) &&
-           (role == ROLE_ACCEPT || role == ROLE_CONNECT);
+    return role == ROLE_ACCEPT || role == ROLE_CONNECT;
 }
 
 /* SO_LINGER {1,0} on FD, set by the program (the policy's own linger is
@@ -234,6 +241,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     }
     uint32_t call_stack = capture();
     slot->close_stack = call_stack;
+    leaks_before_close(fd, slot);
     if (!connected_tcp(flags, slot))
         return;
     struct event ev;

@@ -55,6 +55,9 @@ void fdtab_clear(int fd)
         slot->app_set = 0;
         slot->decided = 0;
         slot->create_stack = 0;
+        slot->eof_stack = 0;
+        slot->inode = 0;
+        __atomic_fetch_add(&slot->gen, 1, __ATOMIC_RELEASE);
     }
 }
 
@@ -87,8 +90,27 @@ void fdtab_copy(int oldfd, int newfd)
     to->decided = fdtab_decided(from);
     to->create_stack = from->create_stack;
     to->close_stack = 0;
+    to->eof_stack = from->eof_stack;
+    to->eof_ms = from->eof_ms;
+    to->inode = from->inode;
+    to->fork_pid = from->fork_pid;
+    __atomic_fetch_add(&to->gen, 1, __ATOMIC_RELEASE);
     __atomic_fetch_or(&from->flags, FD_SHARED, __ATOMIC_RELEASE);
     fdtab_set_flags(to, flags | FD_SHARED);
+}
+
+void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
+                    void *data)
+{
+    unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
+    for (unsigned c = 0; c < used; c++) {
+        struct fd_slot *chunk = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+        if (chunk == NULL)
+            continue;
+        for (unsigned i = 0; i < CHUNK_SLOTS; i++)
+            if (fdtab_flags(&chunk[i]) & FD_TRACKED)
+                fn((int)(c << CHUNK_SHIFT | i), &chunk[i], data);
+    }
 }
 
 unsigned long fdtab_count_tracked(void)

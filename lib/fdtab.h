@@ -38,7 +38,12 @@ enum {
     FD_SHUT_WR = 1u << 5,    /* the program called shutdown(SHUT_WR/RDWR) */
     /* Another descriptor may refer to the same socket (dup, or a fork):
      * closing this one does not close the connection. */
-    FD_SHARED = 1u << 6
+    FD_SHARED = 1u << 6,
+    FD_PEER_CLOSED = 1u << 7, /* EOF read, or the kernel said CLOSE_WAIT */
+    FD_CW_REPORTED = 1u << 8, /* close_wait was reported for it */
+    FD_FORK_PARENT = 1u << 9, /* open when this process forked a child */
+    FD_FORK_CHILD = 1u << 10, /* inherited from the parent at fork */
+    FD_CREATED = 1u << 11     /* made here: socket, socketpair, accept */
 };
 
 /* Largest fd number tracked (exclusive); higher fds pass through. */
@@ -55,6 +60,13 @@ struct fd_slot {
     /* Stack id of the last close() sockshim saw of this number; kept
      * after the slot is cleared, for a later double close. */
     uint32_t close_stack;
+    /* Bumped each time the slot describes a new socket: the background
+     * scan reads slots without a lock and checks it did not change. */
+    uint32_t gen;
+    uint32_t eof_stack; /* where the peer's EOF was read (0: not seen) */
+    uint32_t eof_ms;    /* when the peer closed (checks_now_ms clock) */
+    uint32_t inode;     /* the socket's inode, filled in by the scan */
+    uint32_t fork_pid;  /* the child (FD_FORK_PARENT) or the parent */
 };
 
 #define FDTAB_CHUNK_SHIFT 10
@@ -138,6 +150,11 @@ static inline void fdtab_set_role(struct fd_slot *slot, int role)
 {
     __atomic_store_n(&slot->role, (uint8_t)role, __ATOMIC_RELAXED);
 }
+
+/* Call FN(fd, slot, DATA) for every tracked slot, in fd order. Lock-free:
+ * slots may change meanwhile (check `gen`). */
+void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
+                    void *data);
 
 /* Count of tracked sockets (for tests and the summary). */
 unsigned long fdtab_count_tracked(void);

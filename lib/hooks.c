@@ -22,6 +22,7 @@
 #include "checks.h"
 #include "configuration.h"
 #include "fdtab.h"
+#include "leaks.h"
 #include "log.h"
 #include "policy.h"
 #include "real.h"
@@ -43,6 +44,10 @@ static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
         base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
         flags |= FD_TCP;
     fdtab_set_flags(slot, 0);
+    __atomic_fetch_add(&slot->gen, 1, __ATOMIC_RELEASE);
+    slot->eof_stack = 0;
+    slot->inode = 0;
+    slot->fork_pid = 0;
     slot->family = (uint8_t)domain;
     slot->sock_type = (uint16_t)base_type;
     slot->role = (uint8_t)role;
@@ -354,7 +359,8 @@ int hook_setsockopt(int fd, int level, int optname, const void *value,
  * As far as the program knows, they do not exist. */
 static int private_fd(int fd)
 {
-    return log_owns_fd(fd) || (stack_owns_fd(fd) && !stack_capturing());
+    return log_owns_fd(fd) || (stack_owns_fd(fd) && !stack_capturing()) ||
+           (fd >= 0 && fd == leaks_private_fd());
 }
 
 int hook_close(int fd)
@@ -410,6 +416,22 @@ void hook_write_trouble(int fd, uint32_t flags, const char *call, int before)
     errno = saved_errno;
 }
 
+void hook_read_eof(int fd, const char *call)
+{
+    leaks_eof(fd, call);
+}
+
+pid_t hook_fork(void)
+{
+    pid_t pid = real_fork();
+    if (pid >= 0) {
+        int saved_errno = errno;
+        leaks_after_fork(pid);
+        errno = saved_errno;
+    }
+    return pid;
+}
+
 int hook_pipe2_for_unwind(int fds[2], int flags)
 {
     return stack_private_pipe(fds, flags);
@@ -431,6 +453,7 @@ int hook_dup3(int fd, int newfd, int flags, int with_flags)
     int saved_errno = errno;
     log_vacate_fd(newfd);
     stack_fd_taken(newfd);
+    leaks_fd_taken(newfd);
     errno = saved_errno;
     int rc = with_flags ? real_dup3(fd, newfd, flags) : real_dup2(fd, newfd);
     if (rc >= 0 && fd != newfd) {
@@ -453,14 +476,16 @@ int hook_fcntl(int fd, int cmd, long arg, int large)
 }
 
 
-/* sockshim's own descriptors, ascending, in OUT[3]; returns how many. */
-static int private_fds(int out[3])
+/* sockshim's own descriptors, ascending, in OUT[4]; returns how many. */
+static int private_fds(int out[4])
 {
     int n = 0, fd = log_private_fd();
     if (fd >= 0)
         out[n++] = fd;
     n += stack_private_fds(out + n);
-    /* Three numbers: a little insertion sort. */
+    if ((fd = leaks_private_fd()) >= 0)
+        out[n++] = fd;
+    /* Four numbers: a little insertion sort. */
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
             int t = out[j];
@@ -472,7 +497,7 @@ static int private_fds(int out[3])
 
 int hook_close_range(unsigned lo, unsigned hi, int flags)
 {
-    int ours[3];
+    int ours[4];
     int n = lo <= hi ? private_fds(ours) : 0;
     int hit = 0;
     for (int i = 0; i < n; i++)

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 int hook_socket(int domain, int type, int protocol);
 int hook_socketpair(int domain, int type, int protocol, int sv[2]);
@@ -34,6 +35,12 @@ int hook_shutdown(int fd, int how);
  * were FLAGS, is about to run after the program's shutdown(SHUT_WR)
  * (BEFORE = 1), or failed with EPIPE (BEFORE = 0). Keeps errno. */
 void hook_write_trouble(int fd, uint32_t flags, const char *call, int before);
+
+/* The read family's slow path: CALL on FD returned 0 for a non-empty
+ * buffer (the peer's EOF, on a stream socket). Keeps errno. */
+void hook_read_eof(int fd, const char *call);
+
+pid_t hook_fork(void);
 
 /* pipe2() while libunwind captures a stack: its pipe goes out of the
  * program's way. */

@@ -18,6 +18,7 @@
 
 #include "checks.h"
 #include "configuration.h"
+#include "leaks.h"
 #include "log.h"
 #include "real.h"
 
@@ -57,6 +58,7 @@ static void initialise(void)
     log_configure(&config.log);
     config_load(&config, read_env, log_config_error);
     config_check_unknown_env(environ, log_config_error);
+    leaks_init();
     checks_init();
     __atomic_store_n(&init_state,
                      config.mode == MODE_OFF ? INIT_READY_OFF
@@ -89,8 +91,10 @@ static void after_fork_in_child(void)
 __attribute__((destructor)) static void sockshim_destructor(void)
 {
     int saved_errno = errno;
-    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE)
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE) {
+        leaks_at_exit();
         checks_summary();
+    }
     errno = saved_errno;
 }
 

@@ -44,6 +44,7 @@
     X(dup3, int, (int fd, int nfd, int f), (fd, nfd, f))                      \
     X(close_range, int, (unsigned lo, unsigned hi, int f), (lo, hi, f))      \
     X(pipe2, int, (int fds[2], int f), (fds, f))                              \
+    X(fork, pid_t, (void), ())                                                \
     X(sigaltstack, int, (const stack_t *ss, stack_t *old), (ss, old))         \
     X(read, ssize_t, (int fd, void *b, size_t n), (fd, b, n))                 \
     X(readv, ssize_t, (int fd, const struct iovec *v, int n), (fd, v, n))     \

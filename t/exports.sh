@@ -5,8 +5,8 @@
 plan 3
 
 expected="accept accept4 bind close close_range closefrom connect dup dup2 dup3 fcntl
-fcntl64 listen pipe2 send sendmmsg sendmsg sendto setsockopt shutdown sigaltstack
-socket socketpair write writev"
+fcntl64 fork listen pipe2 read readv recv recvfrom recvmmsg recvmsg send sendmmsg
+sendmsg sendto setsockopt shutdown sigaltstack socket socketpair write writev"
 expected=$(printf '%s\n' $expected | sort)
 seen=$(nm -D --defined-only "$SHIM_LIB" | awk '$2 ~ /^[TtWiu]$/ {print $3}' |
     sed 's/@.*//' | sort)

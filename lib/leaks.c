@@ -1,0 +1,483 @@
+/*
+ * leaks.c — CLOSE_WAIT detection, fork-shared sockets, the leak report at
+ * exit (see leaks.h for the contract).
+ *
+ * The scan thread reads the fd table without a lock, as every reader
+ * does; a slot's `gen` is read before and checked after anything that
+ * takes time, so a socket closed (and its number reused) meanwhile is
+ * never reported under another socket's name.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "leaks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "configuration.h"
+#include "log.h"
+#include "real.h"
+#include "sockdiag.h"
+#include "stack.h"
+
+static struct timespec epoch;
+static int scan_wanted;
+enum { SCAN_IDLE, SCAN_RUNNING, SCAN_FAILED };
+static int scan_state = SCAN_IDLE;
+static int netlink_fd = -1;
+
+uint32_t leaks_now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint32_t)((now.tv_sec - epoch.tv_sec) * 1000 +
+                      (now.tv_nsec - epoch.tv_nsec) / 1000000);
+}
+
+void leaks_init(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &epoch);
+    scan_wanted = config.diag.scan_ms != 0;
+}
+
+/* Is SLOT a connection whose CLOSE_WAIT we judge? */
+static int connection(uint32_t flags, const struct fd_slot *slot)
+{
+    if (!(flags & FD_TCP) || (flags & FD_LISTENING))
+        return 0;
+    int role = fdtab_role(slot);
+    return role == ROLE_ACCEPT || role == ROLE_CONNECT;
+}
+
+void leaks_eof(int fd, const char *call)
+{
+    (void)call;
+    struct fd_slot *slot = fdtab_peek(fd);
+    uint32_t flags = fdtab_flags(slot);
+    if (!connection(flags, slot) || (flags & FD_PEER_CLOSED))
+        return;
+    int saved_errno = errno;
+    slot->eof_ms = leaks_now_ms();
+    slot->eof_stack = log_enabled(EV_CLOSE_WAIT) ? checks_capture() : 0;
+    __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
+    leaks_socket_tracked();
+    errno = saved_errno;
+}
+
+/* --- the scan ----------------------------------------------------------- */
+
+/* Inodes of the host's CLOSE_WAIT TCP sockets, sorted; only the scan
+ * thread touches them. A host with more is scanned for the first ones. */
+#define CLOSE_WAIT_MAX 65536
+static uint32_t close_wait_inodes[CLOSE_WAIT_MAX];
+static size_t close_wait_count;
+
+static void collect_inode(const struct inet_diag_msg *m, void *data)
+{
+    (void)data;
+    if (close_wait_count < CLOSE_WAIT_MAX)
+        close_wait_inodes[close_wait_count++] = m->idiag_inode;
+}
+
+/* Shell sort: qsort() may allocate. */
+static void sort_inodes(uint32_t *v, size_t n)
+{
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        size_t gap = gaps[g];
+        for (size_t i = gap; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            for (; j >= gap && v[j - gap] > x; j -= gap)
+                v[j] = v[j - gap];
+            v[j] = x;
+        }
+    }
+}
+
+static int in_close_wait(uint32_t inode)
+{
+    size_t lo = 0, hi = close_wait_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (close_wait_inodes[mid] < inode)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < close_wait_count && close_wait_inodes[lo] == inode;
+}
+
+/* Our netlink socket, at a private number (it stays open while the
+ * program runs: a short-lived one would sit at a low number that another
+ * thread's dup2() could take). */
+static int scan_netlink(void)
+{
+    int fd = __atomic_load_n(&netlink_fd, __ATOMIC_ACQUIRE);
+    if (fd >= 0)
+        return fd;
+    int low = sockdiag_open();
+    if (low < 0)
+        return -1;
+    fd = real_fcntl(low, F_DUPFD_CLOEXEC, private_fd_floor());
+    real_close(low);
+    __atomic_store_n(&netlink_fd, fd, __ATOMIC_RELEASE);
+    return fd;
+}
+
+int leaks_private_fd(void)
+{
+    return __atomic_load_n(&netlink_fd, __ATOMIC_ACQUIRE);
+}
+
+void leaks_fd_taken(int fd)
+{
+    /* The number is the program's now: forget it, never close it. */
+    if (fd >= 0 && fd == leaks_private_fd())
+        __atomic_store_n(&netlink_fd, -1, __ATOMIC_RELEASE);
+}
+
+/* "12.0s" for MS milliseconds. */
+static void format_age(char *buf, size_t size, uint32_t ms)
+{
+    struct outbuf ob;
+    ob_init(&ob, buf, size);
+    ob_uint(&ob, ms / 1000);
+    ob_char(&ob, '.');
+    ob_uint(&ob, ms % 1000 / 100);
+    ob_char(&ob, 's');
+}
+
+/* The fork note of a close_wait: which copy this is, and why it matters. */
+static const char *fork_note(struct event *ev, uint32_t flags,
+                             const struct fd_slot *slot)
+{
+    pid_t other = (pid_t)slot->fork_pid;
+    if (flags & FD_FORK_PARENT) {
+        event_str(ev, "fork", "parent");
+        event_int(ev, "child_pid", other);
+        event_str(ev, "child_alive",
+                  other > 0 && kill(other, 0) == 0 ? "yes" : "no");
+        return "still open in the parent after fork(): the child got its own "
+               "copy, and a parent that does not close(connfd) after fork() "
+               "keeps every connection in CLOSE_WAIT even once the child has "
+               "closed its copy";
+    }
+    if (flags & FD_FORK_CHILD) {
+        event_str(ev, "fork", "child");
+        event_int(ev, "parent_pid", other);
+        return "inherited from the parent at fork(): the connection stays in "
+               "CLOSE_WAIT until every copy is closed, this one and the "
+               "parent's";
+    }
+    return "the peer closed its side (FIN) and the program keeps the socket "
+           "open: it sits in CLOSE_WAIT holding a descriptor, and enough of "
+           "them end in \"too many open files\"";
+}
+
+static void report_close_wait(int fd, struct fd_slot *slot, uint32_t gen,
+                              uint32_t now)
+{
+    uint32_t flags = fdtab_flags(slot);
+    uint32_t eof_stack = slot->eof_stack, create_stack = slot->create_stack;
+    uint32_t age = now - slot->eof_ms;
+    __atomic_fetch_or(&slot->flags, FD_CW_REPORTED, __ATOMIC_RELEASE);
+    struct event ev;
+    if (!report_begin(&ev, EV_CLOSE_WAIT, fd, eof_stack, create_stack))
+        return;
+    event_socket(&ev, fd, slot, NULL, 0);
+    char text[32];
+    format_age(text, sizeof text, age);
+    if (ev.json) {
+        event_int(&ev, "age_ms", age);
+    } else {
+        ob_str(&ev.ob, " open ");
+        ob_str(&ev.ob, text);
+        ob_str(&ev.ob, " after peer FIN");
+    }
+    event_str(&ev, "eof", eof_stack != 0 ? "read" : "kernel");
+    const char *why = fork_note(&ev, flags, slot);
+    event_why(&ev, why);
+    event_stack(&ev, "stack", "peer's EOF read at", eof_stack);
+    event_stack(&ev, "created_at", "socket created at", create_stack);
+    /* Closed and reused while we wrote: the line is already out, but at
+     * least the socket is not marked. */
+    (void)gen;
+    event_end(&ev);
+}
+
+struct scan_pass {
+    uint32_t now;
+    long found;
+};
+
+static void scan_slot(int fd, struct fd_slot *slot, void *data)
+{
+    struct scan_pass *pass = data;
+    uint32_t flags = fdtab_flags(slot);
+    if (!connection(flags, slot) || (flags & FD_CW_REPORTED))
+        return;
+    uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
+    uint32_t inode = slot->inode;
+    if (inode == 0 && close_wait_count > 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+            return;
+        inode = (uint32_t)st.st_ino;
+        if (__atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)
+            return;
+        slot->inode = inode;
+    }
+    if (!(flags & FD_PEER_CLOSED)) {
+        if (inode == 0 || !in_close_wait(inode))
+            return;
+        /* First seen by the kernel: the FIN came since the last pass. */
+        slot->eof_ms = pass->now;
+        __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
+        pass->found++;
+        return;
+    }
+    pass->found++;
+    if (pass->now - slot->eof_ms >= config.diag.close_wait_ms &&
+        __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen)
+        report_close_wait(fd, slot, gen, pass->now);
+}
+
+long leaks_scan_pass(void)
+{
+    struct scan_pass pass = {leaks_now_ms(), 0};
+    close_wait_count = 0;
+    int nl = scan_netlink();
+    int asked = nl >= 0 &&
+                sockdiag_dump(nl, AF_INET, 1u << TCP_CLOSE_WAIT,
+                              collect_inode, NULL) == 0 &&
+                sockdiag_dump(nl, AF_INET6, 1u << TCP_CLOSE_WAIT,
+                              collect_inode, NULL) == 0;
+    sort_inodes(close_wait_inodes, close_wait_count);
+    /* Without the kernel's answer, EOFs the program read still count. */
+    fdtab_for_each(scan_slot, &pass);
+    return asked ? pass.found : -1;
+}
+
+static void *scan_main(void *arg)
+{
+    (void)arg;
+    unsigned period = config.diag.scan_ms;
+    struct timespec pause = {period / 1000, (long)(period % 1000) * 1000000};
+    for (;;) {
+        while (nanosleep(&pause, NULL) != 0 && errno == EINTR)
+            ;
+        leaks_scan_pass();
+    }
+    return NULL;
+}
+
+void leaks_socket_tracked(void)
+{
+    if (!scan_wanted || !log_enabled(EV_CLOSE_WAIT) ||
+        __atomic_load_n(&scan_state, __ATOMIC_ACQUIRE) != SCAN_IDLE)
+        return;
+    int expected = SCAN_IDLE;
+    if (!__atomic_compare_exchange_n(&scan_state, &expected, SCAN_RUNNING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return;
+    int saved_errno = errno;
+    /* The thread starts with every signal blocked: the program's signals
+     * must go to the program's threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_t thread;
+    int ok = pthread_attr_init(&attr) == 0;
+    if (ok) {
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        ok = pthread_create(&thread, &attr, scan_main, NULL) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!ok)
+        __atomic_store_n(&scan_state, SCAN_FAILED, __ATOMIC_RELEASE);
+    errno = saved_errno;
+}
+
+/* --- close, fork ---------------------------------------------------------- */
+
+void leaks_before_close(int fd, struct fd_slot *slot)
+{
+    uint32_t flags = fdtab_flags(slot);
+    if (!(flags & FD_PEER_CLOSED) || !log_enabled(EV_LATE_CLOSE))
+        return;
+    uint32_t sat = leaks_now_ms() - slot->eof_ms;
+    if (!(flags & FD_CW_REPORTED) && sat < config.diag.close_wait_ms)
+        return;
+    struct event ev;
+    if (!report_begin(&ev, EV_LATE_CLOSE, fd, 0, slot->create_stack))
+        return;
+    event_socket(&ev, fd, slot, NULL, 0);
+    char text[32];
+    format_age(text, sizeof text, sat);
+    event_str(&ev, "after", text);
+    event_why(&ev, "closed, but only after sitting in CLOSE_WAIT past "
+                   "SOCKSHIM_CLOSE_WAIT");
+    event_stack(&ev, "created_at", "socket created at", slot->create_stack);
+    event_end(&ev);
+}
+
+static void mark_fork(int fd, struct fd_slot *slot, void *data)
+{
+    (void)fd;
+    pid_t child = *(pid_t *)data;
+    uint32_t bit = child > 0 ? FD_FORK_PARENT : FD_FORK_CHILD;
+    uint32_t old = __atomic_fetch_or(&slot->flags, bit | FD_SHARED,
+                                     __ATOMIC_RELEASE);
+    /* The first fork that shared it is the one that matters (with the
+     * seed-000 bug, every later child inherits it too). */
+    if (child == 0)
+        slot->fork_pid = (uint32_t)getppid();
+    else if (!(old & FD_FORK_PARENT))
+        slot->fork_pid = (uint32_t)child;
+}
+
+void leaks_after_fork(pid_t child)
+{
+    fdtab_for_each(mark_fork, &child);
+    if (child == 0) {
+        /* No thread survives fork(); the parent's netlink socket must not
+         * be shared (two processes' dumps would mix). */
+        __atomic_store_n(&scan_state, SCAN_IDLE, __ATOMIC_RELEASE);
+        int nl = __atomic_exchange_n(&netlink_fd, -1, __ATOMIC_ACQ_REL);
+        if (nl >= 0)
+            real_close(nl);
+        leaks_socket_tracked();
+    }
+}
+
+/* --- at exit ------------------------------------------------------------- */
+
+#define LEAK_GROUPS_MAX 64
+#define LEAK_FDS_SHOWN 8
+struct leak_group {
+    uint32_t stack;
+    unsigned count, close_wait;
+    uint32_t roles; /* bit 1 << role */
+    int fds[LEAK_FDS_SHOWN];
+};
+struct leak_report {
+    struct leak_group groups[LEAK_GROUPS_MAX];
+    int group_count;
+    unsigned ungrouped, inherited;
+};
+
+/* Is connection FD in CLOSE_WAIT (EOF read, or the kernel says so)? */
+static int closing_peer(int fd, uint32_t flags)
+{
+    if (flags & FD_PEER_CLOSED)
+        return 1;
+    if (!(flags & FD_TCP))
+        return 0;
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    return real_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+           info.tcpi_state == TCP_CLOSE_WAIT;
+}
+
+static void group_socket(int fd, struct fd_slot *slot, void *data)
+{
+    struct leak_report *r = data;
+    uint32_t flags = fdtab_flags(slot);
+    /* Sockets we did not see made (inherited through exec or fork) are
+     * not this program's leaks. */
+    if (!(flags & FD_CREATED) || (flags & FD_FORK_CHILD)) {
+        r->inherited++;
+        return;
+    }
+    struct leak_group *g = NULL;
+    for (int i = 0; i < r->group_count; i++)
+        if (r->groups[i].stack == slot->create_stack)
+            g = &r->groups[i];
+    if (g == NULL) {
+        if (r->group_count == LEAK_GROUPS_MAX) {
+            r->ungrouped++;
+            return;
+        }
+        g = &r->groups[r->group_count++];
+        memset(g, 0, sizeof *g);
+        g->stack = slot->create_stack;
+    }
+    if (g->count < LEAK_FDS_SHOWN)
+        g->fds[g->count] = fd;
+    g->count++;
+    g->close_wait += closing_peer(fd, flags) != 0;
+    g->roles |= 1u << fdtab_role(slot);
+}
+
+static void report_group(const struct leak_group *g)
+{
+    struct event ev;
+    if (!report_begin(&ev, EV_LEAK_AT_EXIT, -1, 0, g->stack))
+        return;
+    event_int(&ev, "count", g->count);
+    event_int(&ev, "close_wait", g->close_wait);
+    char text[160];
+    struct outbuf ob;
+    ob_init(&ob, text, sizeof text);
+    for (int role = 0; role < ROLE_COUNT; role++) {
+        if (g->roles & (1u << role)) {
+            if (ob.len > 0)
+                ob_char(&ob, ',');
+            ob_str(&ob, role_name(role));
+        }
+    }
+    event_str(&ev, "role", text);
+    ob_init(&ob, text, sizeof text);
+    for (unsigned i = 0; i < g->count && i < LEAK_FDS_SHOWN; i++) {
+        if (i > 0)
+            ob_char(&ob, ',');
+        ob_int(&ob, g->fds[i]);
+    }
+    if (g->count > LEAK_FDS_SHOWN)
+        ob_str(&ob, ",...");
+    event_str(&ev, "fds", text);
+    event_why(&ev, g->close_wait > 0
+                       ? "sockets still open at exit, some in CLOSE_WAIT: the "
+                         "peer closed and the program never did"
+                       : "sockets still open at exit: created and never "
+                         "closed");
+    ob_init(&ob, text, sizeof text);
+    ob_uint(&ob, g->count);
+    ob_str(&ob, g->count == 1 ? " socket created at" : " sockets created at");
+    event_stack(&ev, "created_at", text, g->stack);
+    event_end(&ev);
+}
+
+void leaks_at_exit(void)
+{
+    if (!log_enabled(EV_LEAK_AT_EXIT))
+        return;
+    static struct leak_report report;
+    memset(&report, 0, sizeof report);
+    fdtab_for_each(group_socket, &report);
+    /* Most sockets first: the biggest leak leads. */
+    for (int i = 1; i < report.group_count; i++)
+        for (int j = i; j > 0 && report.groups[j - 1].count <
+                                      report.groups[j].count;
+             j--) {
+            struct leak_group t = report.groups[j];
+            report.groups[j] = report.groups[j - 1];
+            report.groups[j - 1] = t;
+        }
+    for (int i = 0; i < report.group_count; i++)
+        report_group(&report.groups[i]);
+}

@@ -1,0 +1,55 @@
+/*
+ * leaks.h — sockets left open after the peer closed (CLOSE_WAIT), sockets
+ * shared across fork(), and what is still open at exit.
+ *
+ * Two ways to learn that a peer closed: the program read its EOF (a read
+ * family call returned 0: the wrappers tell leaks_eof()), or the kernel
+ * says the socket is in CLOSE_WAIT (the background scan asks sock_diag
+ * once per period for all CLOSE_WAIT sockets, and matches them to ours by
+ * inode). A socket still open SOCKSHIM_CLOSE_WAIT after that is reported
+ * once (close_wait); when it finally closes, late_close says how long it
+ * sat. At exit, what is still open is reported grouped by creation stack.
+ */
+#ifndef SOCKSHIM_LEAKS_H
+#define SOCKSHIM_LEAKS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fdtab.h"
+
+/* Milliseconds on the monotonic clock since sockshim started (the clock
+ * of fd_slot.eof_ms). */
+uint32_t leaks_now_ms(void);
+
+/* Set up from the configuration. Call once, at start-up. */
+void leaks_init(void);
+
+/* A read-family call CALL on FD returned 0 for a non-empty buffer. */
+void leaks_eof(int fd, const char *call);
+
+/* A TCP socket is now tracked: make sure the scan runs. */
+void leaks_socket_tracked(void);
+
+/* FD (SLOT) is about to be closed: late_close if it was reported. */
+void leaks_before_close(int fd, struct fd_slot *slot);
+
+/* fork() returned CHILD in the parent, or 0 in the child. */
+void leaks_after_fork(pid_t child);
+
+/* One pass of the scan: ask the kernel, report what is due. Returns the
+ * number of sockets of ours found in CLOSE_WAIT (or -1: kernel not
+ * asked). Exposed for the benchmark. */
+long leaks_scan_pass(void);
+
+/* At exit: leak_at_exit events, grouped by creation stack. */
+void leaks_at_exit(void);
+
+/* The scan's private netlink descriptor (-1 when none): kept away from
+ * the program like the log's. */
+int leaks_private_fd(void);
+
+/* The program took number FD for itself (dup2 onto it). */
+void leaks_fd_taken(int fd);
+
+#endif
