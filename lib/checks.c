@@ -466,9 +466,11 @@ void checks_after_accept(int listener, struct fd_slot *slot)
     if (real_getsockopt(listener, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
         len < offsetof(struct tcp_info, tcpi_sacked) + sizeof info.tcpi_sacked)
         return;
-    /* Measured after our accept() took one connection off the queue. */
+    /* Measured after our accept() took one connection off the queue.
+     * Linux queues backlog + 1 connections before it drops handshakes
+     * (the queue is full when longer than the backlog). */
     unsigned queued = info.tcpi_unacked + 1, backlog = info.tcpi_sacked;
-    if (queued < backlog || backlog == 0)
+    if (queued <= backlog)
         return;
     uint32_t call_stack = capture();
     struct event ev;

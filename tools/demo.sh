@@ -1,11 +1,15 @@
 #!/bin/sh
-# demo.sh — sockshim over an unmodified example server (make demo).
+# demo.sh — sockshim over an example server with a CLOSE_WAIT bug (make demo).
 #
-# Runs examples/closewait-server twice, without and with sockshim and a
-# keepalive + nodelay policy, with a client that connects, sends a line and
-# closes; shows the accepted socket's options as getsockopt() sees them
-# and, from outside, the kernel's view (ss): the keepalive timer, and the
-# connection the server leaves in CLOSE_WAIT.
+# examples/closewait-server never closes a connection after recv() == 0:
+# every client that hangs up leaves a socket in CLOSE_WAIT, and a busy
+# server runs out of descriptors ("too many open files"). The demo runs
+# it twice with a client that connects, sends a line and closes: first
+# plainly (the kernel's view, from ss, is all there is), then under
+# sockshim with a keepalive + nodelay policy, which shows the options
+# applied to the unmodified server, the close_wait report with the stack
+# where the socket was created and the stack where its EOF was read, and
+# the leak report at exit.
 set -eu
 BUILD=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 SHIM="$BUILD/tools/sockshim"
@@ -13,7 +17,7 @@ SERVER="$BUILD/examples/closewait-server"
 OUT=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$OUT"' EXIT
 
-client() { # client PORT: connect, send a line, close
+client() { # client PORT: connect, send a line, read the echo, close
     python3 -c 'import socket,sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"hello\n"); s.recv(64); s.close()' "$1"
@@ -23,25 +27,34 @@ run() { # run LABEL COMMAND...: start the server, drive one client, report
     label=$1; shift
     "$@" "$SERVER" --show-options --hold 3 >"$OUT/server" 2>"$OUT/log" &
     pid=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10; do
-        grep -q listening "$OUT/server" 2>/dev/null && break; sleep 0.2
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        grep -q listening "$OUT/server" 2>/dev/null && break; sleep 0.1
     done
     port=$(sed -n 's/^listening on 127.0.0.1://p' "$OUT/server")
     client "$port"
     sleep 0.5
     echo "== $label"
+    echo "   kernel (ss -tn state close-wait sport = :$port):"
+    ss -tn state close-wait "sport = :$port" | sed 's/^/     /'
+    wait "$pid" || true
     sed 's/^/   server: /' "$OUT/server"
     sed 's/^/   /' "$OUT/log"
-    echo "   kernel (ss -tnoe state close-wait sport = :$port):"
-    ss -tnoe state close-wait "sport = :$port" | sed 's/^/     /'
-    wait "$pid" || true
     echo
 }
 
 run "without sockshim" env
-run "with sockshim --keepalive 60:10:5 --nodelay on --log-level info" \
-    "$SHIM" --keepalive 60:10:5 --nodelay on --log-level info --
-echo "The second run's accepted socket has keepalive (idle 60s) and nodelay"
-echo "without any change to the server; the 'policy' lines are sockshim's log."
-echo "Both runs leave the connection in CLOSE_WAIT: the server never closes"
-echo "after recv() == 0 (leak reports with stacks come with the diagnostics)."
+run "with sockshim --keepalive 60:10:5 --nodelay on --close-wait 1s --scan 250ms --log-level info" \
+    "$SHIM" --keepalive 60:10:5 --nodelay on --close-wait 1s --scan 250ms \
+    --log-level info --
+cat <<'TEXT'
+Without sockshim, the kernel's view shows a connection stuck in CLOSE_WAIT,
+and nothing says why. Under sockshim, with no change to the server:
+  - 'policy' lines: keepalive (idle 60s) and nodelay were applied to the
+    listener and the accepted socket (the server prints them too);
+  - 'close_wait': the peer closed 1s ago and the server still holds the
+    socket, with the stack where it read the EOF (serve_client) and the
+    stack where the socket was created (accept in main);
+  - 'leak_at_exit': what was still open when the server exited, grouped by
+    the stack that created it; then the summary.
+The fix is in examples/closewait-server --fixed: close() after recv() == 0.
+TEXT
