@@ -17,13 +17,6 @@
 #include <errno.h>
 #include <stddef.h>
 
-enum real_index {
-#define REAL_INDEX(name, ret, params, args) REAL_##name,
-    REAL_FUNCTIONS(REAL_INDEX)
-#undef REAL_INDEX
-        REAL_COUNT
-};
-
 static const char *const real_names[REAL_COUNT] = {
 #define REAL_NAME(name, ret, params, args) #name,
     REAL_FUNCTIONS(REAL_NAME)
@@ -31,10 +24,9 @@ static const char *const real_names[REAL_COUNT] = {
 };
 
 /* Sentinel for "looked up, not present": distinct from NULL = not yet. */
-static char real_missing_marker;
-#define REAL_MISSING ((void *)&real_missing_marker)
+char real_missing_marker;
 
-static void *real_table[REAL_COUNT];
+void *real_table[REAL_COUNT];
 static __thread int real_resolving __attribute__((tls_model("initial-exec")));
 
 /* True when FN lies in our own library: dlsym answers that point back at
@@ -46,9 +38,7 @@ static int is_own_symbol(void *fn)
            dladdr(fn, &theirs) != 0 && ours.dli_fbase == theirs.dli_fbase;
 }
 
-/* Return the real function for slot I, or NULL (errno = ENOSYS) when it
- * does not exist or cannot be looked up right now. */
-static void *real_lookup(enum real_index i)
+void *real_lookup(enum real_index i)
 {
     void *fn = __atomic_load_n(&real_table[i], __ATOMIC_ACQUIRE);
     if (__builtin_expect(fn != NULL, 1))
@@ -96,15 +86,3 @@ void real_closefrom(int lowfd)
     if (fn != NULL)
         fn(lowfd);
 }
-
-#define REAL_DEFINE(name, ret, params, args)                                  \
-    ret real_##name params                                                    \
-    {                                                                         \
-        ret(*fn) params = (ret(*) params)real_lookup(REAL_##name);            \
-        if (fn == NULL) {                                                     \
-            errno = ENOSYS;                                                   \
-            return -1;                                                        \
-        }                                                                     \
-        return fn args;                                                       \
-    }
-REAL_FIXED_ARITY(REAL_DEFINE)

@@ -12,6 +12,7 @@
 #ifndef SOCKSHIM_REAL_H
 #define SOCKSHIM_REAL_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
@@ -75,9 +76,45 @@
     X(fcntl64, int, (int fd, int cmd, long arg), (fd, cmd, arg))           \
     X(closefrom, void, (int lowfd), (lowfd))
 
-#define REAL_DECLARE(name, ret, params, args) ret real_##name params;
-REAL_FUNCTIONS(REAL_DECLARE)
-#undef REAL_DECLARE
+enum real_index {
+#define REAL_INDEX(name, ret, params, args) REAL_##name,
+    REAL_FUNCTIONS(REAL_INDEX)
+#undef REAL_INDEX
+        REAL_COUNT
+};
+
+/* The resolved functions: NULL until looked up, then the function or
+ * REAL_MISSING. Read by the inline fast paths below. */
+extern void *real_table[REAL_COUNT];
+extern char real_missing_marker;
+#define REAL_MISSING ((void *)&real_missing_marker)
+
+/* The function for slot I, looking it up if needed; NULL (errno ENOSYS)
+ * when it does not exist or cannot be looked up right now. */
+void *real_lookup(enum real_index i);
+
+/* real_<name>(): the hot path is one load, a compare and an indirect call
+ * (the read and write wrappers sit on every program's busiest path); the
+ * first call, or a missing function, goes through real_lookup(). */
+#define REAL_INLINE(name, ret, params, args)                                  \
+    static inline ret real_##name params                                      \
+    {                                                                         \
+        void *real_fn_ = __atomic_load_n(&real_table[REAL_##name], __ATOMIC_ACQUIRE); \
+        if (__builtin_expect(real_fn_ == NULL || real_fn_ == REAL_MISSING, 0)) {            \
+            real_fn_ = real_lookup(REAL_##name);                                     \
+            if (real_fn_ == NULL) {                                                  \
+                errno = ENOSYS;                                               \
+                return -1;                                                    \
+            }                                                                 \
+        }                                                                     \
+        return ((ret(*) params)real_fn_) args;                                       \
+    }
+REAL_FIXED_ARITY(REAL_INLINE)
+#undef REAL_INLINE
+
+int real_fcntl(int fd, int cmd, long arg);
+int real_fcntl64(int fd, int cmd, long arg);
+void real_closefrom(int lowfd);
 
 /* Resolve the whole table now (idempotent, thread-safe). Called from the
  * constructor so the first wrapped call in a signal handler finds it ready. */

@@ -85,10 +85,11 @@ static uint64_t hash_frames(const uintptr_t *ips, int n)
 
 uint32_t stack_store(const uintptr_t *ips, int n)
 {
+    int kept = __atomic_load_n(&frames_kept, __ATOMIC_RELAXED);
+    if (n > kept)
+        n = kept;
     if (arena == NULL || n <= 0)
         return 0;
-    if (n > frames_kept)
-        n = frames_kept;
     uint64_t hash = hash_frames(ips, n);
     uint32_t mine = 0; /* our filled, unpublished entry */
     for (uint32_t probe = 0, b = (uint32_t)hash & (BUCKET_COUNT - 1);
@@ -170,6 +171,10 @@ static int find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
     char buf[512];
     size_t have = 0;
     int found = 0;
+    /* The mapping before the current line: its end, and whether it was a
+     * guard page (no access), as below every thread stack glibc makes. */
+    uintptr_t prev_end = 0;
+    int prev_guard = 0;
     for (;;) {
         ssize_t n = real_read(fd, buf + have, sizeof buf - have);
         if (n <= 0)
@@ -181,13 +186,25 @@ static int find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
             uintptr_t start = parse_hex(&p, nl);
             p++; /* '-' */
             uintptr_t stop = parse_hex(&p, nl);
+            const char *perms = p + 1;
             if (addr >= start && addr < stop) {
-                *lo = memmem(line, (size_t)(nl - line), "[stack]", 7) ? 0
-                                                                      : start;
+                /* The main stack grows on demand: room enough. A mapping
+                 * with a guard page right below is a thread stack (or a
+                 * coroutine stack made the same way): its start is the
+                 * limit. Anything else (a stack carved out of the heap or
+                 * an arena) has an unknown limit: no room is assumed. */
+                if (memmem(line, (size_t)(nl - line), "[stack]", 7))
+                    *lo = 0;
+                else if (prev_guard && prev_end == start)
+                    *lo = start;
+                else
+                    *lo = stop;
                 *hi = stop;
                 found = 1;
                 break;
             }
+            prev_end = stop;
+            prev_guard = nl - perms > 4 && memcmp(perms, "---p", 4) == 0;
             line = nl + 1;
         }
         if (found)
@@ -225,7 +242,8 @@ static int room_to_capture(void)
         thread_stack_lo = lo;
         thread_stack_hi = hi;
     }
-    return here - thread_stack_lo >= CAPTURE_STACK_NEED;
+    return here >= thread_stack_lo &&
+           here - thread_stack_lo >= CAPTURE_STACK_NEED;
 }
 
 /* The raw frames of a capture. */

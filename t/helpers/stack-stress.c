@@ -16,11 +16,11 @@
  *                           round A's dup, round A and round B), of which
  *                           "first_frames=3" differ in their first frame
  *                           (A, B, C).
- *   stack-stress named      one TCP socket made at site A (called from
- *                           main), shut down unconnected at
- *                           stress_shutdown (ENOTCONN: a shutdown_misuse
- *                           event with both stacks), closed at C; prints
- *                           "named done".
+ *   stack-stress named      one TCP socket made at site A, shut down
+ *                           unconnected at stress_shutdown (ENOTCONN: a
+ *                           shutdown_misuse event with both stacks),
+ *                           closed at C, all called from cmd_named;
+ *                           prints "named done".
  *   stack-stress heap-stack a coroutine (makecontext) on a 6 KiB stack
  *                           carved out of a heap block, as green-thread
  *                           libraries do, makes a TCP socket; the 32 KiB
@@ -170,7 +170,7 @@ static CALL_SITE int stress_shutdown(int fd)
     return rc;
 }
 
-static int cmd_named(void)
+static CALL_SITE int cmd_named(void)
 {
     int fd = stress_create_a();
     if (fd < 0) {
