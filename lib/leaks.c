@@ -355,12 +355,14 @@ void leaks_after_fork(pid_t child)
     fdtab_for_each(mark_fork, &child);
     if (child == 0) {
         /* No thread survives fork(); the parent's netlink socket must not
-         * be shared (two processes' dumps would mix). */
+         * be shared (two processes' dumps would mix). The child's scan
+         * starts at its next socket or EOF, not here: a child that is
+         * about to exec must not pay for a thread (nor start one between
+         * fork and exec). */
         __atomic_store_n(&scan_state, SCAN_IDLE, __ATOMIC_RELEASE);
         int nl = __atomic_exchange_n(&netlink_fd, -1, __ATOMIC_ACQ_REL);
         if (nl >= 0)
             real_close(nl);
-        leaks_socket_tracked();
     }
 }
 

@@ -11,7 +11,7 @@
 # unmodified.sh (Debian's curl deadlocks at start-up under a preloaded ASan
 # runtime even without sockshim).
 SUBTESTS="policy-matrix modes timewait connect-timeout fd-tracking
-malformed-env"
+malformed-env diagnostics"
 
 plan $(( $(echo $SUBTESTS | wc -w) * 2 ))
 
