@@ -9,11 +9,23 @@
  *
  *   closewait-server [--port PORT] [--connections N] [--fixed]
  *                    [--hold SECONDS] [--show-options]
+ *                    [--call read|recv|recvfrom|recvmsg|readv|recvmmsg]
+ *                    [--never-read] [--close-after SECONDS]
  *
  * Prints "listening on 127.0.0.1:PORT" first (PORT 0 picks a free one),
  * then serves N connections one after another, then waits --hold seconds
  * (default 0) before exiting. --show-options prints each accepted
  * socket's keepalive and nodelay as getsockopt() sees them.
+ *
+ * --call picks the read-family function that serves a connection (default
+ * recv); at the peer's FIN each of them returns 0 (recvmmsg: one message
+ * of length 0), and the line printed then names the call.
+ * --never-read accepts each connection, prints "fd N: accepted, never
+ * reading it" and never reads it: the program never learns that the peer
+ * closed, only the kernel does (the socket is in CLOSE_WAIT all the same).
+ * --close-after SECONDS (a decimal, e.g. 0.3; with or without --fixed)
+ * closes the socket, but only that long after the read that returned 0:
+ * a late close, printing "fd N: closed" once done.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,7 +35,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The read-family functions --call can pick. */
+static const char *const call_names[] = {"read",    "recv",  "recvfrom",
+                                         "recvmsg", "readv", "recvmmsg"};
+enum call { CALL_READ, CALL_RECV, CALL_RECVFROM, CALL_RECVMSG, CALL_READV,
+            CALL_RECVMMSG, CALL_COUNT };
 
 static int get_int(int fd, int level, int name)
 {
@@ -44,24 +64,94 @@ static void show_options(int fd)
            get_int(fd, IPPROTO_TCP, TCP_NODELAY) ? "on" : "off");
 }
 
+/* Read up to SIZE bytes of CONN into BUF with CALL. Returns the bytes
+ * read, 0 at the peer's FIN, -1 on an error. */
+static __attribute__((noinline)) ssize_t read_some(int conn, char *buf,
+                                                   size_t size, enum call call)
+{
+    struct iovec iov = {.iov_base = buf, .iov_len = size};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    switch (call) {
+    case CALL_READ:
+        return read(conn, buf, size);
+    case CALL_RECVFROM: {
+        struct sockaddr_storage from;
+        socklen_t len = sizeof from;
+        return recvfrom(conn, buf, size, 0, (struct sockaddr *)&from, &len);
+    }
+    case CALL_RECVMSG:
+        return recvmsg(conn, &msg, 0);
+    case CALL_READV:
+        return readv(conn, &iov, 1);
+    case CALL_RECVMMSG: {
+        struct mmsghdr vec;
+        memset(&vec, 0, sizeof vec);
+        vec.msg_hdr = msg;
+        int n = recvmmsg(conn, &vec, 1, 0, NULL);
+        return n <= 0 ? n : (ssize_t)vec.msg_len;
+    }
+    case CALL_RECV:
+    default:
+        return recv(conn, buf, size, 0);
+    }
+}
+
+/* Sleep SECONDS (a fraction allowed) in full, whatever signal comes. */
+static void pause_for(double seconds)
+{
+    struct timespec left;
+    left.tv_sec = (time_t)seconds;
+    left.tv_nsec = (long)((seconds - (double)left.tv_sec) * 1e9);
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
+}
+
 /* Serve one connection until the peer closes. The bug is what is missing
- * at the end: after recv() == 0 the socket must be closed. */
-static void serve_client(int conn, int fixed)
+ * at the end: after recv() == 0 the socket must be closed. CLOSE_AFTER
+ * >= 0 closes it, but only that many seconds later. */
+static __attribute__((noinline)) void serve_client(int conn, int fixed,
+                                                   enum call call,
+                                                   double close_after)
 {
     char buf[4096];
     ssize_t n;
-    while ((n = recv(conn, buf, sizeof buf, 0)) > 0)
+    while ((n = read_some(conn, buf, sizeof buf, call)) > 0)
         if (send(conn, buf, (size_t)n, MSG_NOSIGNAL) < 0)
             break;
-    printf("fd %d: peer closed (recv returned %zd)%s\n", conn, n,
+    if (close_after >= 0) {
+        printf("fd %d: peer closed (%s returned %zd), closing it %gs later\n",
+               conn, call_names[call], n, close_after);
+        pause_for(close_after);
+        close(conn);
+        printf("fd %d: closed\n", conn);
+        return;
+    }
+    printf("fd %d: peer closed (%s returned %zd)%s\n", conn,
+           call_names[call], n,
            fixed ? ", closing" : ", NOT closing it: CLOSE_WAIT from now on");
     if (fixed)
         close(conn);
 }
 
+static int usage(void)
+{
+    fprintf(stderr, "usage: closewait-server [--port PORT] "
+                    "[--connections N] [--fixed] [--hold SECONDS] "
+                    "[--show-options] "
+                    "[--call read|recv|recvfrom|recvmsg|readv|recvmmsg] "
+                    "[--never-read] [--close-after SECONDS]\n");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     int port = 0, connections = 1, fixed = 0, hold = 0, show = 0;
+    int never_read = 0;
+    enum call call = CALL_RECV;
+    double close_after = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
             port = atoi(argv[++i]);
@@ -73,12 +163,23 @@ int main(int argc, char **argv)
             fixed = 1;
         else if (strcmp(argv[i], "--show-options") == 0)
             show = 1;
-        else {
-            fprintf(stderr, "usage: closewait-server [--port PORT] "
-                            "[--connections N] [--fixed] [--hold SECONDS] "
-                            "[--show-options]\n");
-            return 2;
-        }
+        else if (strcmp(argv[i], "--never-read") == 0)
+            never_read = 1;
+        else if (strcmp(argv[i], "--call") == 0 && i + 1 < argc) {
+            const char *name = argv[++i];
+            for (call = 0; call < CALL_COUNT; call++)
+                if (strcmp(name, call_names[call]) == 0)
+                    break;
+            if (call == CALL_COUNT)
+                return usage();
+        } else if (strcmp(argv[i], "--close-after") == 0 && i + 1 < argc) {
+            char *end;
+            close_after = strtod(argv[++i], &end);
+            if (end == argv[i] || *end != '\0' || !(close_after >= 0) ||
+                close_after > 3600)
+                return usage();
+        } else
+            return usage();
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -106,7 +207,10 @@ int main(int argc, char **argv)
         }
         if (show)
             show_options(conn);
-        serve_client(conn, fixed);
+        if (never_read)
+            printf("fd %d: accepted, never reading it\n", conn);
+        else
+            serve_client(conn, fixed, call, close_after);
     }
     if (hold > 0)
         sleep((unsigned)hold);

@@ -40,8 +40,9 @@ uint32_t leaks_now_ms(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (uint32_t)((now.tv_sec - epoch.tv_sec) * 1000 +
-                      (now.tv_nsec - epoch.tv_nsec) / 1000000);
+    int64_t ns = (int64_t)(now.tv_sec - epoch.tv_sec) * 1000000000 +
+                 (now.tv_nsec - epoch.tv_nsec);
+    return (uint32_t)(ns / 1000000);
 }
 
 void leaks_init(void)
@@ -64,10 +65,14 @@ void leaks_eof(int fd, const char *call)
     (void)call;
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
-    if (!connection(flags, slot) || (flags & FD_PEER_CLOSED))
+    /* Once per socket; but an EOF read after the scan saw the kernel's
+     * CLOSE_WAIT (and before any report) still gives its stack. */
+    if (!connection(flags, slot) || (flags & FD_CW_REPORTED) ||
+        ((flags & FD_PEER_CLOSED) && slot->eof_stack != 0))
         return;
     int saved_errno = errno;
-    slot->eof_ms = leaks_now_ms();
+    if (!(flags & FD_PEER_CLOSED))
+        slot->eof_ms = leaks_now_ms();
     slot->eof_stack = log_enabled(EV_CLOSE_WAIT) ? checks_capture() : 0;
     __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
     leaks_socket_tracked();
@@ -190,7 +195,8 @@ static void report_close_wait(int fd, struct fd_slot *slot, uint32_t gen,
 {
     uint32_t flags = fdtab_flags(slot);
     uint32_t eof_stack = slot->eof_stack, create_stack = slot->create_stack;
-    uint32_t age = now - slot->eof_ms;
+    int32_t signed_age = (int32_t)(now - slot->eof_ms);
+    uint32_t age = signed_age > 0 ? (uint32_t)signed_age : 0;
     __atomic_fetch_or(&slot->flags, FD_CW_REPORTED, __ATOMIC_RELEASE);
     struct event ev;
     if (!report_begin(&ev, EV_CLOSE_WAIT, fd, eof_stack, create_stack))
@@ -248,7 +254,9 @@ static void scan_slot(int fd, struct fd_slot *slot, void *data)
         return;
     }
     pass->found++;
-    if (pass->now - slot->eof_ms >= config.diag.close_wait_ms &&
+    /* Signed: an EOF read while this pass ran is younger than its clock. */
+    int32_t age = (int32_t)(pass->now - slot->eof_ms);
+    if (age >= 0 && (uint32_t)age >= config.diag.close_wait_ms &&
         __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen)
         report_close_wait(fd, slot, gen, pass->now);
 }
@@ -319,7 +327,8 @@ void leaks_before_close(int fd, struct fd_slot *slot)
     uint32_t flags = fdtab_flags(slot);
     if (!(flags & FD_PEER_CLOSED) || !log_enabled(EV_LATE_CLOSE))
         return;
-    uint32_t sat = leaks_now_ms() - slot->eof_ms;
+    int32_t signed_sat = (int32_t)(leaks_now_ms() - slot->eof_ms);
+    uint32_t sat = signed_sat > 0 ? (uint32_t)signed_sat : 0;
     if (!(flags & FD_CW_REPORTED) && sat < config.diag.close_wait_ms)
         return;
     struct event ev;

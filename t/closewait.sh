@@ -1,0 +1,572 @@
+#!/bin/sh
+# closewait.sh — sockets left in CLOSE_WAIT (seeds 000, 002, 003), end to
+# end: close_wait for examples/closewait-server, its EOF read by each call
+# of the read family or never read (only the kernel knows); the kernel's
+# view (ss) agrees; silence for the fixed server and for a close within
+# the threshold; late_close for a close past it; fork-server --bug, whose
+# parent keeps the children's connections; SOCKSHIM_SCAN=0 and
+# SOCKSHIM_CHECKS; JSON; leak_at_exit grouped by creation stack
+# (t/helpers/leaky); repeats folded. Every run uses a 1 s threshold and a
+# scan every 200 ms; the servers of a section run side by side.
+# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
+. "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+
+# A server holds 3 s at most: a hang is a failure, not a stalled test run.
+TEST_TIMEOUT=${TEST_TIMEOUT:-20}
+CWS=$EX/closewait-server
+FORK=$EX/fork-server
+LEAKY=$BUILD/t/helpers/leaky
+for f in "$CWS" "$FORK" "$LEAKY"; do
+    [ -x "$f" ] || skip_all "$f not built"
+done
+for tool in ss timeout; do
+    command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
+done
+# The clients run without the preload: any python3 will do, but the
+# interpreter itself starts faster than a wrapper script (pyenv).
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -x "$PY" ] || skip_all "python3 not installed"
+
+plan 96
+
+# ---------------------------------------------------------------- helpers
+
+# Every run under sockshim: a 1 s threshold, a scan every 200 ms (a
+# setting given to start or shim after these overrides them).
+FAST="SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
+
+# client.py PORT COUNT [--no-echo]: COUNT connections one after another;
+# each prints "client 127.0.0.1:PORT" (its own port), sends a line, reads
+# the echo back in full (not with --no-echo) and closes.
+cat >"$TMP/client.py" <<'EOF'
+import socket, sys
+port, count = int(sys.argv[1]), int(sys.argv[2])
+echo = "--no-echo" not in sys.argv[3:]
+for i in range(count):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    print("client 127.0.0.1:%d" % s.getsockname()[1], flush=True)
+    line = b"hello %d\n" % i
+    s.sendall(line)
+    got = b""
+    while echo and len(got) < len(line):
+        data = s.recv(4096)
+        if not data:
+            break
+        got += data
+    if echo and got != line:
+        sys.exit("client: echo %r, not %r" % (got, line))
+    s.close()
+EOF
+
+# start TAG shim|bare [VAR=VALUE...] PROGRAM [ARGS...]: a server in the
+# background (under sockshim with FAST and the settings, or bare), its
+# stdout in $TMP/TAG.out, stderr in $TMP/TAG.err; waits (5 s at most) for
+# its "listening on 127.0.0.1:PORT" line and keeps PORT in $TMP/TAG.port.
+start() {
+    _tag=$1 _how=$2
+    shift 2
+    # There before the background job opens it: the loop below reads it.
+    : >"$TMP/$_tag.out"
+    if [ "$_how" = shim ]; then
+        # shellcheck disable=SC2086 # FAST is a list of settings
+        bounded env LD_PRELOAD="$PRELOAD" $FAST "$@" \
+            >"$TMP/$_tag.out" 2>"$TMP/$_tag.err" &
+    else
+        bounded "$@" >"$TMP/$_tag.out" 2>"$TMP/$_tag.err" &
+    fi
+    echo $! >"$TMP/$_tag.pid"
+    PIDS="$PIDS $!"
+    _port=
+    _i=0
+    while [ -z "$_port" ] && [ $_i -lt 100 ]; do
+        _port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+            "$TMP/$_tag.out")
+        [ -n "$_port" ] || sleep 0.05
+        _i=$((_i + 1))
+    done
+    echo "$_port" >"$TMP/$_tag.port"
+}
+
+port() { cat "$TMP/$1.port"; }
+
+# client TAG [COUNT [--no-echo]]: client.py against TAG's server; prints
+# the clients' own ports, one a line.
+client() {
+    bounded "$PY" "$TMP/client.py" "$(port "$1")" "${2:-1}" ${3:+"$3"} |
+        sed -n 's/^client 127\.0\.0\.1:\([0-9]*\)$/\1/p'
+}
+
+# wait_for TAG ERE [COUNT]: wait (5 s at most) until COUNT (default 1)
+# lines of TAG's stdout match ERE.
+wait_for() {
+    _i=0
+    while [ "$(grep -cE -- "$2" "$TMP/$1.out")" -lt "${3:-1}" ] &&
+        [ $_i -lt 100 ]; do
+        sleep 0.05
+        _i=$((_i + 1))
+    done
+}
+
+# finish TAG: wait for TAG's server to exit; sets RC, OUT, ERR and P (its
+# port).
+finish() {
+    _pid=$(cat "$TMP/$1.pid")
+    wait "$_pid"
+    RC=$?
+    PIDS=$(echo " $PIDS " | sed "s/ $_pid / /")
+    OUT=$(cat "$TMP/$1.out")
+    ERR=$(cat "$TMP/$1.err")
+    P=$(port "$1")
+}
+
+# shim [VAR=VALUE...] PROGRAM [ARGS...]: PROGRAM under sockshim, to its
+# end; sets OUT, ERR and RC.
+shim() {
+    # shellcheck disable=SC2086 # FAST is a list of settings
+    bounded env LD_PRELOAD="$PRELOAD" $FAST "$@" >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+
+# cw_sockets PORT [WANT]: how many sockets of local port PORT the kernel
+# has in CLOSE_WAIT; with WANT, asks again for up to 2 s until it is WANT.
+cw_sockets() {
+    _i=0
+    while :; do
+        _n=$(ss -Htan state close-wait "( sport = :$1 )" | grep -c .)
+        if [ -z "${2:-}" ] || [ "$_n" = "$2" ] || [ $_i -ge 40 ]; then
+            echo "$_n"
+            return
+        fi
+        sleep 0.05
+        _i=$((_i + 1))
+    done
+}
+
+# pick BRE: the first \(group\) of the first line of OUT matching BRE.
+pick() { printf '%s\n' "$OUT" | sed -n "s/$1/\\1/p" | head -n 1; }
+
+# The header lines of KIND events in ERR, and how many there are; FULL:
+# without the short lines that count repeats.
+HEAD='^sockshim\[[0-9]+\]: [a-z]+: '
+events() { printf '%s\n' "$ERR" | grep -E "$HEAD$1( |\$)"; }
+nevents() { printf '%s\n' "$ERR" | grep -cE "$HEAD$1( |\$)"; }
+full() { events "$1" | grep -v ' repeat='; }
+
+# one_event KIND ERE DESC: exactly one KIND event in ERR (repeat lines
+# aside), and its line matches ERE. 1 test.
+one_event() {
+    _n=$(full "$1" | grep -c .)
+    if [ "$_n" = 1 ] && full "$1" | grep -Eq -- "$2"; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        diag "expected one $1 event ($_n seen) matching /$2/; stderr:" \
+            "${ERR:-(empty)}"
+    fi
+}
+
+# one_like KIND ERE DESC: of the KIND events in ERR (repeat lines aside),
+# exactly one matches ERE. 1 test.
+one_like() {
+    _n=$(full "$1" | grep -cE -- "$2")
+    if [ "$_n" = 1 ]; then ok 0 "$3"; else
+        ok 1 "$3"
+        diag "expected one $1 event matching /$2/, $_n seen; stderr:" \
+            "${ERR:-(empty)}"
+    fi
+}
+
+# no_event KIND DESC: no KIND event in ERR. 1 test.
+no_event() {
+    _n=$(nevents "$1")
+    if [ "$_n" = 0 ]; then ok 0 "$2"; else
+        ok 1 "$2"
+        diag "expected no $1 event, $_n seen; stderr:" "$ERR"
+    fi
+}
+
+# block KIND N: the Nth KIND event of ERR, its line and the frames under it.
+block() {
+    printf '%s\n' "$ERR" | awk -v k="$1" -v n="$2" '
+        /^sockshim\[/ { on = ($3 == k && ++seen == n) } on'
+}
+
+# frames TEXT LABEL: the frame lines of TEXT's stack titled LABEL.
+frames() {
+    printf '%s\n' "$1" | awk -v l="    $2:" '$0 == l { on = 1; next }
+        on && /^    #[0-9]/ { print; next } { on = 0 }'
+}
+
+# A text frame naming function FUNC (an ERE) in module MODULE.
+frame_re() { printf '^    #[0-9]+ 0x[0-9a-f]+ %s\\+0x[0-9a-f]+ \\(%s\\)$' "$1" "$2"; }
+
+# has_frame TEXT LABEL FUNC MODULE DESC: TEXT's LABEL stack has a frame in
+# FUNC. 1 test.
+has_frame() {
+    if frames "$1" "$2" | grep -Eq -- "$(frame_re "$3" "$4")"; then
+        ok 0 "$5"
+    else
+        ok 1 "$5"
+        diag "no $3 frame under \"$2:\" in:" "${1:-(empty)}"
+    fi
+}
+
+# Only the port differs from one run to the next.
+mask() { printf '%s\n' "$1" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g'; }
+
+# The JSON checker: jcheck.py FILE - (every line a JSON object) or
+# jcheck.py FILE KIND SPEC...: exactly one KIND event among those matching
+# every @KEY=VALUE, and of it KEY=VALUE, KEY>=N, !KEY (absent), LIST~FUNC
+# (LIST a non-empty list of frames, one of them in FUNC), KEY (present).
+cat >"$TMP/jcheck.py" <<'EOF'
+import json, re, sys
+
+path, kind, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
+problems, events = [], []
+with open(path) as f:
+    for n, line in enumerate(f, 1):
+        try:
+            ev = json.loads(line)
+        except ValueError as e:
+            problems.append("line %d: not JSON (%s): %r" % (n, e, line[:200]))
+            continue
+        if isinstance(ev, dict):
+            events.append(ev)
+        else:
+            problems.append("line %d: not an object" % n)
+if not events:
+    problems.append("no event at all")
+if kind != "-":
+    where = [s[1:].split("=", 1) for s in specs if s.startswith("@")]
+    mine = [e for e in events if e.get("kind") == kind and
+            all(str(e.get(k)) == v for k, v in where)]
+    if len(mine) != 1:
+        problems.append("%d %s events %r, not 1" % (len(mine), kind, where))
+    for spec in specs if len(mine) == 1 else []:
+        ev = mine[0]
+        if spec.startswith("@"):
+            continue
+        if spec.startswith("!"):
+            if spec[1:] in ev:
+                problems.append("has %s: %r" % (spec[1:], ev[spec[1:]]))
+            continue
+        key, op, want = re.fullmatch(r"(\w+)(?:(=|>=|~)(.*))?", spec).groups()
+        v = ev.get(key)
+        if key not in ev:
+            problems.append("no %s" % key)
+        elif op == "=" and str(v) != want:
+            problems.append("%s is %r, not %r" % (key, v, want))
+        elif op == ">=" and not (type(v) is int and v >= int(want)):
+            problems.append("%s is %r, not an integer >= %s" % (key, v, want))
+        elif op == "~" and not (isinstance(v, list) and v):
+            problems.append("%s is %r, not a non-empty list" % (key, v))
+        elif op == "~" and want not in [f.get("func") for f in v]:
+            problems.append("no %s frame in %s: %r" %
+                            (want, key, [f.get("func") for f in v]))
+for p in problems:
+    print(p)
+sys.exit(1 if problems else 0)
+EOF
+
+# jcheck DESC FILE KIND SPEC...: jcheck.py passes. 1 test.
+jcheck() {
+    _desc=$1
+    shift
+    if _why=$(bounded "$PY" "$TMP/jcheck.py" "$@" 2>&1); then
+        ok 0 "$_desc"
+    else
+        ok 1 "$_desc"
+        diag "$_why" "in $1:" "$(cat "$1")"
+    fi
+}
+
+# ------------------------------------------- 1. the leak, seen and confirmed
+
+start def shim "$CWS" --hold 3
+start bare bare "$CWS" --hold 3
+CP=$(client def)
+client bare >/dev/null
+wait_for def 'peer closed'
+is 1 "$(cw_sockets "$(port def)" 1)" \
+    "ss: the kernel has the server's side in CLOSE_WAIT while it holds"
+finish bare
+BRC=$RC BOUT=$OUT
+finish def
+fd=$(pick '^fd \([0-9]*\): peer closed (recv returned 0), NOT closing.*')
+if [ "$RC" = 0 ] && [ "$RC" = "$BRC" ] && [ -n "$fd" ] &&
+    [ "$(mask "$OUT")" = "$(mask "$BOUT")" ]; then
+    ok 0 "closewait-server: stdout and exit status (0) as without sockshim"
+else
+    ok 1 "closewait-server: stdout and exit status (0) as without sockshim"
+    diag "exit status $BRC without sockshim, $RC with it" \
+        "stdout without:" "$BOUT" "stdout with:" "$OUT" "stderr:" "$ERR"
+fi
+one_event close_wait "^sockshim\[[0-9]+\]: error: close_wait fd=$fd " \
+    "closewait-server: one close_wait, at level error, fd=$fd as the server printed"
+like "$(full close_wait)" " tcp 127\.0\.0\.1:$P <- 127\.0\.0\.1:$CP role=accept " \
+    "close_wait: tcp 127.0.0.1:$P <- 127.0.0.1:$CP (the client) role=accept"
+like "$(full close_wait)" ' open [1-9][0-9]*\.[0-9]s after peer FIN ' \
+    "close_wait: open N.Ns after peer FIN, N >= 1 (the threshold)"
+like "$(full close_wait)" ' after peer FIN eof=read -- ' \
+    "close_wait: eof=read (the program read the EOF)"
+unlike "$(full close_wait)" ' fork=' "close_wait: no fork note (no fork)"
+CW=$(block close_wait 1)
+has_frame "$CW" "peer's EOF read at" serve_client closewait-server \
+    "close_wait: the EOF stack names serve_client"
+has_frame "$CW" 'socket created at' main closewait-server \
+    "close_wait: the creation stack names main (which accepts)"
+one_like leak_at_exit "^sockshim\[[0-9]+\]: warn: leak_at_exit count=1 close_wait=1 role=accept fds=$fd -- " \
+    "at exit: leak_at_exit count=1 close_wait=1 role=accept fds=$fd"
+# The server never closes its listener either.
+is 2 "$(nevents leak_at_exit)" "at exit: a second leak_at_exit, for the listener"
+like "$(events leak_at_exit)" ' count=1 close_wait=0 role=listen ' \
+    "the listener's: count=1 close_wait=0 role=listen"
+has_frame "$(block leak_at_exit 2)" '1 socket created at' main closewait-server \
+    "the accepted socket's leak_at_exit: 1 socket created at main"
+no_event summary "no summary at the default level (warn)"
+
+# ----------------------------------------- 2. every call of the read family
+
+CALLS="read recv recvfrom recvmsg readv recvmmsg"
+for c in $CALLS; do
+    start "call-$c" shim "$CWS" --call "$c" --hold 3
+done
+for c in $CALLS; do
+    client "call-$c" >/dev/null
+done
+for c in $CALLS; do
+    finish "call-$c"
+    fd=$(pick "^fd \\([0-9]*\\): peer closed ($c returned 0), NOT closing.*")
+    if [ "$RC" = 0 ] && [ -n "$fd" ]; then
+        ok 0 "--call $c: the server saw $c() return 0"
+    else
+        ok 1 "--call $c: the server saw $c() return 0"
+        diag "exit status $RC; stdout:" "$OUT" "stderr:" "$ERR"
+    fi
+    one_event close_wait "^sockshim\[[0-9]+\]: error: close_wait fd=$fd tcp 127\.0\.0\.1:$P <- .* role=accept open [1-9][0-9]*\.[0-9]s after peer FIN eof=read -- " \
+        "--call $c: one close_wait, fd=$fd eof=read"
+    CW=$(block close_wait 1)
+    if frames "$CW" "peer's EOF read at" | head -n 1 |
+        grep -Eq "$(frame_re 'read_some[.a-z0-9]*' closewait-server)" &&
+        frames "$CW" "peer's EOF read at" |
+        grep -Eq "$(frame_re serve_client closewait-server)"; then
+        ok 0 "--call $c: the EOF stack starts in read_some, then serve_client"
+    else
+        ok 1 "--call $c: the EOF stack starts in read_some, then serve_client"
+        diag "stderr:" "${ERR:-(empty)}"
+    fi
+done
+
+# ------------------------------------------- 3. EOF never read: the kernel's
+
+start never shim "$CWS" --never-read --hold 3
+client never 1 --no-echo >/dev/null
+wait_for never 'never reading'
+is 1 "$(cw_sockets "$(port never)" 1)" \
+    "--never-read: ss has the server's side in CLOSE_WAIT"
+finish never
+fd=$(pick '^fd \([0-9]*\): accepted, never reading it$')
+is "0 yes" "$RC ${fd:+yes}" "--never-read: accepted, never read, exit status 0"
+one_event close_wait "^sockshim\[[0-9]+\]: error: close_wait fd=$fd tcp 127\.0\.0\.1:$P <- .* role=accept open [1-9][0-9]*\.[0-9]s after peer FIN eof=kernel -- " \
+    "--never-read: one close_wait, fd=$fd eof=kernel (the scan saw it)"
+CW=$(block close_wait 1)
+unlike "$CW" "^    peer's EOF read at:" "--never-read: no EOF stack"
+has_frame "$CW" 'socket created at' main closewait-server \
+    "--never-read: the creation stack names main"
+one_like leak_at_exit " count=1 close_wait=1 role=accept fds=$fd -- " \
+    "--never-read: leak_at_exit count=1 close_wait=1 for the accepted socket"
+
+# ------------------------- 4. closed in time: silence; closed late: late_close
+
+start fixed shim "$CWS" --fixed --hold 3
+start early shim SOCKSHIM_LOG_LEVEL=info "$CWS" --close-after 0.3 --hold 2
+start late shim SOCKSHIM_LOG_LEVEL=info "$CWS" --close-after 1.6 --hold 1
+client fixed >/dev/null
+client early >/dev/null
+client late >/dev/null
+wait_for fixed 'peer closed'
+# The client's side, not the server's, waits in TIME_WAIT: nothing here.
+is 0 "$(cw_sockets "$(port fixed)" 0)" "--fixed: ss has nothing in CLOSE_WAIT"
+finish fixed
+is "0 1" "$RC $(printf '%s\n' "$OUT" | grep -c '^fd [0-9]*: peer closed (recv returned 0), closing$')" \
+    "--fixed: the server closes, exit status 0"
+no_event close_wait "--fixed: no close_wait"
+if events leak_at_exit | grep -q ' role=listen ' &&
+    [ "$(nevents leak_at_exit)" = 1 ] && [ "$(nevents '[a-z_]+')" = 1 ]; then
+    ok 0 "--fixed: one event only, leak_at_exit for the listener"
+else
+    ok 1 "--fixed: one event only, leak_at_exit for the listener"
+    diag "stderr:" "${ERR:-(empty)}"
+fi
+
+finish early
+is "0 closing it 0.3s later|closed" \
+    "$RC $(printf '%s\n' "$OUT" | sed -n 's/^fd [0-9]*: \(peer closed (recv returned 0), \)\{0,1\}//p' | paste -sd '|')" \
+    "--close-after 0.3: the server closes 0.3 s after the EOF"
+no_event close_wait "--close-after 0.3 (threshold 1 s): no close_wait"
+no_event late_close "--close-after 0.3: no late_close, even at level info"
+unlike "$(events leak_at_exit)" ' role=accept ' \
+    "--close-after 0.3: no leak_at_exit for the connection"
+
+finish late
+fd=$(pick '^fd \([0-9]*\): closed$')
+is "0 closing it 1.6s later|closed" \
+    "$RC $(printf '%s\n' "$OUT" | sed -n 's/^fd [0-9]*: \(peer closed (recv returned 0), \)\{0,1\}//p' | paste -sd '|')" \
+    "--close-after 1.6: the server closes 1.6 s after the EOF"
+one_event close_wait "^sockshim\[[0-9]+\]: error: close_wait fd=$fd .* eof=read -- " \
+    "--close-after 1.6: close_wait fd=$fd while it waits"
+one_event late_close "^sockshim\[[0-9]+\]: info: late_close fd=$fd tcp 127\.0\.0\.1:$P <- 127\.0\.0\.1:[0-9]+ role=accept after=([1-9][0-9]*)\.[0-9]s -- " \
+    "--close-after 1.6: late_close (info) fd=$fd role=accept after=N.Ns, N >= 1"
+has_frame "$(block late_close 1)" 'socket created at' main closewait-server \
+    "late_close: the creation stack names main"
+one_event summary ' close_wait=1 late_close=1 ' \
+    "--close-after 1.6: the summary counts close_wait=1 late_close=1"
+unlike "$(events leak_at_exit)" ' role=accept ' \
+    "--close-after 1.6: no leak_at_exit for the connection (it was closed)"
+
+# ------------------------------------------- 5. fork-server: the parent's copy
+
+start forkbug shim SOCKSHIM_LOG_LEVEL=info "$FORK" --bug --connections 2 --hold 3
+start forkok shim "$FORK" --connections 2 --hold 3
+client forkbug 2 >/dev/null
+client forkok 2 >/dev/null
+wait_for forkbug '^child [0-9]+ exited$' 2
+wait_for forkok '^child [0-9]+ exited$' 2
+is 2 "$(cw_sockets "$(port forkbug)" 2)" \
+    "fork-server --bug: ss has both connections in CLOSE_WAIT once the children exited"
+is 0 "$(cw_sockets "$(port forkok)" 0)" \
+    "fork-server: ss has nothing in CLOSE_WAIT"
+
+finish forkbug
+kids=$(printf '%s\n' "$OUT" | sed -n 's/^child \([0-9]*\) exited$/\1/p' | paste -sd ' ')
+is "0 2" "$RC $(printf '%s\n' "$OUT" | grep -c '^child [0-9]* exited$')" \
+    "fork-server --bug: two children exited, exit status 0"
+parent=$(events leak_at_exit | sed -n 's/^sockshim\[\([0-9]*\)\]: .*/\1/p' | head -n 1)
+fd=$(full close_wait | sed -n 's/.* close_wait fd=\([0-9]*\) .*/\1/p')
+child=$(full close_wait | sed -n 's/.* child_pid=\([0-9]*\) .*/\1/p')
+one_event close_wait "^sockshim\[$parent\]: error: close_wait fd=$fd tcp 127\.0\.0\.1:$P <- 127\.0\.0\.1:[0-9]+ role=accept open [1-9][0-9]*\.[0-9]s after peer FIN eof=kernel fork=parent child_pid=[0-9]+ child_alive=no -- " \
+    "fork-server --bug: close_wait from the parent ($parent), eof=kernel fork=parent child_alive=no"
+case " $kids " in
+*" $child "*) ok 0 "close_wait: child_pid=$child is a child the server saw exit ($kids)" ;;
+*) ok 1 "close_wait: child_pid=$child is a child the server saw exit ($kids)" ;;
+esac
+like "$OUT" "^child $child: echoed [0-9]+ bytes, client closed, close\\(fd=$fd\\) = 0\$" \
+    "close_wait: child $child is the one that served fd=$fd"
+has_frame "$(block close_wait 1)" 'socket created at' accept_connection fork-server \
+    "close_wait: the creation stack names accept_connection"
+one_like summary "^sockshim\[$parent\]: info: summary .*close_wait=2 " \
+    "the parent's summary counts close_wait=2 (the second folded as a repeat)"
+one_like leak_at_exit "^sockshim\[$parent\]: warn: leak_at_exit count=2 close_wait=2 role=accept fds=[0-9]+,[0-9]+ -- " \
+    "at exit: the parent's leak_at_exit count=2 close_wait=2 role=accept"
+has_frame "$(block leak_at_exit 1)" '2 sockets created at' accept_connection fork-server \
+    "leak_at_exit: 2 sockets created at accept_connection"
+
+finish forkok
+is "0 2" "$RC $(printf '%s\n' "$OUT" | grep -c '^child [0-9]* exited$')" \
+    "fork-server: two children exited, exit status 0"
+is "" "$ERR" "fork-server (parent closes connfd): no event at all, parent or child"
+
+# ---------------------------------------- 6. SOCKSHIM_SCAN=0, SOCKSHIM_CHECKS
+
+start scan0 shim SOCKSHIM_SCAN=0 "$CWS" --hold 2
+start scan0nr shim SOCKSHIM_SCAN=0 "$CWS" --never-read --hold 2
+start nocw shim SOCKSHIM_CHECKS=-close_wait "$CWS" --hold 2
+client scan0 >/dev/null
+client scan0nr 1 --no-echo >/dev/null
+client nocw >/dev/null
+
+finish scan0
+fd=$(pick '^fd \([0-9]*\): peer closed.*')
+no_event close_wait "SOCKSHIM_SCAN=0: no close_wait while the server runs"
+one_like leak_at_exit " count=1 close_wait=1 role=accept fds=$fd -- " \
+    "SOCKSHIM_SCAN=0: leak_at_exit still counts close_wait=1 (the EOF read)"
+finish scan0nr
+fd=$(pick '^fd \([0-9]*\): accepted, never reading it$')
+no_event close_wait "SOCKSHIM_SCAN=0 --never-read: no close_wait"
+one_like leak_at_exit " count=1 close_wait=1 role=accept fds=$fd -- " \
+    "SOCKSHIM_SCAN=0 --never-read: leak_at_exit close_wait=1 (the kernel's state at exit)"
+finish nocw
+fd=$(pick '^fd \([0-9]*\): peer closed.*')
+no_event close_wait "SOCKSHIM_CHECKS=-close_wait: no close_wait"
+one_like leak_at_exit " count=1 close_wait=1 role=accept fds=$fd -- " \
+    "SOCKSHIM_CHECKS=-close_wait: leak_at_exit stays, close_wait=1"
+
+# ------------------------------------------------------------------ 7. JSON
+
+start json shim SOCKSHIM_LOG_FORMAT=json "$CWS" --hold 3
+CP=$(client json)
+finish json
+printf '%s\n' "$ERR" >"$TMP/json.err"
+fd=$(pick '^fd \([0-9]*\): peer closed.*')
+jcheck "JSON: every line of stderr is a JSON object" "$TMP/json.err" -
+jcheck "JSON close_wait: level, fd=$fd, family, proto, role, local, peer, eof=read" \
+    "$TMP/json.err" close_wait kind=close_wait level=error fd="$fd" \
+    family=inet proto=tcp role=accept local="127.0.0.1:$P" \
+    peer="127.0.0.1:$CP" eof=read
+jcheck "JSON close_wait: age_ms >= 1000" "$TMP/json.err" close_wait \
+    'age_ms>=1000'
+jcheck "JSON close_wait: stack (the EOF's) has a serve_client frame" \
+    "$TMP/json.err" close_wait 'stack~serve_client'
+jcheck "JSON close_wait: created_at has a main frame" "$TMP/json.err" \
+    close_wait 'created_at~main'
+jcheck "JSON close_wait: a why, no fork fields" "$TMP/json.err" close_wait \
+    why '!fork' '!child_pid'
+jcheck "JSON leak_at_exit (accept): count=1 close_wait=1 fds=$fd, created_at in main" \
+    "$TMP/json.err" leak_at_exit @role=accept count=1 close_wait=1 \
+    fds="$fd" 'created_at~main'
+
+# ------------------------------------------ 8. leak_at_exit by creation stack
+
+shim SOCKSHIM_LOG_LEVEL=info "$LEAKY"
+L=$(pick '^listeners fds=\([0-9,]*\)$')
+C=$(pick '^clients fds=\([0-9,]*\)$')
+A=$(pick '^accepted fds=\([0-9,]*\)$')
+is "0 yes" "$RC ${L:+${C:+${A:+yes}}}" "leaky: 7 sockets from 3 sites, exit status 0"
+is 3 "$(nevents leak_at_exit)" "leaky: three leak_at_exit events, one per site"
+is "3 2 2" "$(events leak_at_exit | sed -n 's/.* leak_at_exit count=\([0-9]*\) .*/\1/p' | tr '\n' ' ' | sed 's/ $//')" \
+    "leaky: biggest group first (count 3, 2, 2)"
+B=$(block leak_at_exit 1)
+like "$B" "^sockshim\[[0-9]+\]: warn: leak_at_exit count=3 close_wait=0 role=listen fds=$L -- " \
+    "leaky: count=3 close_wait=0 role=listen fds=$L"
+has_frame "$B" '3 sockets created at' leak_listeners leaky \
+    "leaky: 3 sockets created at leak_listeners"
+B=$(block leak_at_exit 2)
+like "$B" "^sockshim\[[0-9]+\]: warn: leak_at_exit count=2 close_wait=0 role=connect fds=$C -- " \
+    "leaky: count=2 close_wait=0 role=connect fds=$C"
+has_frame "$B" '2 sockets created at' leak_clients leaky \
+    "leaky: 2 sockets created at leak_clients"
+B=$(block leak_at_exit 3)
+like "$B" "^sockshim\[[0-9]+\]: warn: leak_at_exit count=2 close_wait=0 role=accept fds=$A -- " \
+    "leaky: count=2 close_wait=0 role=accept fds=$A"
+has_frame "$B" '2 sockets created at' accept_pending leaky \
+    "leaky: 2 sockets created at accept_pending"
+one_event summary '^sockshim\[[0-9]+\]: info: summary sockets=7 .*leak_at_exit=3 ' \
+    "leaky: the summary counts sockets=7 leak_at_exit=3"
+shim SOCKSHIM_LOG_LEVEL=info "$LEAKY" --fixed
+is "0 closed 7 sockets" "$RC $(printf '%s\n' "$OUT" | tail -n 1)" \
+    "leaky --fixed: closes all 7, exit status 0"
+no_event leak_at_exit "leaky --fixed: no leak_at_exit"
+one_event summary '^sockshim\[[0-9]+\]: info: summary sockets=7 repeated=0 ' \
+    "leaky --fixed: the summary counts 7 sockets and no event"
+
+# ---------------------------------------------------------------- 9. repeats
+
+start rep shim SOCKSHIM_LOG_LEVEL=info "$CWS" --connections 12 --hold 3
+client rep 12 >/dev/null
+wait_for rep 'peer closed' 12
+is 12 "$(cw_sockets "$(port rep)" 12)" \
+    "--connections 12: ss has all 12 in CLOSE_WAIT while the server holds"
+finish rep
+fd=$(pick '^fd \([0-9]*\): peer closed.*')
+is "0 12" "$RC $(printf '%s\n' "$OUT" | grep -c 'peer closed')" \
+    "--connections 12: 12 clients served one after another, exit status 0"
+one_event close_wait "^sockshim\[[0-9]+\]: error: close_wait fd=$fd .* eof=read -- " \
+    "repeats: close_wait shown in full once, for the first (fd=$fd)"
+is "repeat=10" "$(events close_wait | grep -o ' repeat=[0-9]*' | tr -d ' ')" \
+    "repeats: then one short line, repeat=10"
+one_event summary ' close_wait=12 .*repeated=11 ' \
+    "repeats: the summary counts close_wait=12 repeated=11"
+one_like leak_at_exit " count=12 close_wait=12 role=accept fds=([0-9]+,){8}\\.\\.\\. -- " \
+    "repeats: leak_at_exit count=12 close_wait=12, 8 fds shown then ..."
