@@ -313,10 +313,14 @@ void checks_shutdown(int fd, int how, int rc, int err)
         why = "a listening socket has no connection to shut down: "
               "shutdown() on it stops the listener (SHUT_RD) or fails, and "
               "close() is the way to stop listening";
-    } else if (rc < 0 && err == ENOTCONN) {
+    } else if (rc < 0 && err == ENOTCONN &&
+               (!(flags & FD_TRACKED) || fdtab_role(slot) == ROLE_NONE)) {
+        /* Only a socket that never had a connection: on one that had, the
+         * connection may simply have finished (socat's shutdown(SHUT_WR)
+         * then shutdown(SHUT_RDWR) once both FINs crossed on loopback). */
         problem = "not_connected";
-        why = "the socket is not connected (never was, or the connection "
-              "is already gone), so there is no FIN to send";
+        why = "the socket was never connected, so there is no connection "
+              "to shut down and no FIN to send";
     } else if ((flags & FD_TRACKED) && (flags & asked) == asked) {
         problem = "repeated";
         why = "this direction was already shut down: the FIN was sent the "
@@ -485,6 +489,15 @@ void checks_after_accept(int listener, struct fd_slot *slot)
                    "1 s, 3 s, ...) until the program accepts faster or the "
                    "backlog (SOCKSHIM_BACKLOG) is larger");
     end_with_stacks(&ev, "accept", call_stack, slot->create_stack);
+}
+
+void checks_after_fork_child(void)
+{
+    /* The child's summary is about the child. */
+    memset(seen_count, 0, sizeof seen_count);
+    memset(suppressed_count, 0, sizeof suppressed_count);
+    memset(repeat_count, 0, sizeof repeat_count);
+    sockets_created = 0;
 }
 
 void checks_summary(void)

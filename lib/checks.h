@@ -65,6 +65,9 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
 /* Events seen of KIND so far (written, repeated and suppressed). */
 unsigned long checks_count(enum event_kind kind);
 
+/* In a forked child: start the counts of the summary afresh. */
+void checks_after_fork_child(void);
+
 /* At exit: the summary event (SOCKSHIM_SUMMARY). */
 void checks_summary(void);
 

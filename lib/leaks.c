@@ -369,6 +369,7 @@ void leaks_after_fork(pid_t child)
          * about to exec must not pay for a thread (nor start one between
          * fork and exec). */
         __atomic_store_n(&scan_state, SCAN_IDLE, __ATOMIC_RELEASE);
+        checks_after_fork_child();
         int nl = __atomic_exchange_n(&netlink_fd, -1, __ATOMIC_ACQ_REL);
         if (nl >= 0)
             real_close(nl);
