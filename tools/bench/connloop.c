@@ -1,0 +1,83 @@
+/*
+ * connloop.c — connections per second on loopback, in one process.
+ *
+ * LISTENERS listeners on 127.0.0.1 (ephemeral ports) and a loop of
+ * socket(), connect(), accept(), close() of both ends (the server's first,
+ * an orderly FIN both ways): each iteration is one whole connection
+ * lifecycle through the wrapped calls. The connections go round-robin to
+ * the listeners: TIME_WAIT stays on the server's side, and each listener
+ * gives the client a fresh ephemeral port range, so the loop does not run
+ * out of ports. (An abortive close, SO_LINGER {1,0}, would avoid TIME_WAIT
+ * but sockshim rightly warns about every one: the loop would measure the
+ * log.)
+ *
+ * Not linked against sockshim: run it plain and under LD_PRELOAD.
+ *
+ *   connloop SECONDS      prints "<connections per second>"
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LISTENERS 64
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 1.0;
+    int lfds[LISTENERS];
+    struct sockaddr_in addrs[LISTENERS];
+    for (int i = 0; i < LISTENERS; i++) {
+        struct sockaddr_in *a = &addrs[i];
+        memset(a, 0, sizeof *a);
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t alen = sizeof *a;
+        lfds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        if (lfds[i] < 0 || bind(lfds[i], (struct sockaddr *)a, sizeof *a) ||
+            listen(lfds[i], 128) ||
+            getsockname(lfds[i], (struct sockaddr *)a, &alen)) {
+            perror("connloop: listener");
+            return 1;
+        }
+    }
+    unsigned next = 0;
+    long n = 0;
+    double t0 = now(), t;
+    do {
+        for (int i = 0; i < 200; i++) {
+            int lfd = lfds[next % LISTENERS];
+            struct sockaddr_in a = addrs[next++ % LISTENERS];
+            int c = socket(AF_INET, SOCK_STREAM, 0);
+            if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0) {
+                perror("connloop: connect");
+                return 1;
+            }
+            int s = accept(lfd, NULL, NULL);
+            if (s < 0) {
+                perror("connloop: accept");
+                return 1;
+            }
+            close(s);
+            close(c);
+            n++;
+        }
+        t = now();
+    } while (t - t0 < seconds);
+    for (int i = 0; i < LISTENERS; i++)
+        close(lfds[i]);
+    printf("%.0f\n", (double)n / (t - t0));
+    return 0;
+}

@@ -1,0 +1,277 @@
+#!/bin/sh
+# run.sh — sockshim's benchmark: one table, every figure measured side by
+# side in this run (without and with sockshim, runs alternated, medians).
+#
+#   sh tools/bench/run.sh BUILDDIR      (what `make bench` runs)
+#
+# BUILDDIR holds lib/.libs/libsockshim.so and the bench programs
+# (tools/bench/{connloop,iocost,scanpass,startup,memrss,stack-capture}).
+# Environment knobs: BENCH_RUNS (alternated pairs for nginx and the
+# connection loop, default 5), BENCH_SECS (seconds per wrk run, default 3),
+# BENCH_PORT (default: a free port from 18080). See tools/bench/README.
+set -u
+BUILD=$(cd "${1:-.}" && pwd)
+SRC=$(cd "$(dirname "$0")" && pwd)
+LIB=$BUILD/lib/.libs/libsockshim.so
+BIN=$BUILD/tools/bench
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECS:-3}
+START=$(date +%s)
+
+for p in connloop iocost scanpass startup memrss stack-capture; do
+    [ -x "$BIN/$p" ] || { echo "run.sh: $BIN/$p missing (make bench builds it)" >&2; exit 1; }
+done
+[ -f "$LIB" ] || { echo "run.sh: $LIB missing" >&2; exit 1; }
+
+TMP=$(mktemp -d /tmp/sockshim-bench.XXXXXX)
+NGINX_PID=
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The realistic configuration sockshim runs with (the shimmed side only:
+# the plain side gets no SOCKSHIM_* at all).
+SHIM_ENV="SOCKSHIM_MODE=enforce SOCKSHIM_KEEPALIVE=60 SOCKSHIM_NODELAY=on \
+SOCKSHIM_CHECKS=all SOCKSHIM_STACKS=on SOCKSHIM_SCAN=1s \
+SOCKSHIM_LOG=file:$TMP/sockshim-%p.log SOCKSHIM_LOG_LEVEL=warn"
+# shim CMD...: run CMD under sockshim, configured as above.
+shim() { env $SHIM_ENV LD_PRELOAD="$LIB" "$@"; }
+# shim_exec CMD...: the same, replacing the current (sub)shell, so that a
+# backgrounded "shim_exec nginx ... &" has the pid of nginx itself.
+shim_exec() { exec env $SHIM_ENV LD_PRELOAD="$LIB" "$@"; }
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+calc() { awk "BEGIN {printf \"%s\", $1}"; }
+# fmt FORMAT EXPR: EXPR (awk) printed with FORMAT.
+fmt() { awk "BEGIN {printf \"$1\", $2}"; }
+note() { echo "bench: $*" >&2; }
+
+ROWS=$TMP/rows
+: >"$ROWS"
+# row FIGURE WITHOUT WITH RESULT TARGET VERDICT
+row() { printf '%s|%s|%s|%s|%s|%s\n' "$@" >>"$ROWS"; }
+# verdict VALUE OP LIMIT  (OP: ge or le) -> met / NOT met
+verdict() {
+    case $1 in nan|""|-) echo "n/a"; return;; esac
+    if [ "$2" = ge ]; then r=$(calc "($1 >= $3) ? \"met\" : \"NOT met\"")
+    else r=$(calc "($1 <= $3) ? \"met\" : \"NOT met\""); fi
+    echo "$r"
+}
+
+# --- nginx + wrk -------------------------------------------------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+WRK=$(command -v wrk || true)
+port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+PORT=${BENCH_PORT:-18080}
+while ! port_free "$PORT"; do PORT=$((PORT + 1)); done
+
+mkdir -p "$TMP/nginx/html" "$TMP/nginx/logs"
+head -c 1024 /dev/zero | tr '\0' x >"$TMP/nginx/html/index.html"
+cat >"$TMP/nginx/nginx.conf" <<NGX
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    default_type text/html;
+    client_body_temp_path $TMP/nginx/client_body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$PORT;
+        root $TMP/nginx/html;
+    }
+}
+NGX
+
+# nginx_start [PREFIX-CMD...]: nginx in the foreground, in the background.
+nginx_start() {
+    "$@" "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" \
+        >>"$TMP/nginx/logs/stdout" 2>&1 &
+    NGINX_PID=$!
+    i=0
+    while port_free "$PORT"; do
+        i=$((i + 1))
+        if [ $i -gt 300 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+            note "nginx did not start ($*)"; cat "$TMP/nginx/logs/error.log" >&2
+            NGINX_PID=; return 1
+        fi
+        sleep 0.1
+    done
+}
+nginx_stop() {
+    [ -n "$NGINX_PID" ] || return 0
+    # The master by its pid file (under strace or valgrind, NGINX_PID is
+    # theirs), then the wrapper; a hard kill after 10 s.
+    if [ -s "$TMP/nginx/nginx.pid" ]; then
+        kill -QUIT "$(cat "$TMP/nginx/nginx.pid")" 2>/dev/null
+    else
+        kill -QUIT "$NGINX_PID" 2>/dev/null
+    fi
+    i=0
+    while kill -0 "$NGINX_PID" 2>/dev/null && [ $i -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    kill -KILL "$NGINX_PID" 2>/dev/null
+    wait "$NGINX_PID" 2>/dev/null
+    NGINX_PID=
+    i=0
+    while ! port_free "$PORT" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+# wrk_rps SECONDS [HEADER]: requests/s of one wrk run ("nan" on errors).
+wrk_rps() {
+    if [ -n "${2:-}" ]; then
+        "$WRK" -t1 -c32 -d"$1"s -H "$2" "http://127.0.0.1:$PORT/" >"$TMP/wrk.out" 2>&1
+    else
+        "$WRK" -t1 -c32 -d"$1"s "http://127.0.0.1:$PORT/" >"$TMP/wrk.out" 2>&1
+    fi
+    if grep -q "Non-2xx\|Socket errors: connect [1-9]" "$TMP/wrk.out"; then
+        note "wrk reported errors:"; grep "Non-2xx\|Socket errors" "$TMP/wrk.out" >&2
+    fi
+    awk '/^Requests\/sec:/ {print $2; f=1} END {if (!f) print "nan"}' "$TMP/wrk.out"
+}
+# nginx_pair NAME HEADER: RUNS alternated runs each way -> rows.
+nginx_pair() {
+    : >"$TMP/plain.$1"; : >"$TMP/shim.$1"
+    for r in $(seq "$RUNS"); do
+        for side in plain shim; do
+            if [ $side = plain ]; then nginx_start env; else nginx_start shim_exec; fi || continue
+            wrk_rps 1 "$2" >/dev/null   # warm-up
+            wrk_rps "$SECS" "$2" >>"$TMP/$side.$1"
+            nginx_stop
+        done
+    done
+    P=$(median <"$TMP/plain.$1"); S=$(median <"$TMP/shim.$1")
+}
+
+if [ -n "$WRK" ] && [ -x "$NGINX" ]; then
+    note "nginx + wrk, keep-alive ($RUNS x 2 runs of ${SECS}s)"
+    nginx_pair ka ""
+    KA_PLAIN=$P
+    R=$(calc "$S / $P"); row "nginx+wrk keep-alive, req/s (ratio)" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.97" "$(verdict "$R" ge 0.97)"
+    note "nginx + wrk, Connection: close"
+    nginx_pair close "Connection: close"
+    R=$(calc "$S / $P"); row "nginx+wrk Connection: close, req/s (ratio)" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.90" "$(verdict "$R" ge 0.90)"
+
+    # References: strace and valgrind on the same keep-alive workload
+    # (one short run each, against the keep-alive plain median).
+    if command -v strace >/dev/null 2>&1; then
+        note "reference: strace -f -k"
+        if nginx_start strace -f -k -e trace=network,close -o "$TMP/strace.out"; then
+            sleep 0.5; S=$(wrk_rps "$SECS"); nginx_stop
+            row "  reference: strace -f -k -e trace=network,close" "$KA_PLAIN" "$S" "$(fmt "%.3f" "$S / $KA_PLAIN")" "-" "reference"
+        fi
+    fi
+    if command -v valgrind >/dev/null 2>&1; then
+        note "reference: valgrind --track-fds=yes"
+        if nginx_start valgrind -q --track-fds=yes --log-file="$TMP/vg.%p"; then
+            sleep 0.5; S=$(wrk_rps "$SECS"); nginx_stop
+            row "  reference: valgrind --track-fds=yes" "$KA_PLAIN" "$S" "$(fmt "%.3f" "$S / $KA_PLAIN")" "-" "reference"
+        fi
+    fi
+else
+    note "nginx or wrk missing (sh tools/bench/setup.sh): nginx rows skipped"
+    row "nginx+wrk keep-alive, req/s (ratio)" - - - ">= 0.97" "n/a (no nginx/wrk)"
+    row "nginx+wrk Connection: close, req/s (ratio)" - - - ">= 0.90" "n/a (no nginx/wrk)"
+fi
+
+# --- connection loop -------------------------------------------------------
+note "connect/accept/close loop ($RUNS x 3 runs of 1 s)"
+: >"$TMP/cl.plain"; : >"$TMP/cl.on"; : >"$TMP/cl.off"
+for r in $(seq "$RUNS"); do
+    "$BIN/connloop" 1 >>"$TMP/cl.plain"
+    shim "$BIN/connloop" 1 >>"$TMP/cl.on"
+    shim env SOCKSHIM_STACKS=off "$BIN/connloop" 1 >>"$TMP/cl.off"
+done
+P=$(median <"$TMP/cl.plain")
+S=$(median <"$TMP/cl.on"); R=$(calc "$S / $P")
+row "connect/accept/close loop, conn/s (ratio), stacks on" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.85" "$(verdict "$R" ge 0.85)"
+S=$(median <"$TMP/cl.off"); R=$(calc "$S / $P")
+row "same, stacks off" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.95" "$(verdict "$R" ge 0.95)"
+
+# --- instructions per call (callgrind) ----------------------------------------
+N1=2000; N2=22000
+# ir [shim] MODE N: total Ir of iocost MODE N under callgrind.
+ir() {
+    pre=
+    if [ "$1" = shim ]; then pre="env $SHIM_ENV LD_PRELOAD=$LIB"; shift; fi
+    $pre valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
+        "$BIN/iocost" "$1" "$2" 2>&1 | awk '/refs:/ {gsub(",", "", $NF); print $NF}'
+}
+if command -v valgrind >/dev/null 2>&1; then
+    note "instructions per call (callgrind)"
+    for mode in file sock; do
+        a=$(ir "$mode" $N1); b=$(ir "$mode" $N2)
+        c=$(ir shim "$mode" $N1); d=$(ir shim "$mode" $N2)
+        # Two calls per iteration (write+read, send+recv).
+        P=$(fmt "%.1f" "($b - $a) / ($N2 - $N1) / 2")
+        S=$(fmt "%.1f" "($d - $c) / ($N2 - $N1) / 2")
+        A=$(fmt "%.1f" "$S - $P")
+        if [ $mode = file ]; then
+            row "instructions added per read()/write(), non-socket fd" "$P" "$S" "$A" "<= 15" "$(verdict "$A" le 15)"
+        else
+            row "instructions added per recv()/send(), tracked socket" "$P" "$S" "$A" "<= 40" "$(verdict "$A" le 40)"
+        fi
+    done
+else
+    row "instructions added per read()/write(), non-socket fd" - - - "<= 15" "n/a (no valgrind)"
+    row "instructions added per recv()/send(), tracked socket" - - - "<= 40" "n/a (no valgrind)"
+fi
+
+# --- stack capture + store ---------------------------------------------------
+note "stack capture + store (tools/bench/stack-capture)"
+"$BIN/stack-capture" >"$TMP/stack.out" 2>&1
+S=$(awk '/^\(a\)\+\(b\)/ {print $5}' "$TMP/stack.out")
+[ -n "$S" ] || S=nan
+row "stack capture + store, depth 16, ns per new socket" "-" "$S" "$S" "<= 1500" "$(verdict "$S" le 1500)"
+
+# --- background scan ---------------------------------------------------------
+note "background scan over 100,000 sockets (scanpass)"
+SOCKSHIM_BENCH_LOG=$TMP/scanpass.log "$BIN/scanpass" 50000 15 >"$TMP/scan.out" 2>&1
+S=$(awk '/median of/ {for (i = 2; i <= NF; i++) if ($i == "ms") {print $(i-1); exit}}' "$TMP/scan.out")
+[ -n "$S" ] || S=nan
+row "background scan, one pass, 100,000 sockets, ms" "-" "$S" "$S" "<= 5" "$(verdict "$S" le 5)"
+
+# --- start-up ----------------------------------------------------------------
+note "start-up of /bin/true (300 alternated runs each)"
+set -- $(env $SHIM_ENV "$BIN/startup" "$LIB" 300 /bin/true)
+A=$(fmt "%.3f" "$3 / 1000")
+row "start-up, /bin/true, added wall time, ms (median)" "$(fmt "%.3f" "$1 / 1000")" "$(fmt "%.3f" "$2 / 1000")" "$A" "<= 1" "$(verdict "$A" le 1)"
+
+# --- memory ------------------------------------------------------------------
+note "memory (memrss, 5 alternated runs)"
+: >"$TMP/m.ps"; : >"$TMP/m.pd"; : >"$TMP/m.ss"; : >"$TMP/m.sd"
+for r in 1 2 3 4 5; do
+    "$BIN/memrss" 10000 | awk -v s="$TMP/m.ps" -v d="$TMP/m.pd" '{print $1 > s; print ($2-$1)*1024/$3 > d}'
+    cat "$TMP/m.ps" >>"$TMP/m.ps.all"; cat "$TMP/m.pd" >>"$TMP/m.pd.all"
+    shim "$BIN/memrss" 10000 | awk -v s="$TMP/m.ss" -v d="$TMP/m.sd" '{print $1 > s; print ($2-$1)*1024/$3 > d}'
+    cat "$TMP/m.ss" >>"$TMP/m.ss.all"; cat "$TMP/m.sd" >>"$TMP/m.sd.all"
+done
+P=$(median <"$TMP/m.ps.all"); S=$(median <"$TMP/m.ss.all")
+A=$(fmt "%.2f" "($S - $P) / 1024")
+row "memory: RSS added at start, MiB" "$P KiB" "$S KiB" "$A" "<= 1" "$(verdict "$A" le 1)"
+P=$(median <"$TMP/m.pd.all"); S=$(median <"$TMP/m.sd.all")
+A=$(fmt "%.0f" "$S - $P")
+row "memory: RSS added per tracked socket, bytes" "$(fmt "%.0f" "$P")" "$(fmt "%.0f" "$S")" "$A" "<= 128" "$(verdict "$A" le 128)"
+
+# --- the table ---------------------------------------------------------------
+echo
+echo "sockshim benchmark — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $RUNS alternated runs (medians)"
+echo "sockshim: enforce, keepalive=60, nodelay=on, checks=all, stacks=on, scan=1s, log=file, level=warn"
+awk -F'|' 'BEGIN {printf "%-54s %12s %12s %9s %9s  %s\n", "figure", "without", "with", "result", "target", "met?";
+                  printf "%-54s %12s %12s %9s %9s  %s\n", "------", "-------", "----", "------", "------", "----"}
+           {printf "%-54s %12s %12s %9s %9s  %s\n", $1, $2, $3, $4, $5, $6}' "$ROWS"
+echo
+echo "details: stack-capture:"; sed 's/^/  /' "$TMP/stack.out"
+echo "details: scanpass:"; sed 's/^/  /' "$TMP/scan.out"
+echo "run time: $(( $(date +%s) - START )) s"
