@@ -58,12 +58,11 @@ uint32_t checks_capture(void)
 {
     return stacks_on ? stack_capture() : 0;
 }
-#define capture checks_capture
 
 void checks_socket_created(struct fd_slot *slot)
 {
     __atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED);
-    slot->create_stack = capture();
+    slot->create_stack = checks_capture();
     uint32_t flags = __atomic_fetch_or(&slot->flags, FD_CREATED,
                                        __ATOMIC_RELEASE);
     if (flags & FD_TCP)
@@ -239,7 +238,13 @@ void checks_before_close(int fd, struct fd_slot *slot)
             slot->close_stack = 0;
         return;
     }
-    uint32_t call_stack = capture();
+    /* The close's stack serves a later double_close, and this close's own
+     * report: not captured when neither can be shown. */
+    uint32_t call_stack =
+        log_enabled(EV_DOUBLE_CLOSE) || log_enabled(EV_CLOSE_UNREAD) ||
+                log_enabled(EV_ABORTIVE_CLOSE)
+            ? checks_capture()
+            : 0;
     slot->close_stack = call_stack;
     leaks_before_close(fd, slot);
     if (!connected_tcp(flags, slot))
@@ -276,7 +281,7 @@ void checks_close_failed(int fd, int err, uint32_t earlier)
 {
     if (err != EBADF || !log_enabled(EV_DOUBLE_CLOSE))
         return;
-    uint32_t call_stack = capture();
+    uint32_t call_stack = checks_capture();
     struct event ev;
     if (!report_begin(&ev, EV_DOUBLE_CLOSE, fd, call_stack, earlier))
         return;
@@ -330,7 +335,7 @@ void checks_shutdown(int fd, int how, int rc, int err)
         __atomic_fetch_or(&slot->flags, asked, __ATOMIC_RELEASE);
     if (problem == NULL)
         return;
-    uint32_t call_stack = capture();
+    uint32_t call_stack = checks_capture();
     uint32_t create_stack = (flags & FD_TRACKED) ? slot->create_stack : 0;
     struct event ev;
     if (!report_begin(&ev, EV_SHUTDOWN_MISUSE, fd, call_stack, create_stack))
@@ -354,7 +359,7 @@ void checks_write(int fd, uint32_t flags, const char *call, int before)
     struct fd_slot *slot = fdtab_peek(fd);
     if (!(fdtab_flags(slot) & FD_TRACKED) || fdtab_flags(slot) != flags)
         slot = NULL; /* closed or replaced meanwhile: report bare facts */
-    uint32_t call_stack = capture();
+    uint32_t call_stack = checks_capture();
     uint32_t create_stack = slot != NULL ? slot->create_stack : 0;
     struct event ev;
     if (!report_begin(&ev, EV_WRITE_AFTER_SHUTDOWN, fd, call_stack,
@@ -414,7 +419,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
     socklen_t rlen = sizeof reuse;
     real_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &rlen);
 
-    uint32_t call_stack = capture();
+    uint32_t call_stack = checks_capture();
     struct event ev;
     if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack,
                       slot->create_stack))
@@ -476,7 +481,7 @@ void checks_after_accept(int listener, struct fd_slot *slot)
     unsigned queued = info.tcpi_unacked + 1, backlog = info.tcpi_sacked;
     if (queued <= backlog)
         return;
-    uint32_t call_stack = capture();
+    uint32_t call_stack = checks_capture();
     struct event ev;
     if (!report_begin(&ev, EV_ACCEPT_OVERFLOW, listener, call_stack,
                       slot->create_stack))

@@ -14,13 +14,12 @@
 #define CHUNK_SHIFT FDTAB_CHUNK_SHIFT
 #define CHUNK_SLOTS FDTAB_CHUNK_SLOTS
 #define CHUNK_COUNT (FDTAB_MAX_FD >> CHUNK_SHIFT)
-#define chunks fdtab_chunks
 
 /* 2^20 pointers = 8 MiB of virtual space in .bss; only the pages that hold
  * pointers to live chunks are ever touched. */
 struct fd_slot *fdtab_chunks[CHUNK_COUNT];
 /* One past the highest chunk ever mapped: bounds every walk of the table
- * so that walking never touches the untouched part of `chunks`. */
+ * so that walking never touches the untouched part of `fdtab_chunks`. */
 static unsigned chunks_used;
 
 struct fd_slot *fdtab_slot(int fd)
@@ -36,7 +35,7 @@ struct fd_slot *fdtab_slot(int fd)
     struct fd_slot *expected = NULL;
     unsigned index = (unsigned)fd >> CHUNK_SHIFT;
     /* Two threads may race to map the same chunk: the loser unmaps. */
-    if (!__atomic_compare_exchange_n(&chunks[index], &expected, fresh, 0,
+    if (!__atomic_compare_exchange_n(&fdtab_chunks[index], &expected, fresh, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         munmap(fresh, CHUNK_SLOTS * sizeof(struct fd_slot));
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_RELAXED);
@@ -104,7 +103,8 @@ void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
 {
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
     for (unsigned c = 0; c < used; c++) {
-        struct fd_slot *chunk = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+        struct fd_slot *chunk =
+            __atomic_load_n(&fdtab_chunks[c], __ATOMIC_ACQUIRE);
         if (chunk == NULL)
             continue;
         for (unsigned i = 0; i < CHUNK_SLOTS; i++)
@@ -118,7 +118,8 @@ unsigned long fdtab_count_tracked(void)
     unsigned long n = 0;
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
     for (unsigned c = 0; c < used; c++) {
-        struct fd_slot *chunk = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+        struct fd_slot *chunk =
+            __atomic_load_n(&fdtab_chunks[c], __ATOMIC_ACQUIRE);
         if (chunk == NULL)
             continue;
         for (unsigned i = 0; i < CHUNK_SLOTS; i++)

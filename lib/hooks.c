@@ -416,9 +416,9 @@ void hook_write_trouble(int fd, uint32_t flags, const char *call, int before)
     errno = saved_errno;
 }
 
-void hook_read_eof(int fd, const char *call)
+void hook_read_eof(int fd)
 {
-    leaks_eof(fd, call);
+    leaks_eof(fd);
 }
 
 pid_t hook_fork(void)

@@ -36,9 +36,9 @@ int hook_shutdown(int fd, int how);
  * (BEFORE = 1), or failed with EPIPE (BEFORE = 0). Keeps errno. */
 void hook_write_trouble(int fd, uint32_t flags, const char *call, int before);
 
-/* The read family's slow path: CALL on FD returned 0 for a non-empty
+/* The read family's slow path: a call on FD returned 0 for a non-empty
  * buffer (the peer's EOF, on a stream socket). Keeps errno. */
-void hook_read_eof(int fd, const char *call);
+void hook_read_eof(int fd);
 
 pid_t hook_fork(void);
 

@@ -60,9 +60,8 @@ static int connection(uint32_t flags, const struct fd_slot *slot)
     return role == ROLE_ACCEPT || role == ROLE_CONNECT;
 }
 
-void leaks_eof(int fd, const char *call)
+void leaks_eof(int fd)
 {
-    (void)call;
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
     /* Once per socket; but an EOF read after the scan saw the kernel's
@@ -190,8 +189,7 @@ static const char *fork_note(struct event *ev, uint32_t flags,
            "them end in \"too many open files\"";
 }
 
-static void report_close_wait(int fd, struct fd_slot *slot, uint32_t gen,
-                              uint32_t now)
+static void report_close_wait(int fd, struct fd_slot *slot, uint32_t now)
 {
     uint32_t flags = fdtab_flags(slot);
     uint32_t eof_stack = slot->eof_stack, create_stack = slot->create_stack;
@@ -216,9 +214,6 @@ static void report_close_wait(int fd, struct fd_slot *slot, uint32_t gen,
     event_why(&ev, why);
     event_stack(&ev, "stack", "peer's EOF read at", eof_stack);
     event_stack(&ev, "created_at", "socket created at", create_stack);
-    /* Closed and reused while we wrote: the line is already out, but at
-     * least the socket is not marked. */
-    (void)gen;
     event_end(&ev);
 }
 
@@ -258,7 +253,7 @@ static void scan_slot(int fd, struct fd_slot *slot, void *data)
     int32_t age = (int32_t)(pass->now - slot->eof_ms);
     if (age >= 0 && (uint32_t)age >= config.diag.close_wait_ms &&
         __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen)
-        report_close_wait(fd, slot, gen, pass->now);
+        report_close_wait(fd, slot, pass->now);
 }
 
 long leaks_scan_pass(void)
@@ -389,7 +384,9 @@ struct leak_group {
 struct leak_report {
     struct leak_group groups[LEAK_GROUPS_MAX];
     int group_count;
-    unsigned ungrouped, inherited;
+    /* Sockets from call sites beyond the first LEAK_GROUPS_MAX: still
+     * reported, together, without a stack. */
+    struct leak_group others;
 };
 
 /* Is connection FD in CLOSE_WAIT (EOF read, or the kernel says so)? */
@@ -411,22 +408,20 @@ static void group_socket(int fd, struct fd_slot *slot, void *data)
     uint32_t flags = fdtab_flags(slot);
     /* Sockets we did not see made (inherited through exec or fork) are
      * not this program's leaks. */
-    if (!(flags & FD_CREATED) || (flags & FD_FORK_CHILD)) {
-        r->inherited++;
+    if (!(flags & FD_CREATED) || (flags & FD_FORK_CHILD))
         return;
-    }
     struct leak_group *g = NULL;
     for (int i = 0; i < r->group_count; i++)
         if (r->groups[i].stack == slot->create_stack)
             g = &r->groups[i];
     if (g == NULL) {
         if (r->group_count == LEAK_GROUPS_MAX) {
-            r->ungrouped++;
-            return;
+            g = &r->others;
+        } else {
+            g = &r->groups[r->group_count++];
+            memset(g, 0, sizeof *g);
+            g->stack = slot->create_stack;
         }
-        g = &r->groups[r->group_count++];
-        memset(g, 0, sizeof *g);
-        g->stack = slot->create_stack;
     }
     if (g->count < LEAK_FDS_SHOWN)
         g->fds[g->count] = fd;
@@ -492,4 +487,6 @@ void leaks_at_exit(void)
         }
     for (int i = 0; i < report.group_count; i++)
         report_group(&report.groups[i]);
+    if (report.others.count > 0)
+        report_group(&report.others);
 }

@@ -25,8 +25,8 @@ uint32_t leaks_now_ms(void);
 /* Set up from the configuration. Call once, at start-up. */
 void leaks_init(void);
 
-/* A read-family call CALL on FD returned 0 for a non-empty buffer. */
-void leaks_eof(int fd, const char *call);
+/* A read-family call on FD returned 0 for a non-empty buffer. */
+void leaks_eof(int fd);
 
 /* A TCP socket is now tracked: make sure the scan runs. */
 void leaks_socket_tracked(void);

@@ -314,8 +314,9 @@ static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
 
 int stack_owns_fd(int fd)
 {
-    return fd >= 0 && (fd == __atomic_load_n(&unwind_pipe[0], __ATOMIC_RELAXED) ||
-                       fd == __atomic_load_n(&unwind_pipe[1], __ATOMIC_RELAXED));
+    int in = __atomic_load_n(&unwind_pipe[0], __ATOMIC_RELAXED);
+    int out = __atomic_load_n(&unwind_pipe[1], __ATOMIC_RELAXED);
+    return fd >= 0 && (fd == in || fd == out);
 }
 
 int stack_private_fds(int out[2])

@@ -141,10 +141,10 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags_)
 
 /* The read family: a return of 0 for a non-empty buffer is the peer's
  * EOF on a stream socket. Nothing but a compare on any other result. */
-#define READ_FAMILY(call, real_call, fd, wanted)                              \
+#define READ_FAMILY(real_call, fd, wanted)                                    \
     __typeof__(real_call) rc = real_call;                                     \
     if (__builtin_expect(rc == 0, 0) && (wanted))                             \
-        hook_read_eof(fd, call);                                              \
+        hook_read_eof(fd);                                                    \
     return rc
 
 /* Bytes a message asks for (0 means a zero-length read, not an EOF). */
@@ -158,30 +158,30 @@ static size_t iov_bytes(const struct iovec *iov, size_t count)
 
 EXPORT ssize_t read(int fd, void *buf, size_t n)
 {
-    READ_FAMILY("read", real_read(fd, buf, n), fd, n > 0);
+    READ_FAMILY(real_read(fd, buf, n), fd, n > 0);
 }
 
 EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
 {
-    READ_FAMILY("readv", real_readv(fd, iov, count), fd,
+    READ_FAMILY(real_readv(fd, iov, count), fd,
                 count > 0 && iov_bytes(iov, (size_t)count) > 0);
 }
 
 EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags_)
 {
-    READ_FAMILY("recv", real_recv(fd, buf, n, flags_), fd, n > 0);
+    READ_FAMILY(real_recv(fd, buf, n, flags_), fd, n > 0);
 }
 
 EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags_,
                         struct sockaddr *addr, socklen_t *len)
 {
-    READ_FAMILY("recvfrom", real_recvfrom(fd, buf, n, flags_, addr, len), fd,
+    READ_FAMILY(real_recvfrom(fd, buf, n, flags_, addr, len), fd,
                 n > 0);
 }
 
 EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags_)
 {
-    READ_FAMILY("recvmsg", real_recvmsg(fd, msg, flags_), fd,
+    READ_FAMILY(real_recvmsg(fd, msg, flags_), fd,
                 msg != NULL && iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0);
 }
 
@@ -193,7 +193,7 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags_,
     int rc = real_recvmmsg(fd, vec, n, flags_, timeout);
     if (__builtin_expect(rc == 1, 0) && vec[0].msg_len == 0 &&
         iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0)
-        hook_read_eof(fd, "recvmmsg");
+        hook_read_eof(fd);
     return rc;
 }
 
