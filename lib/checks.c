@@ -300,14 +300,17 @@ void checks_close_failed(int fd, int err, uint32_t earlier)
 
 void checks_shutdown(int fd, int how, int rc, int err)
 {
-    if (!log_enabled(EV_SHUTDOWN_MISUSE) || (rc < 0 && err == EBADF) ||
-        (rc < 0 && err == EINVAL))
-        return;
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
     uint32_t asked = how == SHUT_RD   ? FD_SHUT_RD
                      : how == SHUT_WR ? FD_SHUT_WR
                                       : FD_SHUT_RD | FD_SHUT_WR;
+    /* Recorded whatever the checks: write_after_shutdown needs it too. */
+    if (rc == 0 && (flags & FD_TRACKED))
+        fdtab_add_flags(slot, asked);
+    if (!log_enabled(EV_SHUTDOWN_MISUSE) || (rc < 0 && err == EBADF) ||
+        (rc < 0 && err == EINVAL))
+        return;
     const char *problem = NULL, *why = NULL;
     if (rc < 0 && err == ENOTSOCK) {
         problem = "not_a_socket";
@@ -331,8 +334,6 @@ void checks_shutdown(int fd, int how, int rc, int err)
         why = "this direction was already shut down: the FIN was sent the "
               "first time, the repeat does nothing and hides a logic error";
     }
-    if (rc == 0 && (flags & FD_TRACKED))
-        __atomic_fetch_or(&slot->flags, asked, __ATOMIC_RELEASE);
     if (problem == NULL)
         return;
     uint32_t call_stack = checks_capture();

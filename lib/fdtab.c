@@ -21,6 +21,7 @@ struct fd_slot *fdtab_chunks[CHUNK_COUNT];
 /* One past the highest chunk ever mapped: bounds every walk of the table
  * so that walking never touches the untouched part of `fdtab_chunks`. */
 static unsigned chunks_used;
+unsigned fdtab_write_shut_count;
 
 struct fd_slot *fdtab_slot(int fd)
 {

@@ -73,7 +73,10 @@ struct fd_slot {
 #define FDTAB_CHUNK_SLOTS (1u << FDTAB_CHUNK_SHIFT)
 
 /* The top level of the table (fdtab.c); read through fdtab_peek(). */
-extern struct fd_slot *fdtab_chunks[FDTAB_MAX_FD >> FDTAB_CHUNK_SHIFT];
+/* (Declared hidden, as are the other globals the wrappers read: a plain
+ * extern is reached through the GOT, one more load on every call.) */
+extern struct fd_slot *fdtab_chunks[FDTAB_MAX_FD >> FDTAB_CHUNK_SHIFT]
+    __attribute__((visibility("hidden")));
 
 /* The slot for FD if its chunk exists, else NULL. Never allocates: safe on
  * every hot path and in signal handlers. Inline, since every read and
@@ -108,10 +111,33 @@ static inline uint32_t fdtab_flags(const struct fd_slot *slot)
     return slot ? __atomic_load_n(&slot->flags, __ATOMIC_ACQUIRE) : 0;
 }
 
+/* How many slots have FD_SHUT_WR. While it is 0 (nearly every program,
+ * nearly all the time), the write family skips the table altogether. Kept
+ * by fdtab_set_flags() and fdtab_add_flags(), the only writers of that
+ * bit. */
+extern unsigned fdtab_write_shut_count __attribute__((visibility("hidden")));
+
+static inline void fdtab_count_write_shut(uint32_t old, uint32_t now)
+{
+    if ((old ^ now) & FD_SHUT_WR)
+        __atomic_fetch_add(&fdtab_write_shut_count,
+                           (now & FD_SHUT_WR) ? 1u : (unsigned)-1,
+                           __ATOMIC_RELEASE);
+}
+
 /* Publish FLAGS on SLOT with release order, after its other fields. */
 static inline void fdtab_set_flags(struct fd_slot *slot, uint32_t flags)
 {
-    __atomic_store_n(&slot->flags, flags, __ATOMIC_RELEASE);
+    uint32_t old = __atomic_exchange_n(&slot->flags, flags, __ATOMIC_ACQ_REL);
+    fdtab_count_write_shut(old, flags);
+}
+
+/* Add the bits BITS to SLOT's flags; returns the flags before. */
+static inline uint32_t fdtab_add_flags(struct fd_slot *slot, uint32_t bits)
+{
+    uint32_t old = __atomic_fetch_or(&slot->flags, bits, __ATOMIC_ACQ_REL);
+    fdtab_count_write_shut(old, old | bits);
+    return old;
 }
 
 /* "none", "listen", "accept" or "connect". */

@@ -404,15 +404,28 @@ int hook_shutdown(int fd, int how)
     return rc;
 }
 
-void hook_write_trouble(int fd, uint32_t flags, const char *call, int before)
+void hook_write_before(int fd, const char *call)
+{
+    uint32_t flags = fdtab_flags(fdtab_peek(fd));
+    if ((flags & FD_TRACKED) && (flags & FD_SHUT_WR)) {
+        int saved_errno = errno;
+        checks_write(fd, flags, call, 1);
+        errno = saved_errno;
+    }
+}
+
+void hook_write_failed(int fd, const char *call)
 {
     int saved_errno = errno;
-    if (!(flags & FD_TRACKED) && !before && socket_slot(fd) != NULL)
+    if (saved_errno != EPIPE)
+        return;
+    uint32_t flags = 0;
+    if (socket_slot(fd) != NULL)
         flags = fdtab_flags(fdtab_peek(fd));
     /* A write after SHUT_WR was reported before the call; its EPIPE is the
      * same event. */
-    if ((flags & FD_TRACKED) && (before || !(flags & FD_SHUT_WR)))
-        checks_write(fd, flags, call, before);
+    if ((flags & FD_TRACKED) && !(flags & FD_SHUT_WR))
+        checks_write(fd, flags, call, 0);
     errno = saved_errno;
 }
 

@@ -31,10 +31,11 @@ int hook_close_range(unsigned lo, unsigned hi, int flags);
 void hook_closefrom(int lowfd);
 int hook_shutdown(int fd, int how);
 
-/* The write family's slow path: a write-family CALL on FD, whose flags
- * were FLAGS, is about to run after the program's shutdown(SHUT_WR)
- * (BEFORE = 1), or failed with EPIPE (BEFORE = 0). Keeps errno. */
-void hook_write_trouble(int fd, uint32_t flags, const char *call, int before);
+/* The write family's slow paths, for a write-family CALL on FD: before the
+ * call while some socket is shut down for writing (reports it if FD is
+ * one), and after the call failed (reports an EPIPE). Keep errno. */
+void hook_write_before(int fd, const char *call);
+void hook_write_failed(int fd, const char *call);
 
 /* The read family's slow path: a call on FD returned 0 for a non-empty
  * buffer (the peer's EOF, on a stream socket). Keeps errno. */

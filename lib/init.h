@@ -13,7 +13,7 @@
 
 enum init_state { INIT_NONE, INIT_RUNNING, INIT_READY_ACTIVE, INIT_READY_OFF };
 
-extern int init_state;
+extern int init_state __attribute__((visibility("hidden")));
 
 /* Run initialisation if nobody has started it yet. */
 void init_now(void);

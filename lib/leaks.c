@@ -261,11 +261,8 @@ long leaks_scan_pass(void)
     struct scan_pass pass = {leaks_now_ms(), 0};
     close_wait_count = 0;
     int nl = scan_netlink();
-    int asked = nl >= 0 &&
-                sockdiag_dump(nl, AF_INET, 1u << TCP_CLOSE_WAIT,
-                              collect_inode, NULL) == 0 &&
-                sockdiag_dump(nl, AF_INET6, 1u << TCP_CLOSE_WAIT,
-                              collect_inode, NULL) == 0;
+    int asked = nl >= 0 && sockdiag_dump_all(nl, 1u << TCP_CLOSE_WAIT,
+                                             collect_inode, NULL) == 0;
     sort_inodes(close_wait_inodes, close_wait_count);
     /* Without the kernel's answer, EOFs the program read still count. */
     fdtab_for_each(scan_slot, &pass);

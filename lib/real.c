@@ -23,10 +23,32 @@ static const char *const real_names[REAL_COUNT] = {
 #undef REAL_NAME
 };
 
-/* Sentinel for "looked up, not present": distinct from NULL = not yet. */
-char real_missing_marker;
+/* What each lookup found: NULL until looked up, then the function or
+ * REAL_MISSING. real_table (what the inline real_<name>() calls) changes
+ * from the pending function to libc's only when one was found. */
+static char real_missing_marker;
+#define REAL_MISSING ((void *)&real_missing_marker)
+static void *real_found[REAL_COUNT];
 
-void *real_table[REAL_COUNT];
+#define REAL_PENDING_SLOT(name, ret, params, args)                            \
+    [REAL_##name] = (void *)real_pending_##name,
+void *real_table[REAL_COUNT] = {REAL_FIXED_ARITY(REAL_PENDING_SLOT)};
+#undef REAL_PENDING_SLOT
+
+/* The first call of each function, before its lookup (and every call of a
+ * function libc lacks). */
+#define REAL_PENDING(name, ret, params, args)                                 \
+    ret real_pending_##name params                                            \
+    {                                                                         \
+        ret(*fn) params = (ret(*) params)real_lookup(REAL_##name);           \
+        if (fn == NULL) {                                                     \
+            errno = ENOSYS;                                                   \
+            return -1;                                                        \
+        }                                                                     \
+        return fn args;                                                       \
+    }
+REAL_FIXED_ARITY(REAL_PENDING)
+#undef REAL_PENDING
 static __thread int real_resolving __attribute__((tls_model("initial-exec")));
 
 /* True when FN lies in our own library: dlsym answers that point back at
@@ -40,7 +62,7 @@ static int is_own_symbol(void *fn)
 
 void *real_lookup(enum real_index i)
 {
-    void *fn = __atomic_load_n(&real_table[i], __ATOMIC_ACQUIRE);
+    void *fn = __atomic_load_n(&real_found[i], __ATOMIC_ACQUIRE);
     if (__builtin_expect(fn != NULL, 1))
         return fn == REAL_MISSING ? NULL : fn;
     if (real_resolving)
@@ -49,7 +71,9 @@ void *real_lookup(enum real_index i)
     fn = dlsym(RTLD_NEXT, real_names[i]);
     if (fn == NULL || is_own_symbol(fn))
         fn = REAL_MISSING;
-    __atomic_store_n(&real_table[i], fn, __ATOMIC_RELEASE);
+    __atomic_store_n(&real_found[i], fn, __ATOMIC_RELEASE);
+    if (fn != REAL_MISSING)
+        __atomic_store_n(&real_table[i], fn, __ATOMIC_RELEASE);
     real_resolving = 0;
     return fn == REAL_MISSING ? NULL : fn;
 }

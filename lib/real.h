@@ -83,31 +83,28 @@ enum real_index {
         REAL_COUNT
 };
 
-/* The resolved functions: NULL until looked up, then the function or
- * REAL_MISSING. Read by the inline fast paths below. */
-extern void *real_table[REAL_COUNT];
-extern char real_missing_marker;
-#define REAL_MISSING ((void *)&real_missing_marker)
+/* What real_<name>() calls: for the fixed-arity functions, a slot always
+ * holds something callable: first real_pending_<name>() (look the function
+ * up, then call it; ENOSYS when it is missing or cannot be looked up right
+ * now), then libc's function itself once found. */
+extern void *real_table[REAL_COUNT] __attribute__((visibility("hidden")));
 
 /* The function for slot I, looking it up if needed; NULL (errno ENOSYS)
  * when it does not exist or cannot be looked up right now. */
 void *real_lookup(enum real_index i);
 
-/* real_<name>(): the hot path is one load, a compare and an indirect call
- * (the read and write wrappers sit on every program's busiest path); the
- * first call, or a missing function, goes through real_lookup(). */
+#define REAL_PENDING(name, ret, params, args) ret real_pending_##name params;
+REAL_FIXED_ARITY(REAL_PENDING)
+#undef REAL_PENDING
+
+/* real_<name>(): one load and an indirect call, nothing to compare: the
+ * read and write wrappers sit on every program's busiest path. */
 #define REAL_INLINE(name, ret, params, args)                                  \
     static inline ret real_##name params                                      \
     {                                                                         \
-        void *real_fn_ = __atomic_load_n(&real_table[REAL_##name], __ATOMIC_ACQUIRE); \
-        if (__builtin_expect(real_fn_ == NULL || real_fn_ == REAL_MISSING, 0)) {            \
-            real_fn_ = real_lookup(REAL_##name);                                     \
-            if (real_fn_ == NULL) {                                                  \
-                errno = ENOSYS;                                               \
-                return -1;                                                    \
-            }                                                                 \
-        }                                                                     \
-        return ((ret(*) params)real_fn_) args;                                       \
+        ret(*real_fn_) params = (ret(*) params)__atomic_load_n(               \
+            &real_table[REAL_##name], __ATOMIC_RELAXED);                      \
+        return real_fn_ args;                                                 \
     }
 REAL_FIXED_ARITY(REAL_INLINE)
 #undef REAL_INLINE

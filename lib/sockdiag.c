@@ -31,29 +31,47 @@ int sockdiag_open(void)
     return nl;
 }
 
-/* Send the dump request for FAMILY's TCP sockets in STATES. */
+/* Send the dump request for the TCP sockets of FAMILY in STATES. AF_UNSPEC
+ * uses the older TCPDIAG_GETSOCK request, the one the kernel answers for
+ * both families in a single walk of its connection hash (a v2 request
+ * names one family, and each one walks the whole hash again). */
 static int send_request(int nl, int family, uint32_t states)
 {
-    struct {
-        struct nlmsghdr nlh;
-        struct inet_diag_req_v2 req;
+    union {
+        struct {
+            struct nlmsghdr nlh;
+            struct inet_diag_req_v2 req;
+        } v2;
+        struct {
+            struct nlmsghdr nlh;
+            struct inet_diag_req req;
+        } both;
     } msg;
     memset(&msg, 0, sizeof msg);
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    msg.req.sdiag_family = (unsigned char)family;
-    msg.req.sdiag_protocol = IPPROTO_TCP;
-    msg.req.idiag_states = states;
+    size_t len;
+    if (family == AF_UNSPEC) {
+        len = sizeof msg.both;
+        msg.both.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+        msg.both.req.idiag_states = states;
+    } else {
+        len = sizeof msg.v2;
+        msg.v2.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+        msg.v2.req.sdiag_family = (unsigned char)family;
+        msg.v2.req.sdiag_protocol = IPPROTO_TCP;
+        msg.v2.req.idiag_states = states;
+    }
+    msg.v2.nlh.nlmsg_len = (uint32_t)len;
+    msg.v2.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-    return real_sendto(nl, &msg, sizeof msg, 0, (struct sockaddr *)&kernel,
-                       sizeof kernel) == (ssize_t)sizeof msg
+    return real_sendto(nl, &msg, len, 0, (struct sockaddr *)&kernel,
+                       sizeof kernel) == (ssize_t)len
                ? 0
                : -1;
 }
 
-int sockdiag_dump(int nl, int family, uint32_t states, sockdiag_fn fn,
-                  void *data)
+/* sockdiag_dump(), also counting the sockets delivered in *DELIVERED. */
+static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
+                void *data, long *delivered)
 {
     int saved_errno = errno;
     int rc = -1;
@@ -74,13 +92,35 @@ int sockdiag_dump(int nl, int family, uint32_t states, sockdiag_fn fn,
             }
             if (h->nlmsg_type == NLMSG_ERROR)
                 goto out;
-            if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+            if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
                 fn(NLMSG_DATA(h), data);
+                ++*delivered;
+            }
         }
     }
 out:
     errno = saved_errno;
     return rc;
+}
+
+int sockdiag_dump(int nl, int family, uint32_t states, sockdiag_fn fn,
+                  void *data)
+{
+    long delivered = 0;
+    return dump(nl, family, states, fn, data, &delivered);
+}
+
+int sockdiag_dump_all(int nl, uint32_t states, sockdiag_fn fn, void *data)
+{
+    /* A kernel without the older request answers it with an error before
+     * any socket: then one v2 dump per family. A failure after some
+     * sockets came is a failure (asking again would count them twice). */
+    long delivered = 0;
+    if (dump(nl, AF_UNSPEC, states, fn, data, &delivered) == 0)
+        return 0;
+    if (delivered > 0 || sockdiag_dump(nl, AF_INET, states, fn, data) != 0)
+        return -1;
+    return sockdiag_dump(nl, AF_INET6, states, fn, data);
 }
 
 struct port_count {
@@ -103,10 +143,7 @@ long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port)
     int nl = sockdiag_open();
     long result = -1;
     if (nl >= 0) {
-        if (sockdiag_dump(nl, AF_INET, 1u << TCP_TIME_WAIT, count_ports,
-                          &pc) == 0 &&
-            sockdiag_dump(nl, AF_INET6, 1u << TCP_TIME_WAIT, count_ports,
-                          &pc) == 0)
+        if (sockdiag_dump_all(nl, 1u << TCP_TIME_WAIT, count_ports, &pc) == 0)
             result = pc.count;
         real_close(nl);
     }

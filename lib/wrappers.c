@@ -96,56 +96,66 @@ EXPORT int shutdown(int fd, int how)
 }
 
 /* The write family is on every program's hottest path, files and pipes
- * included: one table lookup and a branch before the call, and a branch
- * on the result. The table is empty until sockshim is active, so no
- * shim_active() check is needed. */
-#define WRITE_FAMILY(call, real_call, fd)                                     \
-    uint32_t flags = fdtab_flags(fdtab_peek(fd));                             \
-    if (__builtin_expect(flags & FD_SHUT_WR, 0))                              \
-        hook_write_trouble(fd, flags, call, 1);                               \
-    __typeof__(real_call) rc = real_call;                                     \
-    if (__builtin_expect(rc < 0, 0) && errno == EPIPE)                        \
-        hook_write_trouble(fd, flags, call, 0);                               \
-    return rc
+ * included: while no socket is shut down for writing, one load and a
+ * branch before the call, a branch on the result, and the table is never
+ * looked at. The count is 0 until sockshim is active, so no shim_active()
+ * check is needed. A failure (-1 for all of them) may be an EPIPE worth
+ * reporting. NAME_watched is the whole path, kept out of line. */
+#define WRITE_WRAPPER(ret, name, params, args, fd)                            \
+    static __attribute__((noinline, cold)) ret name##_watched params          \
+    {                                                                         \
+        hook_write_before(fd, #name);                                         \
+        ret rc = real_##name args;                                            \
+        if (rc < 0)                                                           \
+            hook_write_failed(fd, #name);                                     \
+        return rc;                                                            \
+    }                                                                         \
+    EXPORT ret name params                                                    \
+    {                                                                         \
+        if (__builtin_expect(__atomic_load_n(&fdtab_write_shut_count,        \
+                                             __ATOMIC_RELAXED) != 0,          \
+                             0))                                              \
+            return name##_watched args;                                       \
+        ret rc = real_##name args;                                            \
+        if (__builtin_expect(rc < 0, 0)) {                                    \
+            hook_write_failed(fd, #name);                                     \
+            return -1;                                                        \
+        }                                                                     \
+        return rc;                                                            \
+    }
 
-EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-    WRITE_FAMILY("write", real_write(fd, buf, n), fd);
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int count)
-{
-    WRITE_FAMILY("writev", real_writev(fd, iov, count), fd);
-}
-
-EXPORT ssize_t send(int fd, const void *buf, size_t n, int flags_)
-{
-    WRITE_FAMILY("send", real_send(fd, buf, n, flags_), fd);
-}
-
-EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags_,
-                      const struct sockaddr *addr, socklen_t len)
-{
-    WRITE_FAMILY("sendto", real_sendto(fd, buf, n, flags_, addr, len), fd);
-}
-
-EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags_)
-{
-    WRITE_FAMILY("sendmsg", real_sendmsg(fd, msg, flags_), fd);
-}
-
-EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags_)
-{
-    WRITE_FAMILY("sendmmsg", real_sendmmsg(fd, vec, n, flags_), fd);
-}
+WRITE_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n),
+              (fd, buf, n), fd)
+WRITE_WRAPPER(ssize_t, writev, (int fd, const struct iovec *iov, int count),
+              (fd, iov, count), fd)
+WRITE_WRAPPER(ssize_t, send, (int fd, const void *buf, size_t n, int flags),
+              (fd, buf, n, flags), fd)
+WRITE_WRAPPER(ssize_t, sendto,
+              (int fd, const void *buf, size_t n, int flags,
+               const struct sockaddr *addr, socklen_t len),
+              (fd, buf, n, flags, addr, len), fd)
+WRITE_WRAPPER(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
+              (fd, msg, flags), fd)
+WRITE_WRAPPER(int, sendmmsg,
+              (int fd, struct mmsghdr *vec, unsigned n, int flags),
+              (fd, vec, n, flags), fd)
 
 /* The read family: a return of 0 for a non-empty buffer is the peer's
- * EOF on a stream socket. Nothing but a compare on any other result. */
-#define READ_FAMILY(real_call, fd, wanted)                                    \
-    __typeof__(real_call) rc = real_call;                                     \
-    if (__builtin_expect(rc == 0, 0) && (wanted))                             \
-        hook_read_eof(fd);                                                    \
-    return rc
+ * EOF on a stream socket. An empty buffer goes straight to libc (so a 0
+ * after the call needs no second look at the arguments); then nothing but
+ * a compare on the result. */
+#define READ_WRAPPER(ret, name, params, args, fd, wanted)                     \
+    EXPORT ret name params                                                    \
+    {                                                                         \
+        if (!(wanted))                                                        \
+            return real_##name args;                                          \
+        ret rc = real_##name args;                                            \
+        if (__builtin_expect(rc == 0, 0)) {                                   \
+            hook_read_eof(fd);                                                \
+            return 0;                                                         \
+        }                                                                     \
+        return rc;                                                            \
+    }
 
 /* Bytes a message asks for (0 means a zero-length read, not an EOF). */
 static size_t iov_bytes(const struct iovec *iov, size_t count)
@@ -156,41 +166,27 @@ static size_t iov_bytes(const struct iovec *iov, size_t count)
     return total;
 }
 
-EXPORT ssize_t read(int fd, void *buf, size_t n)
-{
-    READ_FAMILY(real_read(fd, buf, n), fd, n > 0);
-}
-
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int count)
-{
-    READ_FAMILY(real_readv(fd, iov, count), fd,
-                count > 0 && iov_bytes(iov, (size_t)count) > 0);
-}
-
-EXPORT ssize_t recv(int fd, void *buf, size_t n, int flags_)
-{
-    READ_FAMILY(real_recv(fd, buf, n, flags_), fd, n > 0);
-}
-
-EXPORT ssize_t recvfrom(int fd, void *buf, size_t n, int flags_,
-                        struct sockaddr *addr, socklen_t *len)
-{
-    READ_FAMILY(real_recvfrom(fd, buf, n, flags_, addr, len), fd,
-                n > 0);
-}
-
-EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags_)
-{
-    READ_FAMILY(real_recvmsg(fd, msg, flags_), fd,
-                msg != NULL && iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0);
-}
+READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n), fd,
+             n > 0)
+READ_WRAPPER(ssize_t, readv, (int fd, const struct iovec *iov, int count),
+             (fd, iov, count), fd,
+             count > 0 && iov_bytes(iov, (size_t)count) > 0)
+READ_WRAPPER(ssize_t, recv, (int fd, void *buf, size_t n, int flags),
+             (fd, buf, n, flags), fd, n > 0)
+READ_WRAPPER(ssize_t, recvfrom,
+             (int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
+              socklen_t *len),
+             (fd, buf, n, flags, addr, len), fd, n > 0)
+READ_WRAPPER(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
+             (fd, msg, flags), fd,
+             msg != NULL && iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0)
 
 /* recvmmsg() reports messages, not bytes: on a stream socket at EOF it
  * returns 1 message of length 0. */
-EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags_,
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
                     struct timespec *timeout)
 {
-    int rc = real_recvmmsg(fd, vec, n, flags_, timeout);
+    int rc = real_recvmmsg(fd, vec, n, flags, timeout);
     if (__builtin_expect(rc == 1, 0) && vec[0].msg_len == 0 &&
         iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0)
         hook_read_eof(fd);
