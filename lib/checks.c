@@ -263,8 +263,8 @@ void checks_before_close(int fd, struct fd_slot *slot)
         return;
     }
     int unread = 0;
-    if (!log_enabled(EV_CLOSE_UNREAD) || ioctl(fd, FIONREAD, &unread) != 0 ||
-        unread <= 0)
+    if (!log_enabled(EV_CLOSE_UNREAD) || (flags & FD_EOF_READ) ||
+        ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0)
         return;
     if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack,
                       slot->create_stack))
@@ -468,6 +468,16 @@ void checks_after_accept(int listener, struct fd_slot *slot)
 {
     if (!log_enabled(EV_ACCEPT_OVERFLOW) || slot == NULL ||
         !(fdtab_flags(slot) & FD_TCP))
+        return;
+    /* At most once a millisecond: a full queue stays full while the
+     * program catches up, and asking at every accept() is a system call
+     * per connection. */
+    static uint32_t last_ms = UINT32_MAX;
+    uint32_t now = leaks_now_ms(), last = __atomic_load_n(&last_ms,
+                                                          __ATOMIC_RELAXED);
+    if (now == last || !__atomic_compare_exchange_n(&last_ms, &last, now, 0,
+                                                    __ATOMIC_RELAXED,
+                                                    __ATOMIC_RELAXED))
         return;
     /* On a listener, TCP_INFO's tcpi_unacked is the accept queue's length
      * and tcpi_sacked its limit (the backlog the kernel uses). */

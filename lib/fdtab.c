@@ -54,6 +54,7 @@ void fdtab_clear(int fd)
         fdtab_set_flags(slot, 0);
         slot->app_set = 0;
         slot->decided = 0;
+        slot->policy_set = 0;
         slot->create_stack = 0;
         slot->eof_stack = 0;
         slot->inode = 0;
@@ -88,6 +89,7 @@ void fdtab_copy(int oldfd, int newfd)
     to->sock_type = from->sock_type;
     to->app_set = fdtab_app_set(from);
     to->decided = fdtab_decided(from);
+    to->policy_set = fdtab_policy_set(from);
     to->create_stack = from->create_stack;
     to->close_stack = 0;
     to->eof_stack = from->eof_stack;

@@ -43,7 +43,9 @@ enum {
     FD_CW_REPORTED = 1u << 8, /* close_wait was reported for it */
     FD_FORK_PARENT = 1u << 9, /* open when this process forked a child */
     FD_FORK_CHILD = 1u << 10, /* inherited from the parent at fork */
-    FD_CREATED = 1u << 11     /* made here: socket, socketpair, accept */
+    FD_CREATED = 1u << 11,    /* made here: socket, socketpair, accept */
+    /* The program read the peer's EOF: nothing can be left unread. */
+    FD_EOF_READ = 1u << 12
 };
 
 /* Largest fd number tracked (exclusive); higher fds pass through. */
@@ -56,6 +58,7 @@ struct fd_slot {
     uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
     uint16_t app_set;   /* sockopt items the program set itself (bitmask) */
     uint16_t decided;   /* items whose moment passed (applied or not) */
+    uint16_t policy_set; /* items the policy's setsockopt() set on it */
     uint32_t create_stack; /* stack id where the socket was created */
     /* Stack id of the last close() sockshim saw of this number; kept
      * after the slot is cleared, for a later double close. */
@@ -160,6 +163,17 @@ static inline uint16_t fdtab_claim_decided(struct fd_slot *slot, uint16_t bits)
 {
     return bits & (uint16_t)~__atomic_fetch_or(&slot->decided, bits,
                                                __ATOMIC_ACQ_REL);
+}
+
+/* Record that the policy set the items BITS on SLOT. */
+static inline void fdtab_mark_policy_set(struct fd_slot *slot, uint16_t bits)
+{
+    __atomic_fetch_or(&slot->policy_set, bits, __ATOMIC_RELAXED);
+}
+
+static inline uint16_t fdtab_policy_set(const struct fd_slot *slot)
+{
+    return __atomic_load_n(&slot->policy_set, __ATOMIC_RELAXED);
 }
 
 static inline uint16_t fdtab_decided(const struct fd_slot *slot)

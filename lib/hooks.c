@@ -53,6 +53,7 @@ static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
     slot->role = (uint8_t)role;
     slot->app_set = app_set;
     slot->decided = 0;
+    slot->policy_set = 0;
     fdtab_set_flags(slot, flags);
     return slot;
 }
@@ -108,6 +109,30 @@ static void context_init(struct sock_context *ctx, int fd,
     ctx->local_len = 0;
     ctx->at_listen = 0;
     ctx->backlog_asked = 0;
+    ctx->inherited = 0;
+}
+
+/* Items of P (an accepted socket's policy) that the socket already holds:
+ * Linux copies a TCP listener's options to the connections it accepts (a
+ * UNIX one's are not: its accepted sockets are made afresh), so an
+ * item the policy set on LISTENER (FD), with the same value, and that the
+ * program has not touched there since, needs no setsockopt() of its own. */
+static uint16_t inherited_items(int fd, struct fd_slot *listener,
+                                const struct policy *p)
+{
+    uint16_t candidates =
+        fdtab_policy_set(listener) & (uint16_t)~fdtab_app_set(listener);
+    if (candidates == 0 || config.mode == MODE_AUDIT ||
+        !(fdtab_flags(listener) & FD_TCP))
+        return 0;
+    /* Without rules both are the global policy. */
+    if (config.rule_count == 0)
+        return candidates;
+    struct sock_context lctx;
+    struct policy lp;
+    context_init(&lctx, fd, listener, ROLE_LISTEN);
+    policy_for_socket(&lctx, &lp);
+    return policy_same_items(p, &lp, candidates);
 }
 
 /* Copy the program's address into OUT without trusting the pointer: a bad
@@ -262,6 +287,7 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
         struct policy p;
         context_init(&ctx, newfd, slot, ROLE_ACCEPT);
         policy_for_socket(&ctx, &p);
+        ctx.inherited = inherited_items(fd, listener, &p);
         fdtab_claim_decided(slot, ITEMS_BEFORE_BIND);
         checks_socket_created(slot);
         policy_apply(&ctx, &p, ITEMS_ALL);

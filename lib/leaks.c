@@ -64,6 +64,8 @@ void leaks_eof(int fd)
 {
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
+    if ((flags & FD_TRACKED) && !(flags & FD_EOF_READ))
+        fdtab_add_flags(slot, FD_EOF_READ);
     /* Once per socket; but an EOF read after the scan saw the kernel's
      * CLOSE_WAIT (and before any report) still gives its stack. */
     if (!connection(flags, slot) || (flags & FD_CW_REPORTED) ||

@@ -98,6 +98,20 @@ static int policy_item_value(const struct policy *p, enum sockopt_item item,
     return 0;
 }
 
+uint16_t policy_same_items(const struct policy *a, const struct policy *b,
+                           uint16_t items)
+{
+    struct item_value va[ITEM_COUNT], vb[ITEM_COUNT];
+    int na = policy_items(a, va), nb = policy_items(b, vb);
+    uint16_t same = 0;
+    for (int i = 0; i < na; i++)
+        for (int j = 0; j < nb; j++)
+            if (va[i].item == vb[j].item && va[i].len == vb[j].len &&
+                memcmp(&va[i].u, &vb[j].u, va[i].len) == 0)
+                same |= ITEM_BIT(va[i].item);
+    return same & items;
+}
+
 /* The socket's current value of ITEM, formatted into BUF. */
 static void current_value(int fd, enum sockopt_item item, char *buf,
                           size_t size)
@@ -224,11 +238,13 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
             report_override(ctx, v, app, 0);
             continue;
         }
-        if (real_setsockopt(ctx->fd, item_descs[v->item].level,
+        if (!(ctx->inherited & bit) &&
+            real_setsockopt(ctx->fd, item_descs[v->item].level,
                             item_descs[v->item].optname, &v->u, v->len) != 0) {
             report_failure(ctx, v, errno);
             continue;
         }
+        fdtab_mark_policy_set(slot, bit);
         applied[n_applied++] = *v;
         if (app_set)
             report_override(ctx, v, app, 1);

@@ -26,11 +26,18 @@ struct sock_context {
     socklen_t local_len;
     int at_listen;               /* deciding at listen(): report the backlog */
     int backlog_asked;           /* then: the program's backlog argument */
+    /* Items the socket already holds with the policy's value (inherited
+     * from its listener at accept()): applied without a setsockopt(). */
+    uint16_t inherited;
 };
 
 /* The policy for the socket in CTX: the global options (TCP sockets only),
  * then every matching rule in order, option by option. */
 void policy_for_socket(const struct sock_context *ctx, struct policy *out);
+
+/* Items among ITEMS that A and B both set, to the same value. */
+uint16_t policy_same_items(const struct policy *a, const struct policy *b,
+                           uint16_t items);
 
 /* Decide the items of P selected by WHICH that are still undecided on the
  * socket, according to the mode: set them (enforce, force), log what

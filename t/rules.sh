@@ -19,7 +19,7 @@ for tool in ss socat timeout; do
     command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 
-plan 188
+plan 191
 
 # ---------------------------------------------------------------- helpers
 
@@ -220,6 +220,18 @@ like "$(line listen)$(line accept)" '^listen .*TCP_KEEPIDLE=120s .*accept .*TCP_
 sox -4 SOCKSHIM_CONFIG="$TMP/prec.conf" SOCKSHIM_KEEPALIVE=90
 like "$(line connect)$(line accept)" '^connect .*TCP_KEEPIDLE=30s .*accept .*TCP_KEEPIDLE=90s' \
     "the file's rule overrides SOCKSHIM_KEEPALIVE too (global options first)"
+# An accepted socket starts with its listener's options (Linux copies
+# them); sockshim skips the setsockopt() only where the values agree, so
+# rules that give the two roles different values still hold.
+sox -4 SOCKSHIM_KEEPALIVE=120:30:4 SOCKSHIM_NODELAY=on SOCKSHIM_RULES='listen keepalive=50:20:3 nodelay=off'
+like "$(line listen)$(line accept)" '^listen .*TCP_KEEPIDLE=50s TCP_KEEPINTVL=20s TCP_KEEPCNT=3 .*TCP_NODELAY=off.*accept .*TCP_KEEPIDLE=120s TCP_KEEPINTVL=30s TCP_KEEPCNT=4 .*TCP_NODELAY=on' \
+    "a listen rule's values stay on the listener; the accepted socket gets the global ones, not the listener's"
+sox -4 SOCKSHIM_KEEPALIVE=120:30:4 SOCKSHIM_RULES='accept keepalive=45:15:2'
+like "$(line listen)$(line accept)" '^listen .*TCP_KEEPIDLE=120s TCP_KEEPINTVL=30s TCP_KEEPCNT=4.*accept .*TCP_KEEPIDLE=45s TCP_KEEPINTVL=15s TCP_KEEPCNT=2' \
+    "an accept rule's values replace the ones inherited from the listener"
+sox -4 SOCKSHIM_KEEPALIVE=120:30:4 SOCKSHIM_RULES='listen keepalive=120:30:4 nodelay=on; accept nodelay=on'
+like "$(line accept)" 'SO_KEEPALIVE=on TCP_KEEPIDLE=120s TCP_KEEPINTVL=30s TCP_KEEPCNT=4 .*TCP_NODELAY=on' \
+    "equal values on both roles: the accepted socket holds them (inherited)"
 sox -4 SOCKSHIM_CONFIG="$TMP/prec.conf" SOCKSHIM_RULES='connect nodelay=off keepalive=20'
 like "$(line connect)" 'SO_LINGER=on:5s SO_KEEPALIVE=on TCP_KEEPIDLE=20s .*TCP_NODELAY=off' \
     "SOCKSHIM_RULES come after the file's rules: they override nodelay and keepalive, linger stays"
