@@ -13,11 +13,17 @@
  *
  * Not linked against sockshim: run it plain and under LD_PRELOAD.
  *
- *   connloop SECONDS      prints "<connections per second>"
+ *   connloop SECONDS [--setopts]    prints "<connections per second>"
+ *
+ * --setopts: the program sets the benchmark policy's options itself
+ * (SO_KEEPALIVE, TCP_KEEPIDLE 60, TCP_NODELAY on the listeners and the
+ * client sockets; accepted sockets inherit them): what the options cost
+ * the kernel, with no sockshim at all, as a reference.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +40,19 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The benchmark policy's options, set by the program (--setopts). */
+static int set_options(int fd)
+{
+    int on = 1, idle = 60;
+    return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) ||
+           setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) ||
+           setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 1.0;
+    int setopts = argc > 2 && strcmp(argv[2], "--setopts") == 0;
     int lfds[LISTENERS];
     struct sockaddr_in addrs[LISTENERS];
     for (int i = 0; i < LISTENERS; i++) {
@@ -46,7 +62,7 @@ int main(int argc, char **argv)
         a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t alen = sizeof *a;
         lfds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (lfds[i] < 0 || bind(lfds[i], (struct sockaddr *)a, sizeof *a) ||
+        if (lfds[i] < 0 || (setopts && set_options(lfds[i])) || bind(lfds[i], (struct sockaddr *)a, sizeof *a) ||
             listen(lfds[i], 128) ||
             getsockname(lfds[i], (struct sockaddr *)a, &alen)) {
             perror("connloop: listener");
@@ -61,7 +77,8 @@ int main(int argc, char **argv)
             int lfd = lfds[next % LISTENERS];
             struct sockaddr_in a = addrs[next++ % LISTENERS];
             int c = socket(AF_INET, SOCK_STREAM, 0);
-            if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof a) != 0) {
+            if (c < 0 || (setopts && set_options(c)) ||
+                connect(c, (struct sockaddr *)&a, sizeof a) != 0) {
                 perror("connloop: connect");
                 return 1;
             }

@@ -187,9 +187,10 @@ fi
 
 # --- connection loop -------------------------------------------------------
 note "connect/accept/close loop ($RUNS x 3 runs of 1 s)"
-: >"$TMP/cl.plain"; : >"$TMP/cl.on"; : >"$TMP/cl.off"
+: >"$TMP/cl.plain"; : >"$TMP/cl.on"; : >"$TMP/cl.off"; : >"$TMP/cl.opts"
 for r in $(seq "$RUNS"); do
     "$BIN/connloop" 1 >>"$TMP/cl.plain"
+    "$BIN/connloop" 1 --setopts >>"$TMP/cl.opts"
     shim "$BIN/connloop" 1 >>"$TMP/cl.on"
     shim env SOCKSHIM_STACKS=off "$BIN/connloop" 1 >>"$TMP/cl.off"
 done
@@ -198,13 +199,17 @@ S=$(median <"$TMP/cl.on"); R=$(calc "$S / $P")
 row "connect/accept/close loop, conn/s (ratio), stacks on" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.85" "$(verdict "$R" ge 0.85)"
 S=$(median <"$TMP/cl.off"); R=$(calc "$S / $P")
 row "same, stacks off" "$P" "$S" "$(fmt "%.3f" "$R")" ">= 0.95" "$(verdict "$R" ge 0.95)"
+S=$(median <"$TMP/cl.opts"); R=$(calc "$S / $P")
+row "  reference: no sockshim, program sets keepalive+nodelay" "$P" "$S" "$(fmt "%.3f" "$R")" "-" "reference"
 
 # --- instructions per call (callgrind) ----------------------------------------
 N1=2000; N2=22000
-# ir [shim] MODE N: total Ir of iocost MODE N under callgrind.
+# ir [shim] MODE N: total Ir of iocost MODE N under callgrind (IR_EXTRA:
+# more VAR=VALUE for the shimmed side, after the configuration's).
+IR_EXTRA=
 ir() {
     pre=
-    if [ "$1" = shim ]; then pre="env $SHIM_ENV LD_PRELOAD=$LIB"; shift; fi
+    if [ "$1" = shim ]; then pre="env $SHIM_ENV $IR_EXTRA LD_PRELOAD=$LIB"; shift; fi
     $pre valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
         "$BIN/iocost" "$1" "$2" 2>&1 | awk '/refs:/ {gsub(",", "", $NF); print $NF}'
 }
@@ -221,6 +226,13 @@ if command -v valgrind >/dev/null 2>&1; then
             row "instructions added per read()/write(), non-socket fd" "$P" "$S" "$A" "<= 15" "$(verdict "$A" le 15)"
         else
             row "instructions added per recv()/send(), tracked socket" "$P" "$S" "$A" "<= 40" "$(verdict "$A" le 40)"
+            # The same without the scan thread: the wrapper's own share
+            # (the thread makes glibc take its multi-threaded path).
+            IR_EXTRA=SOCKSHIM_SCAN=0
+            e=$(ir shim sock $N1); f=$(ir shim sock $N2)
+            IR_EXTRA=
+            S=$(fmt "%.1f" "($f - $e) / ($N2 - $N1) / 2")
+            row "  of which the wrappers (SOCKSHIM_SCAN=0, no thread)" "$P" "$S" "$(fmt "%.1f" "$S - $P")" "-" "reference"
         fi
     done
 else
