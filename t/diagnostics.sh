@@ -40,7 +40,7 @@ for cand in python3 /usr/bin/python3; do
 done
 [ -n "$PY" ] || skip_all "python3 not installed"
 
-plan 121
+plan 123
 
 # ---------------------------------------------------------------- helpers
 
@@ -384,6 +384,11 @@ for d in "$EX" "$NOFP"; do
     stacks write_after_shutdown write-after-reset 'write() at' write_message \
         'socket created at' connect_client \
         "$b write-after-reset --after-shutdown: in write_message, created in connect_client"
+    shim env SOCKSHIM_CHECKS=write_after_shutdown "$d/write-after-reset" --after-shutdown
+    L=$(pick '^server: listening on 127\.0\.0\.1:\([0-9]*\)$')
+    fd=$(pick '^client fd=\([0-9]*\) connected$')
+    one_event write_after_shutdown "^sockshim\[[0-9]+\]: warn: write_after_shutdown fd=$fd tcp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$L role=connect call=write after=shutdown\(SHUT_WR\) -- " \
+        "$b write-after-reset --after-shutdown, SOCKSHIM_CHECKS=write_after_shutdown alone: still reported before the write"
 
     bare "$d/write-after-reset" --after-reset
     shim "$d/write-after-reset" --after-reset

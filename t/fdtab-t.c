@@ -31,7 +31,7 @@ static void *racer(void *arg)
 
 int main(void)
 {
-    plan(14);
+    plan(19);
 
     ok(fdtab_peek(3) == NULL, "no slot before first use (nothing mapped)");
     ok(fdtab_slot(-1) == NULL && fdtab_slot(FDTAB_MAX_FD) == NULL,
@@ -65,6 +65,21 @@ int main(void)
     is_int(2, (long long)fdtab_count_tracked(), "and nothing outside");
     fdtab_clear(3);
     is_int(0, fdtab_flags(fdtab_peek(3)), "clear forgets the fd");
+
+    /* The count that lets the write family skip the table. */
+    is_int(0, fdtab_write_shut_count, "no socket shut down for writing");
+    struct fd_slot *w = fdtab_slot(40);
+    fdtab_set_flags(w, FD_TRACKED | FD_TCP);
+    fdtab_add_flags(w, FD_SHUT_WR);
+    fdtab_add_flags(w, FD_SHUT_WR | FD_SHUT_RD);
+    is_int(1, fdtab_write_shut_count, "shutdown(SHUT_WR), twice: counted once");
+    fdtab_copy(40, 41);
+    is_int(2, fdtab_write_shut_count, "a dup() of it is counted too");
+    fdtab_copy(7, 41);
+    is_int(1, fdtab_write_shut_count, "dup2() of another fd over the copy");
+    fdtab_clear(40);
+    fdtab_clear(41);
+    is_int(0, fdtab_write_shut_count, "closed: back to 0");
 
     pthread_t threads[THREADS];
     for (long i = 0; i < THREADS; i++)
