@@ -154,43 +154,39 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
     if (!log_enabled(kind))
         return 0;
     __atomic_fetch_add(&seen_count[kind], 1, __ATOMIC_RELAXED);
-    /* Without a stack there is nothing to fold repeats by. */
+    /* Without a stack there is nothing to fold repeats by, nor to match
+     * a suppression on. */
     if (call_stack != 0 || create_stack != 0) {
         uint64_t key = (uint64_t)(kind + 1) << 40 |
                        (uint64_t)call_stack << 20 | create_stack;
         struct seen_entry *e = seen_entry_for(key);
-        if (e != NULL) {
-            unsigned long n =
-                __atomic_add_fetch(&e->count, 1, __ATOMIC_RELAXED);
-            int verdict = __atomic_load_n(&e->verdict, __ATOMIC_ACQUIRE);
-            if (verdict == VERDICT_UNKNOWN) {
-                /* Racing threads compute the same verdict. */
-                verdict = config.suppression_count > 0 &&
-                                  (stack_suppressed(kind, call_stack) ||
-                                   stack_suppressed(kind, create_stack))
-                              ? VERDICT_SUPPRESS
-                              : VERDICT_SHOW;
+        int verdict = e != NULL ? __atomic_load_n(&e->verdict, __ATOMIC_ACQUIRE)
+                                : VERDICT_UNKNOWN;
+        if (verdict == VERDICT_UNKNOWN) {
+            /* Racing threads compute the same verdict; with the table full
+             * it is computed each time. */
+            verdict = config.suppression_count > 0 &&
+                              (stack_suppressed(kind, call_stack) ||
+                               stack_suppressed(kind, create_stack))
+                          ? VERDICT_SUPPRESS
+                          : VERDICT_SHOW;
+            if (e != NULL)
                 __atomic_store_n(&e->verdict, verdict, __ATOMIC_RELEASE);
-            }
-            if (verdict == VERDICT_SUPPRESS) {
-                __atomic_fetch_add(&suppressed_count[kind], 1,
-                                   __ATOMIC_RELAXED);
-                return 0;
-            }
-            if (n > 1) {
-                __atomic_fetch_add(&repeat_count[kind], 1, __ATOMIC_RELAXED);
-                if (is_power_of_ten(n))
-                    report_repeat(kind, fd, call_stack, n);
-                return 0;
-            }
+        }
+        if (verdict == VERDICT_SUPPRESS) {
+            __atomic_fetch_add(&suppressed_count[kind], 1, __ATOMIC_RELAXED);
+            return 0;
+        }
+        unsigned long n =
+            e != NULL ? __atomic_add_fetch(&e->count, 1, __ATOMIC_RELAXED) : 1;
+        if (n > 1) {
+            __atomic_fetch_add(&repeat_count[kind], 1, __ATOMIC_RELAXED);
+            if (is_power_of_ten(n))
+                report_repeat(kind, fd, call_stack, n);
+            return 0;
         }
     }
     return event_begin(ev, kind, fd);
-}
-
-unsigned long checks_count(enum event_kind kind)
-{
-    return __atomic_load_n(&seen_count[kind], __ATOMIC_RELAXED);
 }
 
 /* Finish an event with its stacks: the call's, then the creation's. */
@@ -238,19 +234,18 @@ void checks_before_close(int fd, struct fd_slot *slot)
             slot->close_stack = 0;
         return;
     }
-    /* The close's stack serves a later double_close, and this close's own
-     * report: not captured when neither can be shown. */
+    /* Every close's stack is kept for a later double_close; without that
+     * check it is captured only when this close is reported. */
     uint32_t call_stack =
-        log_enabled(EV_DOUBLE_CLOSE) || log_enabled(EV_CLOSE_UNREAD) ||
-                log_enabled(EV_ABORTIVE_CLOSE)
-            ? checks_capture()
-            : 0;
+        log_enabled(EV_DOUBLE_CLOSE) ? checks_capture() : 0;
     slot->close_stack = call_stack;
     leaks_before_close(fd, slot);
     if (!connected_tcp(flags, slot))
         return;
     struct event ev;
     if (log_enabled(EV_ABORTIVE_CLOSE) && abortive_linger(fd, slot)) {
+        if (call_stack == 0)
+            call_stack = checks_capture();
         if (!report_begin(&ev, EV_ABORTIVE_CLOSE, fd, call_stack,
                           slot->create_stack))
             return;
@@ -266,6 +261,8 @@ void checks_before_close(int fd, struct fd_slot *slot)
     if (!log_enabled(EV_CLOSE_UNREAD) || (flags & FD_EOF_READ) ||
         ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0)
         return;
+    if (call_stack == 0)
+        call_stack = checks_capture();
     if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack,
                       slot->create_stack))
         return;

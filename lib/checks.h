@@ -62,9 +62,6 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
                  uint32_t call_stack, uint32_t create_stack)
     __attribute__((warn_unused_result));
 
-/* Events seen of KIND so far (written, repeated and suppressed). */
-unsigned long checks_count(enum event_kind kind);
-
 /* In a forked child: start the counts of the summary afresh. */
 void checks_after_fork_child(void);
 

@@ -22,6 +22,7 @@
 #include "checks.h"
 #include "configuration.h"
 #include "fdtab.h"
+#include "init.h"
 #include "leaks.h"
 #include "log.h"
 #include "policy.h"
@@ -116,14 +117,18 @@ static void context_init(struct sock_context *ctx, int fd,
  * Linux copies a TCP listener's options to the connections it accepts (a
  * UNIX one's are not: its accepted sockets are made afresh), so an
  * item the policy set on LISTENER (FD), with the same value, and that the
- * program has not touched there since, needs no setsockopt() of its own. */
+ * program has not touched there since, needs no setsockopt() of its own.
+ * Items only: the policy event still lists them. */
 static uint16_t inherited_items(int fd, struct fd_slot *listener,
                                 const struct policy *p)
 {
     uint16_t candidates =
         fdtab_policy_set(listener) & (uint16_t)~fdtab_app_set(listener);
-    if (candidates == 0 || config.mode == MODE_AUDIT ||
-        !(fdtab_flags(listener) & FD_TCP))
+    /* A listener shared with another descriptor or process may have had
+     * its options changed through the other copy, unseen here. (Nothing
+     * is marked policy_set in audit mode.) */
+    uint32_t flags = fdtab_flags(listener);
+    if (candidates == 0 || !(flags & FD_TCP) || (flags & FD_SHARED))
         return 0;
     /* Without rules both are the global policy. */
     if (config.rule_count == 0)
@@ -443,8 +448,12 @@ void hook_write_before(int fd, const char *call)
 void hook_write_failed(int fd, const char *call)
 {
     int saved_errno = errno;
-    if (saved_errno != EPIPE)
+    /* Called whatever the mode (the wrappers skip that check on their
+     * fast path): off, or before start-up, nothing is touched. */
+    if (saved_errno != EPIPE || !shim_active()) {
+        errno = saved_errno;
         return;
+    }
     uint32_t flags = 0;
     if (socket_slot(fd) != NULL)
         flags = fdtab_flags(fdtab_peek(fd));

@@ -64,11 +64,15 @@ void leaks_eof(int fd)
 {
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
-    if ((flags & FD_TRACKED) && !(flags & FD_EOF_READ))
+    /* After the program's own shutdown(SHUT_RD) reads return 0 while the
+     * peer may still be sending: that 0 is no EOF from the peer. */
+    if ((flags & FD_SHUT_RD) || !connection(flags, slot))
+        return;
+    if (!(flags & FD_EOF_READ))
         fdtab_add_flags(slot, FD_EOF_READ);
     /* Once per socket; but an EOF read after the scan saw the kernel's
      * CLOSE_WAIT (and before any report) still gives its stack. */
-    if (!connection(flags, slot) || (flags & FD_CW_REPORTED) ||
+    if ((flags & FD_CW_REPORTED) ||
         ((flags & FD_PEER_CLOSED) && slot->eof_stack != 0))
         return;
     int saved_errno = errno;
@@ -135,8 +139,7 @@ static int scan_netlink(void)
     int low = sockdiag_open();
     if (low < 0)
         return -1;
-    fd = real_fcntl(low, F_DUPFD_CLOEXEC, private_fd_floor());
-    real_close(low);
+    fd = private_fd_move(low);
     __atomic_store_n(&netlink_fd, fd, __ATOMIC_RELEASE);
     return fd;
 }

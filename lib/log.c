@@ -84,11 +84,6 @@ const char *event_kind_name(enum event_kind kind)
     return kinds[kind].name;
 }
 
-enum log_level event_kind_level(enum event_kind kind)
-{
-    return kinds[kind].level;
-}
-
 enum event_kind event_kind_by_name(const char *name, size_t len)
 {
     for (int k = 0; k < EV_COUNT; k++)
@@ -191,9 +186,7 @@ int private_fd_floor(void)
     return rl.rlim_cur > 6 ? (int)rl.rlim_cur / 2 : 3;
 }
 
-/* Move FD to a private high number with O_CLOEXEC; returns the new fd
- * (FD itself is closed) or -1. */
-static int move_high(int fd)
+int private_fd_move(int fd)
 {
     if (fd < 0)
         return -1;
@@ -276,7 +269,7 @@ static int open_stderr(void)
         log_method = WRITE_PIPE;
         int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd >= 0)
-            return move_high(fd);
+            return private_fd_move(fd);
     }
     return real_fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, private_fd_floor());
 }
@@ -288,10 +281,10 @@ static int open_destination(void)
     switch (settings.dest) {
     case DEST_FILE:
         expand_path(settings.path, path, sizeof path);
-        return move_high(open_log_file(path));
+        return private_fd_move(open_log_file(path));
     case DEST_SYSLOG:
         log_method = WRITE_SOCKET;
-        return move_high(open_syslog());
+        return private_fd_move(open_syslog());
     case DEST_STDERR:
     default:
         return open_stderr();

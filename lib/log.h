@@ -54,9 +54,8 @@ struct log_settings {
     enum log_level level;
 };
 
-/* The event kind's name ("close_wait"), and its level. */
+/* The event kind's name ("close_wait"). */
 const char *event_kind_name(enum event_kind kind);
-enum log_level event_kind_level(enum event_kind kind);
 
 /* The kind named NAME ("close_wait"), or EV_COUNT. */
 enum event_kind event_kind_by_name(const char *name, size_t len);
@@ -71,6 +70,10 @@ void log_set_checks(uint32_t mask);
 
 /* The lowest number sockshim's own descriptors take (see log.c). */
 int private_fd_floor(void);
+
+/* Move FD to a private high number with O_CLOEXEC; returns the new fd
+ * (FD itself is closed) or -1 (also for a negative FD). */
+int private_fd_move(int fd);
 
 /* Parsers for SOCKSHIM_LOG, _LOG_FORMAT and _LOG_LEVEL: 0 and update S, or
  * -1 (S untouched). */

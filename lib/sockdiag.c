@@ -35,7 +35,7 @@ int sockdiag_open(void)
  * uses the older TCPDIAG_GETSOCK request, the one the kernel answers for
  * both families in a single walk of its connection hash (a v2 request
  * names one family, and each one walks the whole hash again). */
-static int send_request(int nl, int family, uint32_t states)
+static int send_request(int nl, int family, uint32_t states, uint32_t seq)
 {
     union {
         struct {
@@ -62,6 +62,7 @@ static int send_request(int nl, int family, uint32_t states)
     }
     msg.v2.nlh.nlmsg_len = (uint32_t)len;
     msg.v2.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.v2.nlh.nlmsg_seq = seq;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
     return real_sendto(nl, &msg, len, 0, (struct sockaddr *)&kernel,
                        sizeof kernel) == (ssize_t)len
@@ -69,13 +70,20 @@ static int send_request(int nl, int family, uint32_t states)
                : -1;
 }
 
-/* sockdiag_dump(), also counting the sockets delivered in *DELIVERED. */
+/* Dump the TCP sockets of FAMILY (AF_INET, AF_INET6, or AF_UNSPEC for
+ * both) whose state is in STATES through NL, calling FN for each and
+ * counting them in *DELIVERED. Returns 0, or -1 when the kernel could not
+ * be asked. */
 static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
                 void *data, long *delivered)
 {
+    /* Each request has its own number: the rest of an answer abandoned
+     * earlier (a receive timeout) may still be queued on a kept socket. */
+    static uint32_t last_seq;
+    uint32_t seq = __atomic_add_fetch(&last_seq, 1, __ATOMIC_RELAXED);
     int saved_errno = errno;
     int rc = -1;
-    if (send_request(nl, family, states) != 0)
+    if (send_request(nl, family, states, seq) != 0)
         goto out;
     char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
     for (;;) {
@@ -86,6 +94,8 @@ static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
             goto out;
         for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
              h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_seq != seq)
+                continue;
             if (h->nlmsg_type == NLMSG_DONE) {
                 rc = 0;
                 goto out;
@@ -103,24 +113,24 @@ out:
     return rc;
 }
 
-int sockdiag_dump(int nl, int family, uint32_t states, sockdiag_fn fn,
-                  void *data)
-{
-    long delivered = 0;
-    return dump(nl, family, states, fn, data, &delivered);
-}
-
 int sockdiag_dump_all(int nl, uint32_t states, sockdiag_fn fn, void *data)
 {
     /* A kernel without the older request answers it with an error before
      * any socket: then one v2 dump per family. A failure after some
      * sockets came is a failure (asking again would count them twice). */
+    static int older_refused;
     long delivered = 0;
-    if (dump(nl, AF_UNSPEC, states, fn, data, &delivered) == 0)
-        return 0;
-    if (delivered > 0 || sockdiag_dump(nl, AF_INET, states, fn, data) != 0)
+    if (!__atomic_load_n(&older_refused, __ATOMIC_RELAXED)) {
+        if (dump(nl, AF_UNSPEC, states, fn, data, &delivered) == 0)
+            return 0;
+        if (delivered > 0)
+            return -1;
+    }
+    if (dump(nl, AF_INET, states, fn, data, &delivered) != 0)
         return -1;
-    return sockdiag_dump(nl, AF_INET6, states, fn, data);
+    /* Refused, and the newer request works: do not ask again. */
+    __atomic_store_n(&older_refused, 1, __ATOMIC_RELAXED);
+    return dump(nl, AF_INET6, states, fn, data, &delivered);
 }
 
 struct port_count {

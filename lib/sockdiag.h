@@ -19,14 +19,10 @@ int sockdiag_open(void);
 /* Called for each socket a dump returns. */
 typedef void (*sockdiag_fn)(const struct inet_diag_msg *m, void *data);
 
-/* Dump the TCP sockets of FAMILY (AF_INET, AF_INET6, or AF_UNSPEC for both) whose state is in
- * STATES (bit 1 << TCP_xxx) through NL, calling FN for each. Returns 0, or
+/* Dump the TCP sockets (IPv4 and IPv6) whose state is in STATES (bit
+ * 1 << TCP_xxx) through NL, calling FN for each: one walk of the kernel's
+ * tables where the kernel allows it, else one per family. Returns 0, or
  * -1 when the kernel could not be asked. */
-int sockdiag_dump(int nl, int family, uint32_t states, sockdiag_fn fn,
-                  void *data);
-
-/* Dump the TCP sockets of both families in STATES, in one walk of the
- * kernel's tables where the kernel allows it (else one per family). */
 int sockdiag_dump_all(int nl, uint32_t states, sockdiag_fn fn, void *data);
 
 /* How many TCP connections (IPv4 and IPv6) are in TIME_WAIT with local

@@ -138,9 +138,11 @@ void stack_note_altstack(void)
     __atomic_store_n(&altstack_in_use, 1, __ATOMIC_RELAXED);
 }
 
-/* The bounds of the mapping that holds this thread's stack, found on its
- * first capture (0, 0: not yet). */
-static __thread uintptr_t thread_stack_lo, thread_stack_hi
+/* The mapping that holds this thread's stack, found on its first capture
+ * (0, 0: not yet), and the lowest address a capture may use in it (its
+ * end when the limit is unknown: then no capture, without reading the
+ * maps again each time). */
+static __thread uintptr_t thread_map_lo, thread_map_hi, thread_stack_lo
     __attribute__((tls_model("initial-exec")));
 
 /* Parse a hexadecimal number at *P, advancing it. */
@@ -159,11 +161,13 @@ static uintptr_t parse_hex(const char **p, const char *end)
     return v;
 }
 
-/* Find the mapping of /proc/self/maps that holds ADDR: sets *LO and *HI
- * and returns 1, or 0. The main thread's "[stack]" grows on demand, so
- * its LO is taken as 0 (room enough). A small buffer on the stack and
+/* Find the mapping of /proc/self/maps that holds ADDR: sets *START and
+ * *HI to its bounds, *LO to the lowest usable address, and returns 1, or
+ * 0. The main thread's "[stack]" grows on demand, so its LO is taken as 0
+ * (room enough). A small buffer on the stack and
  * plain system calls: this runs on the stacks it is measuring. */
-static int find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
+static int find_mapping(uintptr_t addr, uintptr_t *start_out, uintptr_t *lo,
+                        uintptr_t *hi)
 {
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -199,6 +203,7 @@ static int find_mapping(uintptr_t addr, uintptr_t *lo, uintptr_t *hi)
                     *lo = start;
                 else
                     *lo = stop;
+                *start_out = start;
                 *hi = stop;
                 found = 1;
                 break;
@@ -235,12 +240,13 @@ static int room_to_capture(void)
             return here > base && here - base >= CAPTURE_STACK_NEED;
         }
     }
-    if (here < thread_stack_lo || here >= thread_stack_hi) {
-        uintptr_t lo, hi;
-        if (!find_mapping(here, &lo, &hi))
+    if (here < thread_map_lo || here >= thread_map_hi) {
+        uintptr_t start, lo, hi;
+        if (!find_mapping(here, &start, &lo, &hi))
             return 0;
+        thread_map_lo = start;
+        thread_map_hi = hi;
         thread_stack_lo = lo;
-        thread_stack_hi = hi;
     }
     return here >= thread_stack_lo &&
            here - thread_stack_lo >= CAPTURE_STACK_NEED;
@@ -349,10 +355,7 @@ int stack_private_pipe(int fds[2], int flags)
     if (real_pipe2(low, flags | O_CLOEXEC) != 0)
         return -1;
     for (int i = 0; i < 2; i++) {
-        fds[i] = real_fcntl(low[i], F_DUPFD_CLOEXEC, private_fd_floor());
-        real_close(low[i]);
-        if (fds[i] < 0)
-            fds[i] = -1;
+        fds[i] = private_fd_move(low[i]);
     }
     if (fds[0] < 0 || fds[1] < 0) {
         if (fds[0] >= 0)

@@ -100,8 +100,9 @@ EXPORT int shutdown(int fd, int how)
  * branch before the call, a branch on the result, and the table is never
  * looked at. The count is 0 until sockshim is active, so no shim_active()
  * check is needed. A failure (-1 for all of them) may be an EPIPE worth
- * reporting. NAME_watched is the whole path, kept out of line. */
-#define WRITE_WRAPPER(ret, name, params, args, fd)                            \
+ * reporting. NAME_watched is the whole path, kept out of line. PARAMS
+ * name the descriptor `fd`. */
+#define WRITE_WRAPPER(ret, name, params, args)                            \
     static __attribute__((noinline, cold)) ret name##_watched params          \
     {                                                                         \
         hook_write_before(fd, #name);                                         \
@@ -125,32 +126,35 @@ EXPORT int shutdown(int fd, int how)
     }
 
 WRITE_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n),
-              (fd, buf, n), fd)
+              (fd, buf, n))
 WRITE_WRAPPER(ssize_t, writev, (int fd, const struct iovec *iov, int count),
-              (fd, iov, count), fd)
+              (fd, iov, count))
 WRITE_WRAPPER(ssize_t, send, (int fd, const void *buf, size_t n, int flags),
-              (fd, buf, n, flags), fd)
+              (fd, buf, n, flags))
 WRITE_WRAPPER(ssize_t, sendto,
               (int fd, const void *buf, size_t n, int flags,
                const struct sockaddr *addr, socklen_t len),
-              (fd, buf, n, flags, addr, len), fd)
+              (fd, buf, n, flags, addr, len))
 WRITE_WRAPPER(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
-              (fd, msg, flags), fd)
+              (fd, msg, flags))
 WRITE_WRAPPER(int, sendmmsg,
               (int fd, struct mmsghdr *vec, unsigned n, int flags),
-              (fd, vec, n, flags), fd)
+              (fd, vec, n, flags))
 
 /* The read family: a return of 0 for a non-empty buffer is the peer's
- * EOF on a stream socket. An empty buffer goes straight to libc (so a 0
- * after the call needs no second look at the arguments); then nothing but
- * a compare on the result. */
-#define READ_WRAPPER(ret, name, params, args, fd, wanted)                     \
+ * EOF on a stream socket. EMPTY (tested before the call, on plain values
+ * only) sends an empty buffer straight to libc, so that a 0 then needs no
+ * second look; WANTED is for the calls whose size hides behind the
+ * program's pointers: tested only after a 0, once the kernel has accepted
+ * them (a bad pointer must give EFAULT, not crash us). Otherwise nothing
+ * but a compare on the result. */
+#define READ_WRAPPER(ret, name, params, args, empty, wanted)                  \
     EXPORT ret name params                                                    \
     {                                                                         \
-        if (!(wanted))                                                        \
+        if (empty)                                                            \
             return real_##name args;                                          \
         ret rc = real_##name args;                                            \
-        if (__builtin_expect(rc == 0, 0)) {                                   \
+        if (__builtin_expect(rc == 0, 0) && (wanted)) {                       \
             hook_read_eof(fd);                                                \
             return 0;                                                         \
         }                                                                     \
@@ -166,20 +170,19 @@ static size_t iov_bytes(const struct iovec *iov, size_t count)
     return total;
 }
 
-READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n), fd,
-             n > 0)
+READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n),
+             n == 0, 1)
 READ_WRAPPER(ssize_t, readv, (int fd, const struct iovec *iov, int count),
-             (fd, iov, count), fd,
-             count > 0 && iov_bytes(iov, (size_t)count) > 0)
+             (fd, iov, count), count <= 0, iov_bytes(iov, (size_t)count) > 0)
 READ_WRAPPER(ssize_t, recv, (int fd, void *buf, size_t n, int flags),
-             (fd, buf, n, flags), fd, n > 0)
+             (fd, buf, n, flags), n == 0, 1)
 READ_WRAPPER(ssize_t, recvfrom,
              (int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
               socklen_t *len),
-             (fd, buf, n, flags, addr, len), fd, n > 0)
+             (fd, buf, n, flags, addr, len), n == 0, 1)
 READ_WRAPPER(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
-             (fd, msg, flags), fd,
-             msg != NULL && iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0)
+             (fd, msg, flags), msg == NULL,
+             iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0)
 
 /* recvmmsg() reports messages, not bytes: on a stream socket at EOF it
  * returns 1 message of length 0. */

@@ -27,7 +27,7 @@ done
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 
-plan 96
+plan 98
 
 # ---------------------------------------------------------------- helpers
 
@@ -448,8 +448,9 @@ fd=$(full close_wait | sed -n 's/.* close_wait fd=\([0-9]*\) .*/\1/p')
 child=$(full close_wait | sed -n 's/.* child_pid=\([0-9]*\) .*/\1/p')
 one_event close_wait "^sockshim\[$parent\]: error: close_wait fd=$fd tcp 127\.0\.0\.1:$P <- 127\.0\.0\.1:[0-9]+ role=accept open [1-9][0-9]*\.[0-9]s after peer FIN eof=kernel fork=parent child_pid=[0-9]+ child_alive=no -- " \
     "fork-server --bug: close_wait from the parent ($parent), eof=kernel fork=parent child_alive=no"
-case " $kids " in
-*" $child "*) ok 0 "close_wait: child_pid=$child is a child the server saw exit ($kids)" ;;
+case "${child:-none}  $kids " in
+"none "*) ok 1 "close_wait: no child_pid in the event" ;;
+"$child "*" $child "*) ok 0 "close_wait: child_pid=$child is a child the server saw exit ($kids)" ;;
 *) ok 1 "close_wait: child_pid=$child is a child the server saw exit ($kids)" ;;
 esac
 like "$OUT" "^child $child: echoed [0-9]+ bytes, client closed, close\\(fd=$fd\\) = 0\$" \
@@ -570,3 +571,21 @@ one_event summary ' close_wait=12 .*repeated=11 ' \
     "repeats: the summary counts close_wait=12 repeated=11"
 one_like leak_at_exit " count=12 close_wait=12 role=accept fds=([0-9]+,){8}\\.\\.\\. -- " \
     "repeats: leak_at_exit count=12 close_wait=12, 8 fds shown then ..."
+
+# ------------------------------------------- 10. the program's own SHUT_RD
+
+# After shutdown(SHUT_RD) reads return 0 although the peer has not closed:
+# no "peer closed", so no close_wait, however long the socket stays open.
+cat >"$TMP/shutrd.py" <<'PYEOF'
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname()); s, _ = l.accept()
+s.shutdown(socket.SHUT_RD)
+print("read after SHUT_RD:", len(s.recv(10)))
+time.sleep(2.5)
+s.close(); c.close(); l.close()
+PYEOF
+shim SOCKSHIM_LOG_LEVEL=info "$PY" "$TMP/shutrd.py"
+is "0 read after SHUT_RD: 0" "$RC $OUT" \
+    "python3, shutdown(SHUT_RD) then recv(): 0 bytes, exit status 0"
+no_event close_wait "python3, shutdown(SHUT_RD) then recv() == 0, open 2.5 s: no close_wait"

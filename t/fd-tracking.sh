@@ -33,7 +33,7 @@ between() {
         $0 ~ from { started = 1 }' "$1"
 }
 
-plan 78
+plan 79
 
 # --- (a) errno transparency ---------------------------------------------
 # Every wrapped call failing (and a few succeeding, errno preset to EDOM),
@@ -257,6 +257,7 @@ done
 # inherits exactly what it would inherit without sockshim.
 p=$(plain spawn-fds 2>&1)
 out=$(shimmed spawn-fds 2>/dev/null)
+like "$p" '^fds:' "spawn-fds reports the child's descriptors"
 is "$p" "$out" "spawned child inherits the same fds with and without us"
 unlike "$out" "^fds:.* (9[0-9][0-9]|[0-9]{4,})( |$)" \
     "... and no high-numbered fd of ours"

@@ -11,7 +11,7 @@ L=$BUILD/tools/sockshim
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip_all "$PY not installed"
 
-plan 42
+plan 48
 
 # Every run of the launcher: bounded, and without an LD_PRELOAD inherited
 # from the caller unless a test sets one.
@@ -87,6 +87,8 @@ bad_value --keepalive 10x 'IDLE\[:INTVL\[:CNT\]\]'
 bad_value --linger -1 'SECONDS'
 bad_value --backlog 99999999999 '1\.\.2147483647'
 bad_value --mode fast 'enforce.*force.*audit.*off'
+bad_value --scan 5x 'duration'
+bad_value --stack-depth 99 '1 to 64'
 
 # ------------------------------------------------------------ 4. the policy
 

@@ -3,6 +3,7 @@
 # policed option itself, and what each mode logs.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
+command -v jq >/dev/null 2>&1 || skip_all "jq not installed (tools/setup-debian.sh installs it)"
 plan 21
 
 POLICY="SOCKSHIM_KEEPALIVE=60:10:5 SOCKSHIM_NODELAY=on SOCKSHIM_LINGER=5

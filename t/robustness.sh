@@ -20,7 +20,7 @@ HELPER=$BUILD/t/helpers/hostile
 [ -x "$HELPER" ] || bail "$HELPER not built"
 [ -x "$PY" ] || skip_all "$PY not found"
 
-plan 43
+plan 45
 
 
 # go TAG plain|shim [VAR=VALUE...] PROGRAM ARGS...: run bounded, with the
@@ -156,7 +156,7 @@ else
     done
 fi
 
-# === 2. connect() with a bad address (6) ===================================
+# === 2. connect(), readv(), recvmsg() with bad pointers (8) ==================
 # Guarantee 1 and 2: the program gets libc's EFAULT, sockshim does not
 # fault reading the address. --no-vm-readv: a sandbox (seccomp) refuses
 # process_vm_readv() with EPERM, as some container profiles do.
@@ -171,6 +171,13 @@ expect 2audit "$EFAULT_LINE" "bad connect address: EFAULT, no crash (audit, conn
 go 2timeout shim SOCKSHIM_CONNECT_TIMEOUT=1s SOCKSHIM_LOG_LEVEL=info \
     "$HELPER" bad-connect-addr
 expect 2timeout "$EFAULT_LINE" "bad connect address: EFAULT, no crash (enforce, connect_timeout 1s)"
+# readv()/recvmsg() with a bad iovec or message: the kernel's EFAULT, not
+# a fault in sockshim (which looks at them only after a return of 0).
+IOV_LINE="readv rc=-1 errno=EFAULT recvmsg rc=-1 errno=EFAULT"
+go 2iovplain plain "$HELPER" bad-read-iov
+expect 2iovplain "$IOV_LINE" "readv/recvmsg with bad pointers: EFAULT without sockshim"
+go 2iov shim SOCKSHIM_LOG_LEVEL=info "$HELPER" bad-read-iov
+expect 2iov "$IOV_LINE" "readv/recvmsg with bad pointers: EFAULT, no crash"
 go 2seccomp-plain plain "$HELPER" bad-connect-addr --no-vm-readv
 if [ "$rc" = 1 ] && grep -q 'hostile: seccomp\|not refused' "$TMP/2seccomp-plain.err"; then
     skip "bad connect address, process_vm_readv forbidden: EFAULT without sockshim" \

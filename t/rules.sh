@@ -19,7 +19,7 @@ for tool in ss socat timeout; do
     command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 
-plan 191
+plan 192
 
 # ---------------------------------------------------------------- helpers
 
@@ -232,6 +232,19 @@ like "$(line listen)$(line accept)" '^listen .*TCP_KEEPIDLE=120s TCP_KEEPINTVL=3
 sox -4 SOCKSHIM_KEEPALIVE=120:30:4 SOCKSHIM_RULES='listen keepalive=120:30:4 nodelay=on; accept nodelay=on'
 like "$(line accept)" 'SO_KEEPALIVE=on TCP_KEEPIDLE=120s TCP_KEEPINTVL=30s TCP_KEEPCNT=4 .*TCP_NODELAY=on' \
     "equal values on both roles: the accepted socket holds them (inherited)"
+# A listener shared through dup() may have been changed through the copy:
+# nothing is taken as inherited, and the policy event matches the socket.
+cat >"$TMP/dupl.py" <<'PYEOF'
+import socket
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+d = l.dup(); d.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+c = socket.create_connection(l.getsockname()); s, _ = l.accept()
+print("accepted TCP_NODELAY=%s" % ("on" if s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) else "off"))
+PYEOF
+out=$(bounded env SOCKSHIM_NODELAY=on SOCKSHIM_LOG_LEVEL=info LD_PRELOAD="$PRELOAD" "$PY" "$TMP/dupl.py" 2>&1)
+like "$(printf '%s\n' "$out" | grep -E 'role=accept|^accepted' | tr '\n' ' ')" \
+    'role=accept .*TCP_NODELAY=on .*accepted TCP_NODELAY=on' \
+    "listener shared by dup(), nodelay changed through the copy: the accepted socket has what the policy event says"
 sox -4 SOCKSHIM_CONFIG="$TMP/prec.conf" SOCKSHIM_RULES='connect nodelay=off keepalive=20'
 like "$(line connect)" 'SO_LINGER=on:5s SO_KEEPALIVE=on TCP_KEEPIDLE=20s .*TCP_NODELAY=off' \
     "SOCKSHIM_RULES come after the file's rules: they override nodelay and keepalive, linger stays"
@@ -331,8 +344,14 @@ TW_PORT=
 out=$(tw "$TMP/tw-any.log" SOCKSHIM_RULES='any reuseaddr=on')
 is "0 3" "$? $(printf '%s\n' "$out" | grep -c 'connected and closed first')" \
     "timewait-client with 'any reuseaddr=on': all 3 rounds connect from the same port"
+TW_FULL=$(tw_table_full)
 out=$(tw "$TMP/tw-nomatch.log" SOCKSHIM_RULES='listen port=1-10 reuseaddr=on')
-is "1" "$?" "timewait-client with 'listen port=1-10 reuseaddr=on': no match, a later round fails"
+rc=$?
+if [ -n "$TW_FULL" ]; then
+    skip "timewait-client with 'listen port=1-10 reuseaddr=on': no match, a later round fails" "$TW_FULL"
+else
+    is "1" "$rc" "timewait-client with 'listen port=1-10 reuseaddr=on': no match, a later round fails"
+fi
 TW_PORT=$(free_port)
 out=$(tw "$TMP/tw-listen.log" SOCKSHIM_RULES="listen port=${TW_PORT:-1} reuseaddr=on")
 is "0 3" "$? $(printf '%s\n' "$out" | grep -c "127\\.0\\.0\\.1:${TW_PORT:-1} -> .*connected and closed first")" \
@@ -341,10 +360,15 @@ TW_PORT=
 out=$(tw "$TMP/tw-connect.log" SOCKSHIM_RULES='connect reuseaddr=on' \
     SOCKSHIM_LOG_FORMAT=json)
 rc=$?
-is "1 1" "$rc $plain_rc" "'connect reuseaddr=on' on a socket bound first: it fails as without sockshim (exit 1)"
-is "$(printf '%s\n' "$plain_tw" | norm)" \
-    "$(printf '%s\n' "$out" | sed -n 1,2p | norm)" \
-    "  with the same round 2 EADDRINUSE output as without sockshim"
+if [ -n "$TW_FULL" ]; then
+    skip "'connect reuseaddr=on' on a socket bound first: it fails as without sockshim (exit 1)" "$TW_FULL"
+    skip "  with the same round 2 EADDRINUSE output as without sockshim" "$TW_FULL"
+else
+    is "1 1" "$rc $plain_rc" "'connect reuseaddr=on' on a socket bound first: it fails as without sockshim (exit 1)"
+    is "$(printf '%s\n' "$plain_tw" | norm)" \
+        "$(printf '%s\n' "$out" | sed -n 1,2p | norm)" \
+        "  with the same round 2 EADDRINUSE output as without sockshim"
+fi
 like "$(cat "$TMP/tw-connect.log" 2>/dev/null)" \
     '"level":"warn","kind":"policy_failed",.*"role":"connect".*"sockopt":"SO_REUSEADDR".*"reason":"too_late"' \
     "  and the log holds a warn policy_failed event with reason too_late"

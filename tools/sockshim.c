@@ -424,6 +424,7 @@ int main(int argc, char **argv)
     config_defaults(&cfg);
     config_read_log_env(&cfg, flag_value, report_flag_error);
     config_read_policy_env(&cfg, flag_value, report_flag_error);
+    config_read_diag_env(&cfg, flag_value, report_flag_error);
     if (flag_value("SOCKSHIM_RULES") != NULL)
         config_read_rules(&cfg, flag_value("SOCKSHIM_RULES"),
                           report_flag_error);

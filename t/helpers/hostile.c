@@ -17,6 +17,9 @@
  *                        "rc=-1 errno=EFAULT"; --no-vm-readv first installs
  *                        a seccomp filter making process_vm_readv() fail
  *                        with EPERM, as some sandboxes do
+ *   bad-read-iov         readv(s, (void *)8, 1) and recvmsg(s, (void *)8,
+ *                        0) on a socketpair (a read would block): "readv rc=-1
+ *                        errno=EFAULT recvmsg rc=-1 errno=EFAULT"
  *   altstack             a SIGUSR1 handler on an 8 KiB sigaltstack (with a
  *                        PROT_NONE guard page below it, so an overflow is a
  *                        SIGSEGV, not silent corruption) makes a TCP socket
@@ -149,6 +152,28 @@ static int cmd_bad_connect_addr(int argc, char **argv)
     int e = errno;
     printf("rc=%d errno=%s\n", rc, errname(e));
     close(s);
+    return failures != 0;
+}
+
+static int cmd_bad_read_iov(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        fail("socketpair");
+        return 1;
+    }
+    /* volatile: the compiler would refuse the call it can see is bad. */
+    volatile uintptr_t bad = 8;
+    errno = 0;
+    ssize_t r1 = readv(sv[0], (const struct iovec *)bad, 1);
+    int e1 = errno;
+    errno = 0;
+    ssize_t r2 = recvmsg(sv[0], (struct msghdr *)bad, 0);
+    int e2 = errno;
+    printf("readv rc=%zd errno=%s recvmsg rc=%zd errno=%s\n", r1, errname(e1),
+           r2, errname(e2));
+    close(sv[0]);
+    close(sv[1]);
     return failures != 0;
 }
 
@@ -450,6 +475,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "errno-at-main") == 0) {
         printf("errno=%d\n", errno_at_main);
         rc = 0;
+    } else if (strcmp(cmd, "bad-read-iov") == 0) {
+        rc = cmd_bad_read_iov();
     } else if (strcmp(cmd, "bad-connect-addr") == 0) {
         rc = cmd_bad_connect_addr(argc, argv);
     } else if (strcmp(cmd, "altstack") == 0) {

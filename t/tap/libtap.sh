@@ -69,6 +69,18 @@ unlike() { # unlike TEXT ERE DESC
     else ok 0 "$3"; fi
 }
 
+# tw_table_full: prints why, when the host's TIME_WAIT table is full (the
+# kernel then keeps no TIME_WAIT at all, so an EADDRINUSE from a port in
+# TIME_WAIT cannot be shown; right after a benchmark's million
+# connections); prints nothing otherwise.
+tw_table_full() {
+    _tw_max=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets 2>/dev/null || echo 0)
+    _tw_now=$(ss -Htan state time-wait 2>/dev/null | wc -l)
+    if [ "$_tw_max" -gt 0 ] && [ "$_tw_now" -ge $((_tw_max - 100)) ]; then
+        echo "the host's TIME_WAIT table is full ($_tw_now of $_tw_max): the kernel keeps no TIME_WAIT"
+    fi
+}
+
 skip() { # skip DESC REASON
     _tap_n=$((_tap_n + 1))
     echo "ok $_tap_n - $1 # SKIP $2"
