@@ -22,7 +22,6 @@
 #include "checks.h"
 #include "configuration.h"
 #include "fdtab.h"
-#include "init.h"
 #include "leaks.h"
 #include "log.h"
 #include "policy.h"
@@ -448,12 +447,8 @@ void hook_write_before(int fd, const char *call)
 void hook_write_failed(int fd, const char *call)
 {
     int saved_errno = errno;
-    /* Called whatever the mode (the wrappers skip that check on their
-     * fast path): off, or before start-up, nothing is touched. */
-    if (saved_errno != EPIPE || !shim_active()) {
-        errno = saved_errno;
+    if (saved_errno != EPIPE)
         return;
-    }
     uint32_t flags = 0;
     if (socket_slot(fd) != NULL)
         flags = fdtab_flags(fdtab_peek(fd));

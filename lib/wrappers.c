@@ -99,8 +99,8 @@ EXPORT int shutdown(int fd, int how)
  * included: while no socket is shut down for writing, one load and a
  * branch before the call, a branch on the result, and the table is never
  * looked at. The count is 0 until sockshim is active, so no shim_active()
- * check is needed. A failure (-1 for all of them) may be an EPIPE worth
- * reporting. NAME_watched is the whole path, kept out of line. PARAMS
+ * check is needed before the call; a failure (-1 for all of them) may be
+ * an EPIPE worth reporting, when active. NAME_watched is the whole path, kept out of line. PARAMS
  * name the descriptor `fd`. */
 #define WRITE_WRAPPER(ret, name, params, args)                            \
     static __attribute__((noinline, cold)) ret name##_watched params          \
@@ -119,7 +119,8 @@ EXPORT int shutdown(int fd, int how)
             return name##_watched args;                                       \
         ret rc = real_##name args;                                            \
         if (__builtin_expect(rc < 0, 0)) {                                    \
-            hook_write_failed(fd, #name);                                     \
+            if (shim_active())                                                \
+                hook_write_failed(fd, #name);                                 \
             return -1;                                                        \
         }                                                                     \
         return rc;                                                            \
