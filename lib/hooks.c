@@ -390,7 +390,7 @@ int hook_setsockopt(int fd, int level, int optname, const void *value,
 static int private_fd(int fd)
 {
     return log_owns_fd(fd) || (stack_owns_fd(fd) && !stack_capturing()) ||
-           (fd >= 0 && fd == leaks_private_fd());
+           leaks_owns_fd(fd);
 }
 
 int hook_close(int fd)
@@ -519,16 +519,17 @@ int hook_fcntl(int fd, int cmd, long arg, int large)
 }
 
 
-/* sockshim's own descriptors, ascending, in OUT[4]; returns how many. */
-static int private_fds(int out[4])
+/* sockshim's own descriptors, ascending, in OUT[PRIVATE_FDS_MAX];
+ * returns how many. */
+#define PRIVATE_FDS_MAX 5
+static int private_fds(int out[PRIVATE_FDS_MAX])
 {
     int n = 0, fd = log_private_fd();
     if (fd >= 0)
         out[n++] = fd;
     n += stack_private_fds(out + n);
-    if ((fd = leaks_private_fd()) >= 0)
-        out[n++] = fd;
-    /* Four numbers: a little insertion sort. */
+    n += leaks_private_fds(out + n);
+    /* Five numbers: a little insertion sort. */
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
             int t = out[j];
@@ -540,7 +541,7 @@ static int private_fds(int out[4])
 
 int hook_close_range(unsigned lo, unsigned hi, int flags)
 {
-    int ours[4];
+    int ours[PRIVATE_FDS_MAX];
     int n = lo <= hi ? private_fds(ours) : 0;
     int hit = 0;
     for (int i = 0; i < n; i++)

@@ -18,6 +18,7 @@
 
 #include "checks.h"
 #include "configuration.h"
+#include "direct.h"
 #include "leaks.h"
 #include "log.h"
 #include "real.h"
@@ -60,6 +61,7 @@ static void initialise(void)
     config_check_unknown_env(environ, log_config_error);
     leaks_init();
     checks_init();
+    direct_syscalls_begin();
     __atomic_store_n(&init_state,
                      config.mode == MODE_OFF ? INIT_READY_OFF
                                              : INIT_READY_ACTIVE,

@@ -18,6 +18,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -34,7 +35,10 @@ static struct timespec epoch;
 static int scan_wanted;
 enum { SCAN_IDLE, SCAN_RUNNING, SCAN_FAILED };
 static int scan_state = SCAN_IDLE;
+/* The scan thread's private descriptors: its netlink socket, and
+ * /proc/self/stat (the thread count). -1 when not open. */
 static int netlink_fd = -1;
+static int stat_fd = -1;
 
 uint32_t leaks_now_ms(void)
 {
@@ -144,16 +148,67 @@ static int scan_netlink(void)
     return fd;
 }
 
-int leaks_private_fd(void)
+int leaks_private_fds(int out[2])
 {
-    return __atomic_load_n(&netlink_fd, __ATOMIC_ACQUIRE);
+    int n = 0, fd;
+    if ((fd = __atomic_load_n(&netlink_fd, __ATOMIC_ACQUIRE)) >= 0)
+        out[n++] = fd;
+    if ((fd = __atomic_load_n(&stat_fd, __ATOMIC_ACQUIRE)) >= 0)
+        out[n++] = fd;
+    return n;
+}
+
+int leaks_owns_fd(int fd)
+{
+    return fd >= 0 && (fd == __atomic_load_n(&netlink_fd, __ATOMIC_ACQUIRE) ||
+                       fd == __atomic_load_n(&stat_fd, __ATOMIC_ACQUIRE));
 }
 
 void leaks_fd_taken(int fd)
 {
     /* The number is the program's now: forget it, never close it. */
-    if (fd >= 0 && fd == leaks_private_fd())
-        __atomic_store_n(&netlink_fd, -1, __ATOMIC_RELEASE);
+    int expected = fd;
+    if (fd < 0)
+        return;
+    __atomic_compare_exchange_n(&netlink_fd, &expected, -1, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+    expected = fd;
+    __atomic_compare_exchange_n(&stat_fd, &expected, -1, 0, __ATOMIC_ACQ_REL,
+                                __ATOMIC_ACQUIRE);
+}
+
+/* Is the scan thread the only live thread left (the main thread ended,
+ * no other)? Read from /proc/self/stat
+ * through a private descriptor opened once (a descriptor opened at each
+ * pass would sit at a low number another thread's dup2() could take).
+ * 0 when unknown (no /proc). */
+static int scan_thread_alone(void)
+{
+    int fd = __atomic_load_n(&stat_fd, __ATOMIC_ACQUIRE);
+    if (fd < 0) {
+        int low = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+        if (low < 0)
+            return 0;
+        fd = private_fd_move(low);
+        if (fd < 0)
+            return 0;
+        __atomic_store_n(&stat_fd, fd, __ATOMIC_RELEASE);
+    }
+    char buf[1024];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    /* Field 3 is the state of the main thread, field 20 num_threads. The
+     * command name (field 2) may hold spaces and parentheses: count from
+     * its closing one. A main thread that has ended stays a zombie, and
+     * counted, until the whole process ends. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] != 'Z')
+        return 0;
+    for (int field = 2; p != NULL && field < 20; field++)
+        p = strchr(p + 1, ' ');
+    return p != NULL && p[1] == '2' && p[2] == ' ';
 }
 
 /* "12.0s" for MS milliseconds. */
@@ -283,6 +338,12 @@ static void *scan_main(void *arg)
         while (nanosleep(&pause, NULL) != 0 && errno == EINTR)
             ;
         leaks_scan_pass();
+        /* Every thread of the program has ended (its last one through
+         * pthread_exit() or cancellation): glibc would have ended the
+         * process with exit(0) in that thread, had this one not been
+         * counted. This thread must not keep the process alive. */
+        if (scan_thread_alone())
+            exit(0);
     }
     return NULL;
 }
@@ -308,7 +369,9 @@ void leaks_socket_tracked(void)
     if (ok) {
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 256 * 1024);
-        ok = pthread_create(&thread, &attr, scan_main, NULL) == 0;
+        /* Not through our pthread_create(): this thread is no reason to
+         * leave direct system calls (direct.h). */
+        ok = real_pthread_create(&thread, &attr, scan_main, NULL) == 0;
         pthread_attr_destroy(&attr);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -370,6 +433,10 @@ void leaks_after_fork(pid_t child)
         int nl = __atomic_exchange_n(&netlink_fd, -1, __ATOMIC_ACQ_REL);
         if (nl >= 0)
             real_close(nl);
+        /* /proc/self/stat opened in the parent is the parent's. */
+        int st = __atomic_exchange_n(&stat_fd, -1, __ATOMIC_ACQ_REL);
+        if (st >= 0)
+            real_close(st);
     }
 }
 

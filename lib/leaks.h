@@ -45,9 +45,13 @@ long leaks_scan_pass(void);
 /* At exit: leak_at_exit events, grouped by creation stack. */
 void leaks_at_exit(void);
 
-/* The scan's private netlink descriptor (-1 when none): kept away from
- * the program like the log's. */
-int leaks_private_fd(void);
+/* The scan thread's private descriptors (its netlink socket and
+ * /proc/self/stat), kept away from the program like the log's: stores
+ * them in OUT, returns how many (0 to 2). */
+int leaks_private_fds(int out[2]);
+
+/* Is FD one of the scan thread's private descriptors? */
+int leaks_owns_fd(int fd);
 
 /* The program took number FD for itself (dup2 onto it). */
 void leaks_fd_taken(int fd);

@@ -13,11 +13,13 @@
 #define SOCKSHIM_REAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <threads.h>
 #include <time.h>
 
 /* X-macro lists: name, return type, parameter list, argument list.
@@ -66,7 +68,12 @@
       (fd, b, n, f, a, l))                                                    \
     X(sendmsg, ssize_t, (int fd, const struct msghdr *m, int f), (fd, m, f))  \
     X(sendmmsg, int, (int fd, struct mmsghdr *v, unsigned n, int f),          \
-      (fd, v, n, f))
+      (fd, v, n, f))                                                          \
+    X(pthread_create, int,                                                    \
+      (pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *p),   \
+      (t, a, f, p))                                                           \
+    X(pthread_cancel, int, (pthread_t t), (t))                                \
+    X(thrd_create, int, (thrd_t *t, thrd_start_t f, void *p), (t, f, p))
 
 /* closefrom() returns nothing: real_closefrom() is a no-op when libc lacks
  * it (glibc < 2.34). */

@@ -10,12 +10,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <threads.h>
 #include <unistd.h>
 
+#include "direct.h"
 #include "fdtab.h"
 #include "hooks.h"
 #include "init.h"
@@ -96,13 +99,14 @@ EXPORT int shutdown(int fd, int how)
 }
 
 /* The write family is on every program's hottest path, files and pipes
- * included: while no socket is shut down for writing, one load and a
- * branch before the call, a branch on the result, and the table is never
- * looked at. The count is 0 until sockshim is active, so no shim_active()
- * check is needed before the call; a failure (-1 for all of them) may be
- * an EPIPE worth reporting, when active. NAME_watched is the whole path, kept out of line. PARAMS
- * name the descriptor `fd`. */
-#define WRITE_WRAPPER(ret, name, params, args)                            \
+ * included. While no socket is shut down for writing and direct system
+ * calls are on (direct.h): two loads, the system call, one compare, and
+ * the fd table is never looked at. A failure may be an EPIPE worth
+ * reporting (when active; the write-shut count is 0 until then).
+ * Otherwise NAME_via_libc, out of line: the write-shut count says to look
+ * at the socket first (NAME_watched), or direct calls are off. PARAMS
+ * name the descriptor `fd`; SYSCALL is the call as glibc makes it. */
+#define WRITE_WRAPPER(ret, name, params, args, syscall)                       \
     static __attribute__((noinline, cold)) ret name##_watched params          \
     {                                                                         \
         hook_write_before(fd, #name);                                         \
@@ -111,11 +115,17 @@ EXPORT int shutdown(int fd, int how)
             hook_write_failed(fd, #name);                                     \
         return rc;                                                            \
     }                                                                         \
-    EXPORT ret name params                                                    \
+    static __attribute__((noinline, cold)) ret name##_failed(int fd, long rc) \
     {                                                                         \
-        if (__builtin_expect(__atomic_load_n(&fdtab_write_shut_count,        \
-                                             __ATOMIC_RELAXED) != 0,          \
-                             0))                                              \
+        errno = (int)-rc;                                                     \
+        if (shim_active())                                                    \
+            hook_write_failed(fd, #name);                                     \
+        errno = (int)-rc;                                                     \
+        return -1;                                                            \
+    }                                                                         \
+    static __attribute__((noinline)) ret name##_via_libc params               \
+    {                                                                         \
+        if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0)  \
             return name##_watched args;                                       \
         ret rc = real_##name args;                                            \
         if (__builtin_expect(rc < 0, 0)) {                                    \
@@ -124,44 +134,94 @@ EXPORT int shutdown(int fd, int how)
             return -1;                                                        \
         }                                                                     \
         return rc;                                                            \
+    }                                                                         \
+    EXPORT ret name params                                                    \
+    {                                                                         \
+        if (__builtin_expect(__atomic_load_n(&fdtab_write_shut_count,        \
+                                             __ATOMIC_RELAXED) == 0,          \
+                             1) &&                                            \
+            direct_now()) {                                                   \
+            long rc = syscall;                                                \
+            if (__builtin_expect(DIRECT_FAILED(rc), 0))                       \
+                return name##_failed(fd, rc);                                 \
+            return (ret)rc;                                                   \
+        }                                                                     \
+        return name##_via_libc args;                                          \
     }
 
 WRITE_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n),
-              (fd, buf, n))
+              (fd, buf, n), direct_syscall3(SYS_write, fd, (long)buf, (long)n))
 WRITE_WRAPPER(ssize_t, writev, (int fd, const struct iovec *iov, int count),
-              (fd, iov, count))
+              (fd, iov, count),
+              direct_syscall3(SYS_writev, fd, (long)iov, count))
 WRITE_WRAPPER(ssize_t, send, (int fd, const void *buf, size_t n, int flags),
-              (fd, buf, n, flags))
+              (fd, buf, n, flags),
+              direct_syscall6(SYS_sendto, fd, (long)buf, (long)n, flags, 0, 0))
 WRITE_WRAPPER(ssize_t, sendto,
               (int fd, const void *buf, size_t n, int flags,
                const struct sockaddr *addr, socklen_t len),
-              (fd, buf, n, flags, addr, len))
+              (fd, buf, n, flags, addr, len),
+              direct_syscall6(SYS_sendto, fd, (long)buf, (long)n, flags,
+                              (long)addr, (long)len))
 WRITE_WRAPPER(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
-              (fd, msg, flags))
-WRITE_WRAPPER(int, sendmmsg,
-              (int fd, struct mmsghdr *vec, unsigned n, int flags),
-              (fd, vec, n, flags))
+              (fd, msg, flags),
+              direct_syscall3(SYS_sendmsg, fd, (long)msg, flags))
+
+/* sendmmsg() is not made directly (rare, and its result counts messages):
+ * libc's path only. */
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
+{
+    if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0)
+        hook_write_before(fd, "sendmmsg");
+    int rc = real_sendmmsg(fd, vec, n, flags);
+    if (__builtin_expect(rc < 0, 0) && shim_active())
+        hook_write_failed(fd, "sendmmsg");
+    return rc;
+}
 
 /* The read family: a return of 0 for a non-empty buffer is the peer's
- * EOF on a stream socket. EMPTY (tested before the call, on plain values
- * only) sends an empty buffer straight to libc, so that a 0 then needs no
- * second look; WANTED is for the calls whose size hides behind the
- * program's pointers: tested only after a 0, once the kernel has accepted
- * them (a bad pointer must give EFAULT, not crash us). Otherwise nothing
- * but a compare on the result. */
-#define READ_WRAPPER(ret, name, params, args, empty, wanted)                  \
-    EXPORT ret name params                                                    \
+ * EOF on a stream socket. EMPTY (plain values only) says the buffer is
+ * empty, so a 0 is no EOF; WANTED is for the calls whose size hides behind
+ * the program's pointers: tested only after a 0, once the kernel has
+ * accepted them (a bad pointer must give EFAULT, not crash us). The fast
+ * path, with direct system calls on (direct.h): one load, the system
+ * call, one compare; a 0 or an error goes to NAME_rare, and with direct
+ * calls off NAME_via_libc does the same around libc's function. */
+/* NAME_rare takes the kernel's answer first: RC_PARAM (int fd, ...) is
+ * (long rc, int fd, ...), WITH_RC (fd, ...) is (rc, fd, ...). */
+#define RC_PARAM(...) (long rc, __VA_ARGS__)
+#define WITH_RC(...) (rc, __VA_ARGS__)
+#define READ_WRAPPER(ret, name, params, args, empty, wanted, syscall)         \
+    static __attribute__((noinline, cold)) ret name##_rare RC_PARAM params   \
+    {                                                                         \
+        if (rc != 0) {                                                        \
+            errno = (int)-rc;                                                 \
+            return -1;                                                        \
+        }                                                                     \
+        if (!(empty) && (wanted))                                             \
+            hook_read_eof(fd);                                                \
+        return 0;                                                             \
+    }                                                                         \
+    static __attribute__((noinline)) ret name##_via_libc params               \
     {                                                                         \
         if (empty)                                                            \
             return real_##name args;                                          \
         ret rc = real_##name args;                                            \
-        if (__builtin_expect(rc == 0, 0) && (wanted)) {                       \
+        if (__builtin_expect(rc == 0, 0) && (wanted))                         \
             hook_read_eof(fd);                                                \
-            return 0;                                                         \
-        }                                                                     \
         return rc;                                                            \
+    }                                                                         \
+    EXPORT ret name params                                                    \
+    {                                                                         \
+        if (direct_now()) {                                                   \
+            long rc = syscall;                                                \
+            /* 1 and up, and not an error: the common case. */                \
+            if (__builtin_expect((unsigned long)rc - 1 < -4097UL, 1))         \
+                return (ret)rc;                                               \
+            return name##_rare WITH_RC args;                                  \
+        }                                                                     \
+        return name##_via_libc args;                                          \
     }
-
 /* Bytes a message asks for (0 means a zero-length read, not an EOF). */
 static size_t iov_bytes(const struct iovec *iov, size_t count)
 {
@@ -172,18 +232,24 @@ static size_t iov_bytes(const struct iovec *iov, size_t count)
 }
 
 READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n),
-             n == 0, 1)
+             n == 0, 1, direct_syscall3(SYS_read, fd, (long)buf, (long)n))
 READ_WRAPPER(ssize_t, readv, (int fd, const struct iovec *iov, int count),
-             (fd, iov, count), count <= 0, iov_bytes(iov, (size_t)count) > 0)
+             (fd, iov, count), count <= 0, iov_bytes(iov, (size_t)count) > 0,
+             direct_syscall3(SYS_readv, fd, (long)iov, count))
 READ_WRAPPER(ssize_t, recv, (int fd, void *buf, size_t n, int flags),
-             (fd, buf, n, flags), n == 0, 1)
+             (fd, buf, n, flags), n == 0, 1,
+             direct_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags, 0,
+                             0))
 READ_WRAPPER(ssize_t, recvfrom,
              (int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
               socklen_t *len),
-             (fd, buf, n, flags, addr, len), n == 0, 1)
+             (fd, buf, n, flags, addr, len), n == 0, 1,
+             direct_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags,
+                             (long)addr, (long)len))
 READ_WRAPPER(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
              (fd, msg, flags), msg == NULL,
-             iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0)
+             iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0,
+             direct_syscall3(SYS_recvmsg, fd, (long)msg, flags))
 
 /* recvmmsg() reports messages, not bytes: on a stream socket at EOF it
  * returns 1 message of length 0. */
@@ -195,6 +261,27 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
         iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0)
         hook_read_eof(fd);
     return rc;
+}
+
+/* The program's own threads, and cancellation, end the read and write
+ * families' direct system calls (direct.h) before they begin. */
+EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+                          void *(*start)(void *), void *arg)
+{
+    direct_syscalls_end();
+    return real_pthread_create(thread, attr, start, arg);
+}
+
+EXPORT int thrd_create(thrd_t *thread, thrd_start_t start, void *arg)
+{
+    direct_syscalls_end();
+    return real_thrd_create(thread, start, arg);
+}
+
+EXPORT int pthread_cancel(pthread_t thread)
+{
+    direct_syscalls_end();
+    return real_pthread_cancel(thread);
 }
 
 EXPORT pid_t fork(void)

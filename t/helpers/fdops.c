@@ -61,6 +61,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +208,109 @@ static long raise_nofile(rlim_t cap) {
 
 /* --- errno matrix ------------------------------------------------------ */
 
+/* The read and write families, which sockshim may make as system calls
+ * of its own (lib/direct.h): every one succeeding, at EOF, and failing
+ * the ways a program meets (bad fd, not a socket, nothing to read on a
+ * non-blocking socket, bad pointer, bad count, peer gone). LISTENER is
+ * a listening loopback socket; DEVNULL /dev/null. */
+static void io_matrix(int listener, int devnull) {
+    char buf[64] = "hello";
+    struct iovec iov = {buf, sizeof buf}, iov_bad = {(void *)1, 8};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct msghdr msg_bad = {.msg_iov = &iov_bad, .msg_iovlen = 1};
+    struct sockaddr_in from, in = loopback(port_of(listener));
+    socklen_t from_len = sizeof from;
+
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    report("io_socket", c, 0);
+    CALL("io_connect", connect(c, (struct sockaddr *)&in, sizeof in));
+    struct pollfd pfd = {.fd = listener, .events = POLLIN};
+    poll(&pfd, 1, 5000);
+    int s = accept(listener, NULL, NULL);
+    report("io_accept", s, 0);
+    CALL("io_nonblock", fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK));
+
+    CALL("write_ok", write(c, buf, 5));
+    CALL("writev_ok", writev(c, &iov, 1));
+    CALL("send_ok", send(c, buf, 7, 0));
+    CALL("sendto_ok_no_addr", sendto(c, buf, 3, 0, NULL, 0));
+    CALL("sendmsg_ok", sendmsg(c, &msg, 0));
+    CALL("sendto_connected_with_addr",
+         sendto(c, buf, 3, 0, (struct sockaddr *)&in, sizeof in));
+    pfd.fd = s;
+    poll(&pfd, 1, 5000);
+    usleep(20000); /* all of it in s's queue */
+    CALL("read_ok", read(s, buf, 5));
+    CALL("readv_ok", readv(s, &iov, 1));
+    CALL("recv_ok", recv(s, buf, 7, 0));
+    CALL("recvfrom_ok", recvfrom(s, buf, 3, 0, (struct sockaddr *)&from,
+                                 &from_len));
+    printf("recvfrom_ok from_len=%u\n", (unsigned)from_len);
+    CALL("recvmsg_ok", recvmsg(s, &msg, 0));
+    CALL("recv_peek_empty_nonblock", recv(s, buf, 1, MSG_PEEK));
+    CALL("read_eagain", read(s, buf, sizeof buf));
+    CALL("readv_eagain", readv(s, &iov, 1));
+    CALL("recv_eagain", recv(s, buf, sizeof buf, 0));
+    CALL("recvfrom_eagain", recvfrom(s, buf, sizeof buf, 0, NULL, NULL));
+    CALL("recvmsg_eagain", recvmsg(s, &msg, 0));
+    CALL("recv_dontwait_blocking_fd", recv(c, buf, sizeof buf, MSG_DONTWAIT));
+    CALL("read_zero_bytes", read(s, buf, 0));
+    CALL("recv_zero_bytes", recv(s, buf, 0, 0));
+    CALL("readv_negative_count", readv(s, &iov, -1));
+    CALL("writev_negative_count", writev(c, &iov, -1));
+    CALL("writev_zero_count", writev(c, &iov, 0));
+    CALL("recv_bad_flags", recv(s, buf, sizeof buf, MSG_OOB));
+
+    CALL("read_bad_fd", read(-1, buf, 1));
+    CALL("write_bad_fd", write(777, buf, 1));
+    CALL("readv_bad_fd", readv(-1, &iov, 1));
+    CALL("writev_bad_fd", writev(-1, &iov, 1));
+    CALL("recv_bad_fd", recv(-1, buf, 1, 0));
+    CALL("send_bad_fd", send(-1, buf, 1, 0));
+    CALL("recvfrom_bad_fd", recvfrom(-1, buf, 1, 0, NULL, NULL));
+    CALL("sendto_bad_fd", sendto(-1, buf, 1, 0, NULL, 0));
+    CALL("recvmsg_bad_fd", recvmsg(-1, &msg, 0));
+    CALL("sendmsg_bad_fd", sendmsg(-1, &msg, 0));
+    CALL("recv_not_socket", recv(devnull, buf, 1, 0));
+    CALL("send_not_socket", send(devnull, buf, 1, 0));
+    CALL("recvmsg_not_socket", recvmsg(devnull, &msg, 0));
+    CALL("sendmsg_not_socket", sendmsg(devnull, &msg, 0));
+    CALL("read_devnull_eof", read(devnull, buf, sizeof buf));
+    CALL("write_devnull_ok", write(devnull, buf, sizeof buf));
+    CALL("write_bad_pointer", write(c, (void *)1, 8));
+    CALL("send_bad_pointer", send(c, (void *)1, 8, 0));
+    CALL("writev_bad_iov", writev(c, (struct iovec *)1, 1));
+    CALL("sendmsg_bad_msg", sendmsg(c, (struct msghdr *)1, 0));
+    CALL("sendmsg_bad_iov", sendmsg(c, &msg_bad, 0));
+    CALL("recvmsg_null_msg", recvmsg(s, NULL, 0));
+    CALL("sendto_bad_addr",
+         sendto(socket(AF_INET, SOCK_DGRAM, 0), buf, 1, 0,
+                (struct sockaddr *)1, sizeof in));
+    CALL("send_unconnected", send(socket(AF_INET, SOCK_STREAM, 0), buf, 1,
+                                  MSG_NOSIGNAL));
+
+    /* The peer closes: EOF through each read call, then EPIPE. */
+    CALL("io_close_client", close(c));
+    poll(&pfd, 1, 5000);
+    CALL("read_eof", read(s, buf, sizeof buf));
+    CALL("readv_eof", readv(s, &iov, 1));
+    CALL("recv_eof", recv(s, buf, sizeof buf, 0));
+    CALL("recvfrom_eof", recvfrom(s, buf, sizeof buf, 0, NULL, NULL));
+    CALL("recvmsg_eof", recvmsg(s, &msg, 0));
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    /* The first write after the peer's close is answered with a RST... */
+    CALL("send_after_peer_close", send(s, buf, 1, 0));
+    usleep(20000);
+    /* ...after which writes fail. */
+    CALL("write_epipe", write(s, buf, 1));
+    CALL("writev_epipe", writev(s, &iov, 1));
+    CALL("send_epipe", send(s, buf, 1, 0));
+    CALL("sendto_epipe", sendto(s, buf, 1, 0, NULL, 0));
+    CALL("sendmsg_epipe", sendmsg(s, &msg, 0));
+    signal(SIGPIPE, old);
+    CALL("io_close_server", close(s));
+}
+
 static int cmd_errno(void) {
     int devnull = open_devnull();
     int sv[2], one = 1;
@@ -306,6 +411,8 @@ static int cmd_errno(void) {
     printf("connected_nodelay_after_app_off=%d\n", nodelay(c2));
     len = sizeof one;
     CALL("getsockopt_bad_fd", getsockopt(-1, SOL_SOCKET, SO_TYPE, &one, &len));
+
+    io_matrix(listener, devnull);
 
     CALL("shutdown_not_connected", shutdown(fresh, SHUT_RDWR));
     CALL("shutdown_bad_how", shutdown(c2, 12345));

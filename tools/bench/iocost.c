@@ -6,6 +6,9 @@
  *   iocost sock N     N send()s and N recv()s of 1 byte on a connected
  *                     loopback TCP pair (made with socket/connect/accept,
  *                     so sockshim tracks both ends)
+ *   iocost poll N     2N poll()s (timeout 0) on the same pair: a
+ *                     cancellable call sockshim does not wrap, to show
+ *                     what its scan thread costs such calls in glibc
  *
  * Run under valgrind --tool=callgrind with two values of N, plain and
  * with LD_PRELOAD: (Ir(N2) - Ir(N1)) / (N2 - N1) is the instructions per
@@ -16,6 +19,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +29,7 @@
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: iocost file|sock N\n");
+        fprintf(stderr, "usage: iocost file|sock|poll N\n");
         return 2;
     }
     long n = atol(argv[2]);
@@ -60,6 +64,16 @@ int main(int argc, char **argv)
         return 1;
     }
     int t = accept(l, NULL, NULL);
+    if (strcmp(argv[1], "poll") == 0) {
+        struct pollfd p = {.fd = t, .events = POLLIN};
+        for (long i = 0; i < n; i++) {
+            if (poll(&p, 1, 0) != 0 || poll(&p, 1, 0) != 0) {
+                perror("iocost: poll");
+                return 1;
+            }
+        }
+        return 0;
+    }
     for (long i = 0; i < n; i++) {
         if (send(s, &c, 1, 0) != 1 || recv(t, &c, 1, 0) != 1) {
             perror("iocost: send/recv");

@@ -1,0 +1,57 @@
+/*
+ * direct.c — when the read and write wrappers may make their system calls
+ * themselves (see direct.h for why and the conditions).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "direct.h"
+
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
+
+int direct_syscalls;
+
+/* Set for good once the program has a thread or cancels one: a later
+ * direct_syscalls_begin() (init after another library's constructor
+ * started a thread) must not turn direct calls back on. */
+static int direct_forbidden;
+
+/* Is every function direct.h stands in for libc's own? */
+static int next_in_line_is_libc(void)
+{
+    /* The calls wrappers.c makes directly. */
+    static const enum real_index stood_in[] = {
+        REAL_read,  REAL_readv,  REAL_recv, REAL_recvfrom, REAL_recvmsg,
+        REAL_write, REAL_writev, REAL_send, REAL_sendto,   REAL_sendmsg,
+    };
+    Dl_info libc, next;
+    if (dladdr((void *)gnu_get_libc_version, &libc) == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof stood_in / sizeof stood_in[0]; i++) {
+        void *fn = real_lookup(stood_in[i]);
+        if (fn == NULL || dladdr(fn, &next) == 0 ||
+            next.dli_fbase != libc.dli_fbase)
+            return 0;
+    }
+    return 1;
+}
+
+void direct_syscalls_begin(void)
+{
+#if defined(__x86_64__)
+    if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST) ||
+        !next_in_line_is_libc())
+        return;
+    __atomic_store_n(&direct_syscalls, 1, __ATOMIC_SEQ_CST);
+    /* A thread that started meanwhile wins. */
+    if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
+        __atomic_store_n(&direct_syscalls, 0, __ATOMIC_SEQ_CST);
+#endif
+}
+
+void direct_syscalls_end(void)
+{
+    __atomic_store_n(&direct_forbidden, 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&direct_syscalls, 0, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,68 @@
+#!/bin/sh
+# direct.sh — the read and write families' direct system calls
+# (lib/direct.h) change nothing a program can see: thread cancellation
+# through read/recv/write/send still works, with threads made by
+# pthread_create() or thrd_create() and for a single-threaded program
+# cancelling itself; a program whose last thread ends through
+# cancellation or pthread_exit() still ends (sockshim's scan thread must
+# not keep it alive); another preload library after sockshim still sees
+# every call. (The errno matrix of t/fd-tracking.sh covers results and
+# errno of every call made directly.)
+. "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+
+CANCEL=$BUILD/t/helpers/cancel
+COUNTIO=$BUILD/t/helpers/.libs/libcountio.so
+[ -x "$CANCEL" ] || bail "missing $CANCEL (make check builds it)"
+[ -f "$COUNTIO" ] || bail "missing $COUNTIO (make check builds it)"
+
+plan 24
+
+LOG="file:$TMP/shim.log"
+# shim ARGS...: the helper under sockshim, killed after 15 s (a thread
+# that cannot be cancelled, or a process kept alive, then shows as 137).
+shim() { timeout -s KILL 15 env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG="$LOG" "$CANCEL" "$@"; }
+plain() { timeout -s KILL 15 "$CANCEL" "$@"; }
+
+for call in read recv write send; do
+    out=$(plain blocked "$call" pthread 2>&1)
+    is "cancelled" "$out" "without sockshim: a thread blocked in $call() is cancelled"
+    for how in pthread thrd; do
+        out=$(shim blocked "$call" "$how" 2>&1)
+        is "cancelled" "$out" "sockshim: a thread ($how) blocked in $call() is cancelled by pthread_cancel()"
+    done
+done
+
+# A single-threaded program cancels itself: the next cancellation point
+# acts, and the cancelled main thread ends the process with status 0.
+for call in read recv write send; do
+    p=$(plain self "$call" 2>&1; echo "status=$?")
+    s=$(shim self "$call" 2>&1; echo "status=$?")
+    is "$p" "$s" "self-cancel at $call(): output and status as without sockshim ($(echo $p))"
+done
+
+# The scan thread runs (close_wait on, scan 200 ms); the program's only
+# thread ends through cancellation: the process must end, not linger
+# with sockshim's thread alone. Wall time is bounded by the KILL above.
+start=$(date +%s)
+s=$(SOCKSHIM_SCAN=200ms shim self recv 2>&1; echo "status=$?")
+end=$(date +%s)
+is "cancelled at recv status=0" "$(echo $s)" "the process ends once its last thread is cancelled (scan thread running)"
+ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "and within a few scan periods ($((end - start)) s)"
+
+# Another preload library after sockshim wraps recv() and send(): it
+# must see every call (no direct system calls then).
+out=$(LD_PRELOAD="$COUNTIO" timeout -s KILL 15 "$CANCEL" io 500 2>&1)
+like "$out" "countio recv=500 send=500" "control: the counting library alone sees 500 recv() and 500 send()"
+out=$(timeout -s KILL 15 env LD_PRELOAD="$SHIM_LIB $COUNTIO" \
+    SOCKSHIM_LOG="$LOG" "$CANCEL" io 500 2>&1)
+like "$out" "countio recv=500 send=500" "sockshim first, counting library second: it still sees all 500 of each"
+out=$(timeout -s KILL 15 env LD_PRELOAD="$COUNTIO $SHIM_LIB" \
+    SOCKSHIM_LOG="$LOG" "$CANCEL" io 500 2>&1)
+like "$out" "countio recv=500 send=500" "counting library first, sockshim second: 500 of each"
+like "$out" "^io 500" "and the program's own output is there"
+
+# Without threads, direct calls are on: the same loop, same output.
+p=$(plain io 2000 2>&1; echo "status=$?")
+s=$(shim io 2000 2>&1; echo "status=$?")
+is "$p" "$s" "2000 send()/recv() single-threaded: output and status as without sockshim"
+unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "error|policy_failed" "no error event in sockshim's log"

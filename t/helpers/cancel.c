@@ -1,0 +1,185 @@
+/*
+ * cancel.c — thread cancellation through the read and write calls, and a
+ * single-threaded I/O loop, for t/direct.sh.
+ *
+ * sockshim makes the read and write families' system calls itself while
+ * the program is single-threaded (lib/direct.h). These commands check that
+ * nothing a program can observe changes:
+ *
+ *   cancel blocked CALL HOW   a thread made by HOW (pthread | thrd) blocks
+ *                             in CALL (read | recv | write | send) on a
+ *                             loopback socket; main cancels it; prints
+ *                             "cancelled" (or "NOT cancelled" after 5 s)
+ *   cancel self CALL          single-threaded: pthread_cancel(pthread_self())
+ *                             then CALL with data ready; the cleanup handler
+ *                             prints "cancelled at CALL" if it acts there
+ *   cancel io N               N send() + recv() of one byte over loopback,
+ *                             single-threaded; prints "io N"
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+    fprintf(stderr, "cancel: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+/* A connected loopback TCP pair: ends[0] client, ends[1] accepted. */
+static void tcp_pair(int ends[2])
+{
+    struct sockaddr_in in;
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof in;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)&in, sizeof in) != 0 ||
+        listen(l, 1) != 0 || getsockname(l, (struct sockaddr *)&in, &len))
+        die("listener");
+    ends[0] = socket(AF_INET, SOCK_STREAM, 0);
+    if (ends[0] < 0 || connect(ends[0], (struct sockaddr *)&in, sizeof in))
+        die("connect");
+    ends[1] = accept(l, NULL, NULL);
+    if (ends[1] < 0)
+        die("accept");
+    close(l);
+}
+
+static const char *call_name;
+static int call_fd;
+
+/* Block in (or act at) the call named by call_name. */
+static void do_call(void)
+{
+    static char buf[65536];
+    if (strcmp(call_name, "read") == 0)
+        read(call_fd, buf, sizeof buf);
+    else if (strcmp(call_name, "recv") == 0)
+        recv(call_fd, buf, sizeof buf, 0);
+    else if (strcmp(call_name, "write") == 0)
+        for (;;) /* until the send buffer is full, then blocked */
+            write(call_fd, buf, sizeof buf);
+    else if (strcmp(call_name, "send") == 0)
+        for (;;)
+            send(call_fd, buf, sizeof buf, 0);
+}
+
+static void *blocked_thread(void *arg)
+{
+    (void)arg;
+    do_call();
+    return NULL;
+}
+
+static int blocked_thrd(void *arg)
+{
+    (void)arg;
+    do_call();
+    return 0;
+}
+
+static int cmd_blocked(const char *call, const char *how)
+{
+    int ends[2];
+    tcp_pair(ends);
+    call_name = call;
+    call_fd = ends[1];
+    pthread_t thread;
+    if (strcmp(how, "thrd") == 0) {
+        thrd_t t;
+        if (thrd_create(&t, blocked_thrd, NULL) != thrd_success)
+            die("thrd_create");
+        thread = (pthread_t)t;
+    } else if ((errno = pthread_create(&thread, NULL, blocked_thread,
+                                       NULL)) != 0) {
+        die("pthread_create");
+    }
+    usleep(200000); /* the thread is blocked in the call by now */
+    if ((errno = pthread_cancel(thread)) != 0)
+        die("pthread_cancel");
+    struct timespec limit;
+    clock_gettime(CLOCK_REALTIME, &limit);
+    limit.tv_sec += 5;
+    void *result = NULL;
+    int rc = pthread_timedjoin_np(thread, &result, &limit);
+    if (rc == 0 && result == PTHREAD_CANCELED) {
+        printf("cancelled\n");
+        return 0;
+    }
+    printf("NOT cancelled (%s)\n", rc == ETIMEDOUT ? "still blocked after 5 s"
+                                                   : "thread returned");
+    fflush(stdout);
+    _exit(1); /* the blocked thread cannot be joined */
+}
+
+static void cleanup(void *arg)
+{
+    (void)arg;
+    printf("cancelled at %s\n", call_name);
+    fflush(stdout);
+}
+
+static int cmd_self(const char *call)
+{
+    int ends[2];
+    tcp_pair(ends);
+    call_name = call;
+    call_fd = strcmp(call, "read") == 0 || strcmp(call, "recv") == 0
+                  ? ends[1]
+                  : ends[0];
+    if (write(ends[0], "x", 1) != 1) /* data ready: read() would not block */
+        die("write");
+    usleep(20000);
+    pthread_cleanup_push(cleanup, NULL);
+    if ((errno = pthread_cancel(pthread_self())) != 0)
+        die("pthread_cancel");
+    char c;
+    if (strcmp(call, "read") == 0)
+        read(call_fd, &c, 1);
+    else if (strcmp(call, "recv") == 0)
+        recv(call_fd, &c, 1, 0);
+    else if (strcmp(call, "write") == 0)
+        write(call_fd, "y", 1);
+    else
+        send(call_fd, "y", 1, 0);
+    printf("NOT cancelled at %s\n", call);
+    pthread_cleanup_pop(0);
+    return 0;
+}
+
+static int cmd_io(long n)
+{
+    int ends[2];
+    tcp_pair(ends);
+    char c = 'x';
+    for (long i = 0; i < n; i++)
+        if (send(ends[0], &c, 1, 0) != 1 || recv(ends[1], &c, 1, 0) != 1)
+            die("io");
+    printf("io %ld\n", n);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "blocked") == 0)
+        return cmd_blocked(argv[2], argv[3]);
+    if (argc == 3 && strcmp(argv[1], "self") == 0)
+        return cmd_self(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "io") == 0)
+        return cmd_io(atol(argv[2]));
+    fprintf(stderr, "usage: cancel blocked CALL pthread|thrd | self CALL | "
+                    "io N\n");
+    return 2;
+}
