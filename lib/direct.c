@@ -7,7 +7,6 @@
 
 #include "direct.h"
 
-#include <dlfcn.h>
 #include <gnu/libc-version.h>
 
 int direct_syscalls;
@@ -25,13 +24,12 @@ static int next_in_line_is_libc(void)
         REAL_read,  REAL_readv,  REAL_recv, REAL_recvfrom, REAL_recvmsg,
         REAL_write, REAL_writev, REAL_send, REAL_sendto,   REAL_sendmsg,
     };
-    Dl_info libc, next;
-    if (dladdr((void *)gnu_get_libc_version, &libc) == 0)
+    const void *libc = real_module_of((void *)gnu_get_libc_version);
+    if (libc == NULL)
         return 0;
     for (size_t i = 0; i < sizeof stood_in / sizeof stood_in[0]; i++) {
         void *fn = real_lookup(stood_in[i]);
-        if (fn == NULL || dladdr(fn, &next) == 0 ||
-            next.dli_fbase != libc.dli_fbase)
+        if (fn == NULL || real_module_of(fn) != libc)
             return 0;
     }
     return 1;

@@ -51,13 +51,24 @@ REAL_FIXED_ARITY(REAL_PENDING)
 #undef REAL_PENDING
 static __thread int real_resolving __attribute__((tls_model("initial-exec")));
 
+const void *real_module_of(const void *addr)
+{
+#if HAVE__DL_FIND_OBJECT
+    struct dl_find_object found;
+    return _dl_find_object((void *)addr, &found) == 0 ? found.dlfo_map_start
+                                                      : NULL;
+#else
+    Dl_info info;
+    return dladdr(addr, &info) != 0 ? info.dli_fbase : NULL;
+#endif
+}
+
 /* True when FN lies in our own library: dlsym answers that point back at
  * us (a broken RTLD_NEXT order) would otherwise recurse forever. */
 static int is_own_symbol(void *fn)
 {
-    Dl_info ours, theirs;
-    return dladdr((void *)is_own_symbol, &ours) != 0 &&
-           dladdr(fn, &theirs) != 0 && ours.dli_fbase == theirs.dli_fbase;
+    const void *ours = real_module_of((void *)is_own_symbol);
+    return ours != NULL && real_module_of(fn) == ours;
 }
 
 void *real_lookup(enum real_index i)

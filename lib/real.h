@@ -120,6 +120,10 @@ int real_fcntl(int fd, int cmd, long arg);
 int real_fcntl64(int fd, int cmd, long arg);
 void real_closefrom(int lowfd);
 
+/* An identifier of the loaded object holding ADDR (the start of its
+ * mapping), NULL if none: cheap (_dl_find_object where glibc has it). */
+const void *real_module_of(const void *addr);
+
 /* Resolve the whole table now (idempotent, thread-safe). Called from the
  * constructor so the first wrapped call in a signal handler finds it ready. */
 void real_resolve_all(void);

@@ -61,6 +61,16 @@ verdict() {
     echo "$r"
 }
 
+# --- background scan: measured before anything else ---------------------------
+# The dump walks the kernel's whole TCP hash, which would otherwise also
+# hold the TIME_WAIT sockets the runs below leave behind (up to the host's
+# tcp_max_tw_buckets, for 60 s): the figure is the scan's own. Its row
+# goes in its place in the table.
+note "background scan over 100,000 sockets (scanpass)"
+SOCKSHIM_BENCH_LOG=$TMP/scanpass.log "$BIN/scanpass" 50000 15 >"$TMP/scan.out" 2>&1
+SCAN_MS=$(awk '/median of/ {for (i = 2; i <= NF; i++) if ($i == "ms") {print $(i-1); exit}}' "$TMP/scan.out")
+[ -n "$SCAN_MS" ] || SCAN_MS=nan
+
 # --- nginx + wrk -------------------------------------------------------------
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 WRK=$(command -v wrk || true)
@@ -253,11 +263,8 @@ S=$(awk '/^\(a\)\+\(b\)/ {print $5}' "$TMP/stack.out")
 [ -n "$S" ] || S=nan
 row "stack capture + store, depth 16, ns per new socket" "-" "$S" "$S" "<= 1500" "$(verdict "$S" le 1500)"
 
-# --- background scan ---------------------------------------------------------
-note "background scan over 100,000 sockets (scanpass)"
-SOCKSHIM_BENCH_LOG=$TMP/scanpass.log "$BIN/scanpass" 50000 15 >"$TMP/scan.out" 2>&1
-S=$(awk '/median of/ {for (i = 2; i <= NF; i++) if ($i == "ms") {print $(i-1); exit}}' "$TMP/scan.out")
-[ -n "$S" ] || S=nan
+# --- background scan (measured first, see above) -----------------------------
+S=$SCAN_MS
 row "background scan, one pass, 100,000 sockets, ms" "-" "$S" "$S" "<= 5" "$(verdict "$S" le 5)"
 
 # --- start-up ----------------------------------------------------------------
