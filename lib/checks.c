@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 
 #include "configuration.h"
+#include "direct.h"
 #include "leaks.h"
 #include "real.h"
 #include "sockaddr.h"
@@ -544,5 +545,6 @@ void checks_summary(void)
     event_int(&ev, "stacks", stack_count());
     if (stack_dropped() != 0)
         event_int(&ev, "stacks_dropped", (long long)stack_dropped());
+    event_str(&ev, "direct_syscalls", direct_syscalls_state());
     event_end(&ev);
 }

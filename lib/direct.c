@@ -16,6 +16,9 @@ int direct_syscalls;
  * started a thread) must not turn direct calls back on. */
 static int direct_forbidden;
 
+/* Why direct calls are off, for the summary: set by begin. */
+static const char *direct_not_begun = "off:inactive";
+
 /* Is every function direct.h stands in for libc's own? */
 static int next_in_line_is_libc(void)
 {
@@ -38,14 +41,28 @@ static int next_in_line_is_libc(void)
 void direct_syscalls_begin(void)
 {
 #if defined(__x86_64__)
-    if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST) ||
-        !next_in_line_is_libc())
+    if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
         return;
+    if (!next_in_line_is_libc()) {
+        direct_not_begun = "off:interposed";
+        return;
+    }
     __atomic_store_n(&direct_syscalls, 1, __ATOMIC_SEQ_CST);
     /* A thread that started meanwhile wins. */
     if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
         __atomic_store_n(&direct_syscalls, 0, __ATOMIC_SEQ_CST);
+#else
+    direct_not_begun = "off:arch";
 #endif
+}
+
+const char *direct_syscalls_state(void)
+{
+    if (__atomic_load_n(&direct_syscalls, __ATOMIC_SEQ_CST))
+        return "on";
+    if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
+        return "off:threads";
+    return direct_not_begun;
 }
 
 void direct_syscalls_end(void)

@@ -23,8 +23,10 @@
  *   before the call goes on (wrappers.c);
  * - the machine is x86_64; elsewhere libc's path is always taken.
  * A thread started inside glibc (timer_create's SIGEV_THREAD, mq_notify,
- * getaddrinfo_a) is not seen: one that calls pthread_cancel() on a thread
- * already blocked in a direct read() does not wake it (README, limits).
+ * getaddrinfo_a, aio notifications) or by a library that reaches
+ * pthread_create through dlsym(RTLD_NEXT) is not seen: one that calls
+ * pthread_cancel() on a thread already blocked in a direct read() does
+ * not wake it (README, limits).
  */
 #ifndef SOCKSHIM_DIRECT_H
 #define SOCKSHIM_DIRECT_H
@@ -44,6 +46,12 @@ void direct_syscalls_begin(void);
 /* The program is about to have a second thread, or to cancel one: libc's
  * path from now on, in this process and its forked children. */
 void direct_syscalls_end(void);
+
+/* For the summary event: "on", or why not: "off:threads" (the program
+ * made a thread or called pthread_cancel), "off:interposed" (another
+ * library is next in line), "off:arch" (not x86_64), "off:inactive"
+ * (never turned on). A static string. */
+const char *direct_syscalls_state(void);
 
 #if defined(__x86_64__)
 #define DIRECT_POSSIBLE 1

@@ -194,10 +194,12 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
 #define READ_WRAPPER(ret, name, params, args, empty, wanted, syscall)         \
     static __attribute__((noinline, cold)) ret name##_rare RC_PARAM params   \
     {                                                                         \
-        if (rc != 0) {                                                        \
+        if (DIRECT_FAILED(rc)) {                                              \
             errno = (int)-rc;                                                 \
             return -1;                                                        \
         }                                                                     \
+        if (rc != 0)                                                          \
+            return (ret)rc;                                                   \
         if (!(empty) && (wanted))                                             \
             hook_read_eof(fd);                                                \
         return 0;                                                             \
@@ -264,24 +266,33 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
 }
 
 /* The program's own threads, and cancellation, end the read and write
- * families' direct system calls (direct.h) before they begin. */
+ * families' direct system calls (direct.h) before they begin. These
+ * return error numbers, not -1: a function that cannot be looked up
+ * right now (real.h) gives EAGAIN, ESRCH, thrd_error. */
 EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                           void *(*start)(void *), void *arg)
 {
     direct_syscalls_end();
-    return real_pthread_create(thread, attr, start, arg);
+    int (*fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+              void *) =
+        (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+                 void *))real_lookup(REAL_pthread_create);
+    return fn != NULL ? fn(thread, attr, start, arg) : EAGAIN;
 }
 
 EXPORT int thrd_create(thrd_t *thread, thrd_start_t start, void *arg)
 {
     direct_syscalls_end();
-    return real_thrd_create(thread, start, arg);
+    int (*fn)(thrd_t *, thrd_start_t, void *) =
+        (int (*)(thrd_t *, thrd_start_t, void *))real_lookup(REAL_thrd_create);
+    return fn != NULL ? fn(thread, start, arg) : thrd_error;
 }
 
 EXPORT int pthread_cancel(pthread_t thread)
 {
     direct_syscalls_end();
-    return real_pthread_cancel(thread);
+    int (*fn)(pthread_t) = (int (*)(pthread_t))real_lookup(REAL_pthread_cancel);
+    return fn != NULL ? fn(thread) : ESRCH;
 }
 
 EXPORT pid_t fork(void)

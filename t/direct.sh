@@ -15,7 +15,7 @@ COUNTIO=$BUILD/t/helpers/.libs/libcountio.so
 [ -x "$CANCEL" ] || bail "missing $CANCEL (make check builds it)"
 [ -f "$COUNTIO" ] || bail "missing $COUNTIO (make check builds it)"
 
-plan 24
+plan 29
 
 LOG="file:$TMP/shim.log"
 # shim ARGS...: the helper under sockshim, killed after 15 s (a thread
@@ -23,14 +23,23 @@ LOG="file:$TMP/shim.log"
 shim() { timeout -s KILL 15 env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG="$LOG" "$CANCEL" "$@"; }
 plain() { timeout -s KILL 15 "$CANCEL" "$@"; }
 
+# summary_direct LOG: the direct_syscalls field of LOG's summary event.
+summary_direct() {
+    sed -n 's/.* summary .*direct_syscalls=\([a-z:]*\).*/\1/p' "$1" | tail -n 1
+}
+
+# The helper cancels once the thread sleeps in the call (its state in
+# /proc), so the cancellation acts inside the system call.
 for call in read recv write send; do
     out=$(plain blocked "$call" pthread 2>&1)
     is "cancelled" "$out" "without sockshim: a thread blocked in $call() is cancelled"
     for how in pthread thrd; do
-        out=$(shim blocked "$call" "$how" 2>&1)
+        rm -f "$TMP/shim.log"
+        out=$(SOCKSHIM_LOG_LEVEL=info shim blocked "$call" "$how" 2>&1)
         is "cancelled" "$out" "sockshim: a thread ($how) blocked in $call() is cancelled by pthread_cancel()"
     done
 done
+is "off:threads" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=off:threads once the program made a thread"
 
 # A single-threaded program cancels itself: the next cancellation point
 # acts, and the cancelled main thread ends the process with status 0.
@@ -44,25 +53,35 @@ done
 # thread ends through cancellation: the process must end, not linger
 # with sockshim's thread alone. Wall time is bounded by the KILL above.
 start=$(date +%s)
-s=$(SOCKSHIM_SCAN=200ms shim self recv 2>&1; echo "status=$?")
+s=$(SOCKSHIM_SCAN=200ms shim self recv --threads 2>&1; echo "status=$?")
 end=$(date +%s)
-is "cancelled at recv status=0" "$(echo $s)" "the process ends once its last thread is cancelled (scan thread running)"
+is "threads=2 cancelled at recv status=0" "$(echo $s)" "the process (2 threads: the scan thread runs) ends once its last own thread is cancelled"
 ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "and within a few scan periods ($((end - start)) s)"
+# With a scan period of an hour, the check still runs every second.
+start=$(date +%s)
+s=$(SOCKSHIM_SCAN=1h shim self send --threads 2>&1; echo "status=$?")
+end=$(date +%s)
+is "threads=2 cancelled at send status=0" "$(echo $s)" "SOCKSHIM_SCAN=1h: the process still ends"
+ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "within seconds, not a scan period ($((end - start)) s)"
 
 # Another preload library after sockshim wraps recv() and send(): it
 # must see every call (no direct system calls then).
 out=$(LD_PRELOAD="$COUNTIO" timeout -s KILL 15 "$CANCEL" io 500 2>&1)
 like "$out" "countio recv=500 send=500" "control: the counting library alone sees 500 recv() and 500 send()"
+rm -f "$TMP/shim.log"
 out=$(timeout -s KILL 15 env LD_PRELOAD="$SHIM_LIB $COUNTIO" \
-    SOCKSHIM_LOG="$LOG" "$CANCEL" io 500 2>&1)
+    SOCKSHIM_LOG="$LOG" SOCKSHIM_LOG_LEVEL=info "$CANCEL" io 500 2>&1)
 like "$out" "countio recv=500 send=500" "sockshim first, counting library second: it still sees all 500 of each"
+is "off:interposed" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=off:interposed"
 out=$(timeout -s KILL 15 env LD_PRELOAD="$COUNTIO $SHIM_LIB" \
     SOCKSHIM_LOG="$LOG" "$CANCEL" io 500 2>&1)
 like "$out" "countio recv=500 send=500" "counting library first, sockshim second: 500 of each"
 like "$out" "^io 500" "and the program's own output is there"
 
 # Without threads, direct calls are on: the same loop, same output.
+rm -f "$TMP/shim.log"
 p=$(plain io 2000 2>&1; echo "status=$?")
-s=$(shim io 2000 2>&1; echo "status=$?")
+s=$(SOCKSHIM_LOG_LEVEL=info shim io 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 send()/recv() single-threaded: output and status as without sockshim"
+is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on (they were made directly)"
 unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "error|policy_failed" "no error event in sockshim's log"

@@ -10,9 +10,12 @@
  *                             in CALL (read | recv | write | send) on a
  *                             loopback socket; main cancels it; prints
  *                             "cancelled" (or "NOT cancelled" after 5 s)
- *   cancel self CALL          single-threaded: pthread_cancel(pthread_self())
+ *   cancel self CALL [--threads]
+ *                             single-threaded: pthread_cancel(pthread_self())
  *                             then CALL with data ready; the cleanup handler
  *                             prints "cancelled at CALL" if it acts there
+ *                             (--threads: first "threads=N", the process's
+ *                             thread count, sockshim's included)
  *   cancel io N               N send() + recv() of one byte over loopback,
  *                             single-threaded; prints "io N"
  */
@@ -59,6 +62,35 @@ static void tcp_pair(int ends[2])
 
 static const char *call_name;
 static int call_fd;
+static volatile pid_t blocked_tid;
+
+/* The state letter of thread TID (R, S, ...), '?' if unknown. */
+static char thread_state(pid_t tid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return '?';
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    return p != NULL && p[1] == ' ' ? p[2] : '?';
+}
+
+/* "threads=N" from /proc/self/status. */
+static void print_threads(void)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "Threads:", 8) == 0)
+            printf("threads=%d\n", atoi(line + 8));
+    if (f != NULL)
+        fclose(f);
+    fflush(stdout);
+}
 
 /* Block in (or act at) the call named by call_name. */
 static void do_call(void)
@@ -79,6 +111,7 @@ static void do_call(void)
 static void *blocked_thread(void *arg)
 {
     (void)arg;
+    blocked_tid = gettid();
     do_call();
     return NULL;
 }
@@ -86,6 +119,7 @@ static void *blocked_thread(void *arg)
 static int blocked_thrd(void *arg)
 {
     (void)arg;
+    blocked_tid = gettid();
     do_call();
     return 0;
 }
@@ -106,7 +140,17 @@ static int cmd_blocked(const char *call, const char *how)
                                        NULL)) != 0) {
         die("pthread_create");
     }
-    usleep(200000); /* the thread is blocked in the call by now */
+    /* Cancel only once the thread sleeps in the call (for write/send:
+     * once the send buffer is full), up to 5 s. */
+    int waited = 0;
+    while ((blocked_tid == 0 || thread_state(blocked_tid) != 'S') &&
+           waited++ < 500)
+        usleep(10000);
+    if (waited > 500) {
+        printf("NOT blocked after 5 s\n");
+        fflush(stdout);
+        _exit(1);
+    }
     if ((errno = pthread_cancel(thread)) != 0)
         die("pthread_cancel");
     struct timespec limit;
@@ -131,7 +175,7 @@ static void cleanup(void *arg)
     fflush(stdout);
 }
 
-static int cmd_self(const char *call)
+static int cmd_self(const char *call, int show_threads)
 {
     int ends[2];
     tcp_pair(ends);
@@ -142,6 +186,8 @@ static int cmd_self(const char *call)
     if (write(ends[0], "x", 1) != 1) /* data ready: read() would not block */
         die("write");
     usleep(20000);
+    if (show_threads)
+        print_threads();
     pthread_cleanup_push(cleanup, NULL);
     if ((errno = pthread_cancel(pthread_self())) != 0)
         die("pthread_cancel");
@@ -176,10 +222,13 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "blocked") == 0)
         return cmd_blocked(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "self") == 0)
-        return cmd_self(argv[2]);
+        return cmd_self(argv[2], 0);
+    if (argc == 4 && strcmp(argv[1], "self") == 0 &&
+        strcmp(argv[3], "--threads") == 0)
+        return cmd_self(argv[2], 1);
     if (argc == 3 && strcmp(argv[1], "io") == 0)
         return cmd_io(atol(argv[2]));
-    fprintf(stderr, "usage: cancel blocked CALL pthread|thrd | self CALL | "
-                    "io N\n");
+    fprintf(stderr, "usage: cancel blocked CALL pthread|thrd | "
+                    "self CALL [--threads] | io N\n");
     return 2;
 }

@@ -24,9 +24,11 @@
  *       these). The output says how many slots are real.
  *
  * The background thread is not started (SOCKSHIM_SCAN=0 in the table):
- * leaks_scan_pass() is called directly and timed, ROUNDS times. The first
- * pass learns each real socket's inode (one fstat() each) and is shown
- * apart; the figure is the median of the following ones.
+ * leaks_scan_pass() is called directly and timed, ROUNDS times. With more
+ * than 4096 connections the pass is the sock_diag dump, and the first one
+ * learns each real socket's inode (one fstat() each); with fewer, it asks
+ * the sockets themselves (one poll()). The first pass is shown apart; the
+ * figure is the median of the following ones.
  *
  *   scanpass [PAIRS [ROUNDS]]        defaults 50000 and 15
  */
@@ -287,8 +289,12 @@ int main(int argc, char **argv)
     printf("scanpass: set-up %.1f s (helpers %.1f s); %d of ours in "
            "CLOSE_WAIT, found %ld\n",
            made + held, held, CLOSE_WAIT_N, found);
-    printf("scanpass: first pass (learns inodes) %.2f ms\n", first);
-    printf("scanpass: median of %d passes %.2f ms   target <= %.0f ms: %s\n",
-           rounds - 1, med, TARGET_MS, med <= TARGET_MS ? "met" : "NOT met");
+    printf("scanpass: first pass %.2f ms\n", first);
+    if (2 * pairs >= 100000)
+        printf("scanpass: median of %d passes %.2f ms   target <= %.0f ms: "
+               "%s\n",
+               rounds - 1, med, TARGET_MS, med <= TARGET_MS ? "met" : "NOT met");
+    else /* the target is for 100,000 */
+        printf("scanpass: median of %d passes %.2f ms\n", rounds - 1, med);
     return 0;
 }
