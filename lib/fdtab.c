@@ -101,7 +101,7 @@ void fdtab_copy(int oldfd, int newfd)
     fdtab_set_flags(to, flags | FD_SHARED);
 }
 
-void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
+void fdtab_for_each(int (*fn)(int fd, struct fd_slot *slot, void *data),
                     void *data)
 {
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
@@ -111,8 +111,9 @@ void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
         if (chunk == NULL)
             continue;
         for (unsigned i = 0; i < CHUNK_SLOTS; i++)
-            if (fdtab_flags(&chunk[i]) & FD_TRACKED)
-                fn((int)(c << CHUNK_SHIFT | i), &chunk[i], data);
+            if ((fdtab_flags(&chunk[i]) & FD_TRACKED) &&
+                fn((int)(c << CHUNK_SHIFT | i), &chunk[i], data) != 0)
+                return;
     }
 }
 

@@ -191,9 +191,9 @@ static inline void fdtab_set_role(struct fd_slot *slot, int role)
     __atomic_store_n(&slot->role, (uint8_t)role, __ATOMIC_RELAXED);
 }
 
-/* Call FN(fd, slot, DATA) for every tracked slot, in fd order. Lock-free:
- * slots may change meanwhile (check `gen`). */
-void fdtab_for_each(void (*fn)(int fd, struct fd_slot *slot, void *data),
+/* Call FN(fd, slot, DATA) for every tracked slot, in fd order, until it
+ * returns non-zero. Lock-free: slots may change meanwhile (check `gen`). */
+void fdtab_for_each(int (*fn)(int fd, struct fd_slot *slot, void *data),
                     void *data);
 
 /* Count of tracked sockets (for tests and the summary). */

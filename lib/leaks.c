@@ -283,31 +283,56 @@ struct scan_pass {
     long found;
 };
 
-static void scan_slot(int fd, struct fd_slot *slot, void *data)
+/* The kernel says SLOT's socket is in CLOSE_WAIT: mark it peer-closed as
+ * of NOW, if the slot still holds the socket of generation GEN. Returns
+ * 1 when marked. A slot closed meanwhile is cleared (flags, then gen
+ * moves on) before a new socket's flags are set: the bit set on the
+ * wrong socket, or on a cleared slot, is taken back. */
+static int mark_kernel_close_wait(struct fd_slot *slot, uint32_t gen,
+                                  uint32_t now)
+{
+    uint32_t flags = fdtab_flags(slot);
+    if (!connection(flags, slot) || (flags & FD_PEER_CLOSED) ||
+        __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)
+        return 0;
+    /* First seen by the kernel: the FIN came since the last pass. */
+    slot->eof_ms = now;
+    uint32_t old =
+        __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_ACQ_REL);
+    if (!(old & FD_PEER_CLOSED) &&
+        (!(old & FD_TRACKED) ||
+         __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)) {
+        __atomic_fetch_and(&slot->flags, ~(uint32_t)FD_PEER_CLOSED,
+                           __ATOMIC_ACQ_REL);
+        return 0;
+    }
+    return !(old & FD_PEER_CLOSED);
+}
+
+static int scan_slot(int fd, struct fd_slot *slot, void *data)
 {
     struct scan_pass *pass = data;
+    /* gen before flags: flags of a socket closed in between then come
+     * with a gen that no longer matches. */
+    uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
     uint32_t flags = fdtab_flags(slot);
     if (!connection(flags, slot) || (flags & FD_CW_REPORTED))
-        return;
-    uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
+        return 0;
     uint32_t inode = slot->inode;
     if (inode == 0 && close_wait_count > 0) {
         struct stat st;
         if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
-            return;
+            return 0;
         inode = (uint32_t)st.st_ino;
         if (__atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)
-            return;
+            return 0;
         slot->inode = inode;
     }
     if (!(flags & FD_PEER_CLOSED)) {
-        if (inode == 0 || !in_close_wait(inode))
-            return;
-        /* First seen by the kernel: the FIN came since the last pass. */
-        slot->eof_ms = pass->now;
-        __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
-        pass->found++;
-        return;
+        if (inode != 0 && in_close_wait(inode) &&
+            mark_kernel_close_wait(slot, gen, pass->now))
+            pass->found++;
+        return 0;
     }
     pass->found++;
     /* Signed: an EOF read while this pass ran is younger than its clock. */
@@ -315,6 +340,7 @@ static void scan_slot(int fd, struct fd_slot *slot, void *data)
     if (age >= 0 && (uint32_t)age >= config.diag.close_wait_ms &&
         __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen)
         report_close_wait(fd, slot, pass->now);
+    return 0;
 }
 
 /* --- asking each socket: poll() ------------------------------------------
@@ -327,6 +353,12 @@ static void scan_slot(int fd, struct fd_slot *slot, void *data)
  * CLOSE_WAIT, not a reset or the program's own shutdown). Above
  * POLL_SCAN_MAX sockets the dump is the cheaper of the two. */
 #define POLL_SCAN_MAX 4096
+static const char *last_way = "none";
+
+const char *leaks_scan_way(void)
+{
+    return last_way;
+}
 static struct pollfd poll_batch[POLL_SCAN_MAX];
 static uint32_t poll_gens[POLL_SCAN_MAX];
 
@@ -336,33 +368,37 @@ struct poll_collect {
 
 /* Sockets whose CLOSE_WAIT only the kernel can tell: connections with no
  * EOF seen yet. */
-static void collect_unconfirmed(int fd, struct fd_slot *slot, void *data)
+static int collect_unconfirmed(int fd, struct fd_slot *slot, void *data)
 {
     struct poll_collect *c = data;
+    uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
     uint32_t flags = fdtab_flags(slot);
-    if (c->count < 0 || !connection(flags, slot) ||
+    if (!connection(flags, slot) ||
         (flags & (FD_PEER_CLOSED | FD_CW_REPORTED)))
-        return;
+        return 0;
     if (c->count == POLL_SCAN_MAX) {
-        c->count = -1;
-        return;
+        c->count = -1; /* the dump then: no need to look further */
+        return 1;
     }
-    poll_gens[c->count] = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
+    poll_gens[c->count] = gen;
     poll_batch[c->count].fd = fd;
     poll_batch[c->count].events = POLLRDHUP;
     poll_batch[c->count].revents = 0;
     c->count++;
+    return 0;
 }
 
 /* Ask the N collected sockets; mark those in CLOSE_WAIT as the dump's
  * answer would. Returns 0, or -1 when poll() failed. */
 static int poll_sockets(int n, uint32_t now)
 {
-    int rc;
-    while ((rc = poll(poll_batch, (nfds_t)n, 0)) < 0 && errno == EINTR)
+    int rc = 0;
+    while (n > 0 &&
+           (rc = real_poll(poll_batch, (nfds_t)n, 0)) < 0 && errno == EINTR)
         ;
     if (rc < 0)
         return -1;
+    last_way = "poll";
     for (int i = 0; i < n && rc > 0; i++) {
         if (poll_batch[i].revents == 0)
             continue;
@@ -373,15 +409,9 @@ static int poll_sockets(int n, uint32_t now)
             continue;
         struct tcp_info info;
         socklen_t len = sizeof info;
-        if (real_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
-            info.tcpi_state != TCP_CLOSE_WAIT ||
-            __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != poll_gens[i])
-            continue;
-        /* First seen by the kernel: the FIN came since the last pass. */
-        if (!(fdtab_flags(slot) & FD_PEER_CLOSED)) {
-            slot->eof_ms = now;
-            __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
-        }
+        if (real_getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+            info.tcpi_state == TCP_CLOSE_WAIT)
+            mark_kernel_close_wait(slot, poll_gens[i], now);
     }
     return 0;
 }
@@ -399,6 +429,7 @@ long leaks_scan_pass(void)
         int nl = scan_netlink();
         asked = nl >= 0 && sockdiag_dump_all(nl, 1u << TCP_CLOSE_WAIT,
                                              collect_inode, NULL) == 0;
+        last_way = asked ? "dump" : "none";
         sort_inodes(close_wait_inodes, close_wait_count);
     }
     /* Without the kernel's answer, EOFs the program read still count. */
@@ -438,16 +469,17 @@ static void end_process(void)
 static void *scan_main(void *arg)
 {
     (void)arg;
+    /* The period in equal ticks of at most a second. */
     const unsigned period = config.diag.scan_ms;
-    const unsigned tick = period < 1000 ? period : 1000;
+    const unsigned ticks = (period + 999) / 1000;
+    const unsigned tick = period / ticks;
     struct timespec pause = {tick / 1000, (long)(tick % 1000) * 1000000};
-    unsigned waited = 0;
+    unsigned count = 0;
     for (;;) {
         while (nanosleep(&pause, NULL) != 0 && errno == EINTR)
             ;
-        waited += tick;
-        if (waited >= period) {
-            waited = 0;
+        if (++count == ticks) {
+            count = 0;
             leaks_scan_pass();
         }
         if (scan_thread_alone())
@@ -513,7 +545,7 @@ void leaks_before_close(int fd, struct fd_slot *slot)
     event_end(&ev);
 }
 
-static void mark_fork(int fd, struct fd_slot *slot, void *data)
+static int mark_fork(int fd, struct fd_slot *slot, void *data)
 {
     (void)fd;
     pid_t child = *(pid_t *)data;
@@ -526,6 +558,7 @@ static void mark_fork(int fd, struct fd_slot *slot, void *data)
         slot->fork_pid = (uint32_t)getppid();
     else if (!(old & FD_FORK_PARENT))
         slot->fork_pid = (uint32_t)child;
+    return 0;
 }
 
 void leaks_after_fork(pid_t child)
@@ -580,14 +613,14 @@ static int closing_peer(int fd, uint32_t flags)
            info.tcpi_state == TCP_CLOSE_WAIT;
 }
 
-static void group_socket(int fd, struct fd_slot *slot, void *data)
+static int group_socket(int fd, struct fd_slot *slot, void *data)
 {
     struct leak_report *r = data;
     uint32_t flags = fdtab_flags(slot);
     /* Sockets we did not see made (inherited through exec or fork) are
      * not this program's leaks. */
     if (!(flags & FD_CREATED) || (flags & FD_FORK_CHILD))
-        return;
+        return 0;
     struct leak_group *g = NULL;
     for (int i = 0; i < r->group_count; i++)
         if (r->groups[i].stack == slot->create_stack)
@@ -606,6 +639,7 @@ static void group_socket(int fd, struct fd_slot *slot, void *data)
     g->count++;
     g->close_wait += closing_peer(fd, flags) != 0;
     g->roles |= 1u << fdtab_role(slot);
+    return 0;
 }
 
 static void report_group(const struct leak_group *g)

@@ -42,6 +42,10 @@ void leaks_after_fork(pid_t child);
  * asked). Exposed for the benchmark. */
 long leaks_scan_pass(void);
 
+/* How the last pass asked the kernel: "poll" (the program's own
+ * sockets), "dump" (sock_diag), "none" (could not ask). For the tests. */
+const char *leaks_scan_way(void);
+
 /* At exit: leak_at_exit events, grouped by creation stack. */
 void leaks_at_exit(void);
 

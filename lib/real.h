@@ -13,6 +13,7 @@
 #define SOCKSHIM_REAL_H
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -73,6 +74,7 @@
       (pthread_t *t, const pthread_attr_t *a, void *(*f)(void *), void *p),   \
       (t, a, f, p))                                                           \
     X(pthread_cancel, int, (pthread_t t), (t))                                \
+    X(poll, int, (struct pollfd *f, nfds_t n, int t), (f, n, t))              \
     X(thrd_create, int, (thrd_t *t, thrd_start_t f, void *p), (t, f, p))
 
 /* closefrom() returns nothing: real_closefrom() is a no-op when libc lacks
