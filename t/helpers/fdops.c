@@ -214,6 +214,10 @@ static long raise_nofile(rlim_t cap) {
  * non-blocking socket, bad pointer, bad count, peer gone). LISTENER is
  * a listening loopback socket; DEVNULL /dev/null. */
 static void io_matrix(int listener, int devnull) {
+    /* Volatile: the compiler must not see (and warn about) the bad
+     * arguments these calls pass on purpose. */
+    volatile int minus_one = -1;
+    void *volatile bad_pointer = (void *)1;
     char buf[64] = "hello";
     struct iovec iov = {buf, sizeof buf}, iov_bad = {(void *)1, 8};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -256,8 +260,8 @@ static void io_matrix(int listener, int devnull) {
     CALL("recv_dontwait_blocking_fd", recv(c, buf, sizeof buf, MSG_DONTWAIT));
     CALL("read_zero_bytes", read(s, buf, 0));
     CALL("recv_zero_bytes", recv(s, buf, 0, 0));
-    CALL("readv_negative_count", readv(s, &iov, -1));
-    CALL("writev_negative_count", writev(c, &iov, -1));
+    CALL("readv_negative_count", readv(s, &iov, minus_one));
+    CALL("writev_negative_count", writev(c, &iov, minus_one));
     CALL("writev_zero_count", writev(c, &iov, 0));
     CALL("recv_bad_flags", recv(s, buf, sizeof buf, MSG_OOB));
 
@@ -277,10 +281,10 @@ static void io_matrix(int listener, int devnull) {
     CALL("sendmsg_not_socket", sendmsg(devnull, &msg, 0));
     CALL("read_devnull_eof", read(devnull, buf, sizeof buf));
     CALL("write_devnull_ok", write(devnull, buf, sizeof buf));
-    CALL("write_bad_pointer", write(c, (void *)1, 8));
-    CALL("send_bad_pointer", send(c, (void *)1, 8, 0));
-    CALL("writev_bad_iov", writev(c, (struct iovec *)1, 1));
-    CALL("sendmsg_bad_msg", sendmsg(c, (struct msghdr *)1, 0));
+    CALL("write_bad_pointer", write(c, bad_pointer, 8));
+    CALL("send_bad_pointer", send(c, bad_pointer, 8, 0));
+    CALL("writev_bad_iov", writev(c, (struct iovec *)bad_pointer, 1));
+    CALL("sendmsg_bad_msg", sendmsg(c, (struct msghdr *)bad_pointer, 0));
     CALL("sendmsg_bad_iov", sendmsg(c, &msg_bad, 0));
     CALL("recvmsg_null_msg", recvmsg(s, NULL, 0));
     CALL("sendto_bad_addr",
