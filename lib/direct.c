@@ -9,6 +9,8 @@
 
 #include <gnu/libc-version.h>
 
+#include "real.h"
+
 int direct_syscalls;
 
 /* Set for good once the program has a thread or cancels one: a later

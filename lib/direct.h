@@ -34,8 +34,6 @@
 #include <errno.h>
 #include <sys/syscall.h>
 
-#include "real.h"
-
 /* Non-zero while the wrappers may make the system calls themselves. */
 extern int direct_syscalls __attribute__((visibility("hidden")));
 

@@ -179,10 +179,9 @@ void leaks_fd_taken(int fd)
 }
 
 /* Is the scan thread the only live thread left (the main thread ended,
- * no other)? Read from /proc/self/stat
- * through a private descriptor opened once (a descriptor opened at each
- * pass would sit at a low number another thread's dup2() could take).
- * 0 when unknown (no /proc). */
+ * no other)? Read from /proc/self/stat through a private descriptor
+ * opened once (a descriptor opened at each pass would sit at a low number
+ * another thread's dup2() could take). 0 when unknown (no /proc). */
 static int scan_thread_alone(void)
 {
     int fd = __atomic_load_n(&stat_fd, __ATOMIC_ACQUIRE);

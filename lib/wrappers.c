@@ -117,10 +117,9 @@ EXPORT int shutdown(int fd, int how)
     }                                                                         \
     static __attribute__((noinline, cold)) ret name##_failed(int fd, long rc) \
     {                                                                         \
-        errno = (int)-rc;                                                     \
+        errno = (int)-rc; /* hook_write_failed reads it, and keeps it */     \
         if (shim_active())                                                    \
             hook_write_failed(fd, #name);                                     \
-        errno = (int)-rc;                                                     \
         return -1;                                                            \
     }                                                                         \
     static __attribute__((noinline)) ret name##_via_libc params               \
