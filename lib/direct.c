@@ -1,6 +1,6 @@
 /*
- * direct.c — when the read and write wrappers may make their system calls
- * themselves (see direct.h for why and the conditions).
+ * direct.c — when sockshim may make the wrapped calls' system calls
+ * itself (see direct.h for why, which calls, and the conditions).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -24,10 +24,11 @@ static const char *direct_not_begun = "off:inactive";
 /* Is every function direct.h stands in for libc's own? */
 static int next_in_line_is_libc(void)
 {
-    /* The calls wrappers.c makes directly. */
+    /* The calls wrappers.c and hooks.c make directly. */
     static const enum real_index stood_in[] = {
-        REAL_read,  REAL_readv,  REAL_recv, REAL_recvfrom, REAL_recvmsg,
-        REAL_write, REAL_writev, REAL_send, REAL_sendto,   REAL_sendmsg,
+        REAL_read,    REAL_readv,  REAL_recv,    REAL_recvfrom, REAL_recvmsg,
+        REAL_write,   REAL_writev, REAL_send,    REAL_sendto,   REAL_sendmsg,
+        REAL_close,   REAL_accept, REAL_accept4, REAL_connect,
     };
     const void *libc = real_module_of((void *)gnu_get_libc_version);
     if (libc == NULL)

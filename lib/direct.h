@@ -1,6 +1,7 @@
 /*
- * direct.h — the read and write families' system calls, made by the
- * wrappers themselves while the program is single-threaded.
+ * direct.h — the read and write families' system calls, and close(),
+ * accept(), accept4() and connect(), made by sockshim itself while the
+ * program is single-threaded.
  *
  * Why: sockshim's scan thread makes the process multi-threaded in glibc's
  * eyes (__libc_single_threaded turns false for good), and from then on
@@ -99,6 +100,17 @@ static inline long direct_syscall6(long nr, long a1, long a2, long a3, long a4,
 
 /* The kernel's answer RC is an error (-errno). */
 #define DIRECT_FAILED(rc) ((unsigned long)(rc) > -4096UL)
+
+/* The kernel's answer RC the way libc returns it: -1 with errno set from
+ * an error, else RC. */
+static inline long direct_result(long rc)
+{
+    if (DIRECT_FAILED(rc)) {
+        errno = (int)-rc;
+        return -1;
+    }
+    return rc;
+}
 
 /* May this call be made directly? One load: the wrappers' fast path. */
 static inline int direct_now(void)

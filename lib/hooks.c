@@ -21,6 +21,7 @@
 
 #include "checks.h"
 #include "configuration.h"
+#include "direct.h"
 #include "fdtab.h"
 #include "leaks.h"
 #include "log.h"
@@ -29,6 +30,38 @@
 #include "sockaddr.h"
 #include "stack.h"
 #include "timeout.h"
+
+/* close(), accept4() and connect() as libc makes them, made directly
+ * while direct.h allows it: glibc brackets these cancellable calls too,
+ * once sockshim's scan thread exists. Same system call, same result and
+ * errno. (libc's accept() makes SYS_accept, not accept4: so do we.) */
+static int close_call(int fd)
+{
+    if (direct_now())
+        return (int)direct_result(direct_syscall3(SYS_close, fd, 0, 0));
+    return real_close(fd);
+}
+
+static int accept_call(int fd, struct sockaddr *addr, socklen_t *len,
+                       int flags, int with_flags)
+{
+    if (direct_now())
+        return (int)direct_result(
+            with_flags ? direct_syscall6(SYS_accept4, fd, (long)addr,
+                                         (long)len, flags, 0, 0)
+                       : direct_syscall3(SYS_accept, fd, (long)addr,
+                                         (long)len));
+    return with_flags ? real_accept4(fd, addr, len, flags)
+                      : real_accept(fd, addr, len);
+}
+
+static int connect_call(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    if (direct_now())
+        return (int)direct_result(
+            direct_syscall3(SYS_connect, fd, (long)addr, (long)len));
+    return real_connect(fd, addr, len);
+}
 
 /* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD in ROLE, with the
  * extra FD_* bits FLAGS and the items the program already chose APP_SET. */
@@ -271,8 +304,7 @@ int hook_listen(int fd, int backlog)
 int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
                  int with_flags)
 {
-    int newfd = with_flags ? real_accept4(fd, addr, len, flags)
-                           : real_accept(fd, addr, len);
+    int newfd = accept_call(fd, addr, len, flags, with_flags);
     if (newfd < 0)
         return newfd;
     int saved_errno = errno;
@@ -313,7 +345,7 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     int role = slot != NULL ? fdtab_role(slot) : ROLE_NONE;
     if (slot == NULL || (role != ROLE_NONE && role != ROLE_CONNECT)) {
         errno = saved_errno;
-        return real_connect(fd, addr, len);
+        return connect_call(fd, addr, len);
     }
     struct sockaddr_storage peer;
     struct sock_context ctx;
@@ -354,7 +386,7 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     }
     errno = saved_errno;
     int rc = blocking ? connect_with_timeout(fd, addr, len, timeout)
-                      : real_connect(fd, addr, len);
+                      : connect_call(fd, addr, len);
     saved_errno = errno;
     if (first)
         policy_apply(&ctx, &p, ITEM_BIT(ITEM_SNDTIMEO));
@@ -412,7 +444,7 @@ int hook_close(int fd)
      * another thread's socket() may get it and fill the slot anew. */
     fdtab_clear(fd);
     errno = saved_errno;
-    int rc = real_close(fd);
+    int rc = close_call(fd);
     if (rc < 0) {
         saved_errno = errno;
         checks_close_failed(fd, saved_errno, earlier);

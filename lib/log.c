@@ -69,7 +69,9 @@ static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
  * a socket (MSG_NOSIGNAL | MSG_DONTWAIT). */
 enum write_method { WRITE_PLAIN, WRITE_PIPE, WRITE_SOCKET };
 
-static int log_fd = -1;
+int log_fd = -1;
+/* 0 until log_configure(): nothing is shown before there is a log. */
+uint32_t log_kinds_shown;
 static enum write_method log_method;
 static dev_t log_dev;
 static ino_t log_ino;
@@ -126,9 +128,20 @@ int log_parse_checks(const char *text, uint32_t *mask)
     return 0;
 }
 
+/* Recompute log_kinds_shown from the level and the checks. */
+static void update_kinds_shown(void)
+{
+    uint32_t shown = 0;
+    for (int k = 0; k < EV_COUNT; k++)
+        if (kinds[k].level <= settings.level && (checks & (1u << k)))
+            shown |= 1u << k;
+    __atomic_store_n(&log_kinds_shown, shown, __ATOMIC_RELAXED);
+}
+
 void log_set_checks(uint32_t mask)
 {
     checks = mask;
+    update_kinds_shown();
 }
 
 int log_parse_dest(const char *text, struct log_settings *s)
@@ -305,6 +318,7 @@ static void publish_fd(int fd)
 void log_configure(const struct log_settings *s)
 {
     settings = *s;
+    update_kinds_shown();
     log_close();
     int fd = open_destination();
     int saved = errno;
@@ -448,12 +462,6 @@ static void append_timestamp(struct outbuf *ob)
     ob_str(ob, "Z\"");
 }
 
-int log_enabled(enum event_kind kind)
-{
-    return kinds[kind].level <= settings.level && (checks & (1u << kind)) &&
-           __atomic_load_n(&log_fd, __ATOMIC_RELAXED) >= 0;
-}
-
 /* The thread's event line, and whether an event is being built in it. */
 static __thread char event_line[EVENT_LINE_MAX]
     __attribute__((tls_model("initial-exec")));
@@ -463,8 +471,7 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
 {
     /* Bad configuration is always reported, whatever the level: it is the
      * user's only sign that a setting is ignored. */
-    if ((kind != EV_CONFIG_ERROR && (kinds[kind].level > settings.level ||
-                                     !(checks & (1u << kind)))) ||
+    if ((kind != EV_CONFIG_ERROR && !(log_kinds_shown & (1u << kind))) ||
         __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0 || event_line_busy)
         return 0;
     event_line_busy = 1;

@@ -117,8 +117,20 @@ struct event {
     int object_fresh; /* JSON: just opened an object, no comma needed */
 };
 
+/* The log's descriptor (-1: none) and the kinds the level and
+ * SOCKSHIM_CHECKS let through, one bit per kind: log.c keeps both, and
+ * they are global only so that log_enabled() is two loads inline, since
+ * every socket call asks it. */
+extern int log_fd __attribute__((visibility("hidden")));
+extern uint32_t log_kinds_shown __attribute__((visibility("hidden")));
+
 /* True when events of KIND would be written (level and destination). */
-int log_enabled(enum event_kind kind);
+static inline int log_enabled(enum event_kind kind)
+{
+    return (__atomic_load_n(&log_kinds_shown, __ATOMIC_RELAXED) &
+            (1u << kind)) &&
+           __atomic_load_n(&log_fd, __ATOMIC_RELAXED) >= 0;
+}
 
 /* Start an event of KIND about descriptor FD (-1 for none). Returns 0 when
  * the event is filtered out by level, or when this thread is already

@@ -55,12 +55,22 @@ static void rule_subject_for(const struct sock_context *ctx,
     }
 }
 
+/* The policies of a TCP socket and of any other socket before any rule:
+ * config.global over nothing, and nothing. Built once (policy_init), so
+ * that without rules a new socket's policy is a copy, not a merge. */
+static struct policy tcp_base, other_base;
+
+void policy_init(void)
+{
+    memset(&other_base, 0, sizeof other_base);
+    other_base.linger_secs = -1;
+    tcp_base = other_base;
+    policy_merge(&tcp_base, &config.global);
+}
+
 void policy_for_socket(const struct sock_context *ctx, struct policy *out)
 {
-    memset(out, 0, sizeof *out);
-    out->linger_secs = -1;
-    if (fdtab_flags(ctx->slot) & FD_TCP)
-        policy_merge(out, &config.global);
+    *out = (fdtab_flags(ctx->slot) & FD_TCP) ? tcp_base : other_base;
     if (config.rule_count == 0)
         return;
     struct rule_subject subject;
@@ -213,42 +223,65 @@ static void report_applied(const struct sock_context *ctx,
                            const struct item_value *applied, int n_applied,
                            int backlog_changed);
 
+/* Item V, which the program set on the socket itself: enforce keeps the
+ * program's value, force replaces it. Returns 1 when the policy's value
+ * was set. Out of line: the program's value is formatted in a buffer the
+ * common path has no use for. */
+static __attribute__((noinline)) int
+apply_over_program(const struct sock_context *ctx, const struct item_value *v)
+{
+    char app[48];
+    current_value(ctx->fd, v->item, app, sizeof app);
+    if (config.mode == MODE_ENFORCE) {
+        report_override(ctx, v, app, 0);
+        return 0;
+    }
+    if (real_setsockopt(ctx->fd, item_descs[v->item].level,
+                        item_descs[v->item].optname, &v->u, v->len) != 0) {
+        report_failure(ctx, v, errno);
+        return 0;
+    }
+    report_override(ctx, v, app, 1);
+    return 1;
+}
+
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
                   uint16_t which)
 {
     int saved_errno = errno;
     struct fd_slot *slot = ctx->slot;
+    /* Every item's moment is claimed at once: one atomic per socket, not
+     * one per item (each item is still decided exactly once). */
+    uint16_t wanted = which & policy_item_bits(p);
+    uint16_t mine = wanted != 0 ? fdtab_claim_decided(slot, wanted) : 0;
     struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
-    int n = policy_items(p, items), n_applied = 0;
+    int n = mine != 0 ? policy_items(p, items) : 0, n_applied = 0;
+    uint16_t app_set = mine != 0 ? fdtab_app_set(slot) : 0, set_here = 0;
 
     for (int i = 0; i < n; i++) {
         const struct item_value *v = &items[i];
         uint16_t bit = ITEM_BIT(v->item);
-        if (!(which & bit) || !fdtab_claim_decided(slot, bit))
+        if (!(mine & bit))
             continue;
         if (config.mode == MODE_AUDIT) {
             report_would_apply(ctx, v);
             continue;
         }
-        char app[48] = "";
-        int app_set = (fdtab_app_set(slot) & bit) != 0;
-        if (app_set)
-            current_value(ctx->fd, v->item, app, sizeof app);
-        if (app_set && config.mode == MODE_ENFORCE) {
-            report_override(ctx, v, app, 0);
-            continue;
-        }
-        if (!(ctx->inherited & bit) &&
-            real_setsockopt(ctx->fd, item_descs[v->item].level,
-                            item_descs[v->item].optname, &v->u, v->len) != 0) {
+        if (app_set & bit) {
+            if (!apply_over_program(ctx, v))
+                continue;
+        } else if (!(ctx->inherited & bit) &&
+                   real_setsockopt(ctx->fd, item_descs[v->item].level,
+                                   item_descs[v->item].optname, &v->u,
+                                   v->len) != 0) {
             report_failure(ctx, v, errno);
             continue;
         }
-        fdtab_mark_policy_set(slot, bit);
+        set_here |= bit;
         applied[n_applied++] = *v;
-        if (app_set)
-            report_override(ctx, v, app, 1);
     }
+    if (set_here != 0)
+        fdtab_mark_policy_set(slot, set_here);
 
     int backlog_changed = ctx->at_listen &&
                           (p->set & (1u << OPT_BACKLOG)) &&
@@ -257,7 +290,7 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
         report_backlog_audit(ctx, p);
         backlog_changed = 0;
     }
-    if (n_applied > 0 || backlog_changed)
+    if ((n_applied > 0 || backlog_changed) && log_enabled(EV_POLICY))
         report_applied(ctx, p, applied, n_applied, backlog_changed);
     errno = saved_errno;
 }

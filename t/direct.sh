@@ -1,9 +1,9 @@
 #!/bin/sh
-# direct.sh — the read and write families' direct system calls
-# (lib/direct.h) change nothing a program can see: thread cancellation
-# through read/recv/write/send still works, with threads made by
-# pthread_create() or thrd_create() and for a single-threaded program
-# cancelling itself; a program whose last thread ends through
+# direct.sh — the direct system calls (lib/direct.h: the read and write
+# families, close, accept, connect) change nothing a program can see:
+# thread cancellation through read/recv/write/send/accept still works,
+# with threads made by pthread_create() or thrd_create() and for a
+# single-threaded program cancelling itself (close too); a program whose last thread ends through
 # cancellation or pthread_exit() still ends (sockshim's scan thread must
 # not keep it alive); another preload library after sockshim still sees
 # every call. (The errno matrix of t/fd-tracking.sh covers results and
@@ -12,10 +12,12 @@
 
 CANCEL=$BUILD/t/helpers/cancel
 COUNTIO=$BUILD/t/helpers/.libs/libcountio.so
+COUNTCONN=$BUILD/t/helpers/.libs/libcountconn.so
 [ -x "$CANCEL" ] || bail "missing $CANCEL (make check builds it)"
 [ -f "$COUNTIO" ] || bail "missing $COUNTIO (make check builds it)"
+[ -f "$COUNTCONN" ] || bail "missing $COUNTCONN (make check builds it)"
 
-plan 30
+plan 40
 
 LOG="file:$TMP/shim.log"
 # shim ARGS...: the helper under sockshim, killed after 15 s (a thread
@@ -30,7 +32,7 @@ summary_direct() {
 
 # The helper cancels once the thread sleeps in the call (its state in
 # /proc), so the cancellation acts inside the system call.
-for call in read recv write send; do
+for call in read recv write send accept; do
     out=$(plain blocked "$call" pthread 2>&1)
     is "cancelled" "$out" "without sockshim: a thread blocked in $call() is cancelled"
     for how in pthread thrd; do
@@ -43,7 +45,7 @@ is "off:threads" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=o
 
 # A single-threaded program cancels itself: the next cancellation point
 # acts, and the cancelled main thread ends the process with status 0.
-for call in read recv write send; do
+for call in read recv write send accept close; do
     p=$(plain self "$call" 2>&1; echo "status=$?")
     s=$(shim self "$call" 2>&1; echo "status=$?")
     is "$p" "$s" "self-cancel at $call(): output and status as without sockshim ($(echo $p))"
@@ -79,6 +81,18 @@ out=$(timeout -s KILL 15 env LD_PRELOAD="$COUNTIO $SHIM_LIB" \
     SOCKSHIM_LOG="$LOG" "$CANCEL" io 500 2>&1)
 like "$out" "countio recv=500 send=500" "counting library first, sockshim second: 500 of each"
 like "$out" "^io 500" "and the program's own output is there"
+# The same for connect(), accept() and close() (of sockets), with a
+# library that wraps only those.
+ctl=$(LD_PRELOAD="$COUNTCONN" timeout -s KILL 15 "$CANCEL" conn 300 2>&1 | grep countio)
+is "countio recv=0 send=0 connect=300 accept=300 close=601" "$ctl" "control: a library wrapping connect/accept/close alone sees 300, 300 and 601 (sockets)"
+rm -f "$TMP/shim.log"
+out=$(timeout -s KILL 15 env LD_PRELOAD="$SHIM_LIB $COUNTCONN" \
+    SOCKSHIM_LOG="$LOG" SOCKSHIM_LOG_LEVEL=info "$CANCEL" conn 300 2>&1 | grep countio)
+is "$ctl" "$out" "sockshim first, that library second: it sees the same"
+is "off:interposed" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=off:interposed (connect/accept/close wrapped next in line)"
+out=$(timeout -s KILL 15 env LD_PRELOAD="$COUNTCONN $SHIM_LIB" \
+    SOCKSHIM_LOG="$LOG" "$CANCEL" conn 300 2>&1 | grep countio)
+is "$ctl" "$out" "that library first, sockshim second: the same"
 
 # Without threads, direct calls are on: the same loop, same output.
 rm -f "$TMP/shim.log"
@@ -86,4 +100,7 @@ p=$(plain io 2000 2>&1; echo "status=$?")
 s=$(SOCKSHIM_LOG_LEVEL=info shim io 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 send()/recv() single-threaded: output and status as without sockshim"
 is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on (they were made directly)"
+p=$(plain conn 2000 2>&1; echo "status=$?")
+s=$(shim conn 2000 2>&1; echo "status=$?")
+is "$p" "$s" "2000 connections (connect, accept, close made directly): output and status as without sockshim"
 unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "error|policy_failed" "no error event in sockshim's log"

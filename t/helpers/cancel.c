@@ -1,23 +1,28 @@
 /*
- * cancel.c — thread cancellation through the read and write calls, and a
- * single-threaded I/O loop, for t/direct.sh.
+ * cancel.c — thread cancellation through the calls sockshim makes
+ * directly, and single-threaded loops of them, for t/direct.sh.
  *
- * sockshim makes the read and write families' system calls itself while
- * the program is single-threaded (lib/direct.h). These commands check that
- * nothing a program can observe changes:
+ * sockshim makes the read and write families' system calls, and close(),
+ * accept() and connect(), itself while the program is single-threaded
+ * (lib/direct.h). These commands check that nothing a program can observe
+ * changes:
  *
  *   cancel blocked CALL HOW   a thread made by HOW (pthread | thrd) blocks
- *                             in CALL (read | recv | write | send) on a
- *                             loopback socket; main cancels it; prints
+ *                             in CALL (read | recv | write | send | accept)
+ *                             on a loopback socket; main cancels it; prints
  *                             "cancelled" (or "NOT cancelled" after 5 s)
  *   cancel self CALL [--threads]
  *                             single-threaded: pthread_cancel(pthread_self())
- *                             then CALL with data ready; the cleanup handler
- *                             prints "cancelled at CALL" if it acts there
+ *                             then CALL (those above, or close) where it
+ *                             would not block; the cleanup handler prints
+ *                             "cancelled at CALL" if it acts there
  *                             (--threads: first "threads=N", the process's
  *                             thread count, sockshim's included)
  *   cancel io N               N send() + recv() of one byte over loopback,
  *                             single-threaded; prints "io N"
+ *   cancel conn N             N connections over loopback: socket(),
+ *                             connect(), accept(), close() of both ends;
+ *                             prints "conn N"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -39,18 +44,25 @@ static void die(const char *what)
     exit(2);
 }
 
+/* A loopback listener (backlog 8), its address in IN. */
+static int listener(struct sockaddr_in *in)
+{
+    memset(in, 0, sizeof *in);
+    in->sin_family = AF_INET;
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof *in;
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    if (l < 0 || bind(l, (struct sockaddr *)in, sizeof *in) != 0 ||
+        listen(l, 8) != 0 || getsockname(l, (struct sockaddr *)in, &len))
+        die("listener");
+    return l;
+}
+
 /* A connected loopback TCP pair: ends[0] client, ends[1] accepted. */
 static void tcp_pair(int ends[2])
 {
     struct sockaddr_in in;
-    memset(&in, 0, sizeof in);
-    in.sin_family = AF_INET;
-    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof in;
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0 || bind(l, (struct sockaddr *)&in, sizeof in) != 0 ||
-        listen(l, 1) != 0 || getsockname(l, (struct sockaddr *)&in, &len))
-        die("listener");
+    int l = listener(&in);
     ends[0] = socket(AF_INET, SOCK_STREAM, 0);
     if (ends[0] < 0 || connect(ends[0], (struct sockaddr *)&in, sizeof in))
         die("connect");
@@ -106,6 +118,8 @@ static void do_call(void)
     else if (strcmp(call_name, "send") == 0)
         for (;;)
             send(call_fd, buf, sizeof buf, 0);
+    else if (strcmp(call_name, "accept") == 0)
+        accept(call_fd, NULL, NULL); /* nothing ever connects */
 }
 
 static void *blocked_thread(void *arg)
@@ -130,6 +144,9 @@ static int cmd_blocked(const char *call, const char *how)
     tcp_pair(ends);
     call_name = call;
     call_fd = ends[1];
+    struct sockaddr_in in;
+    if (strcmp(call, "accept") == 0)
+        call_fd = listener(&in);
     pthread_t thread;
     if (strcmp(how, "thrd") == 0) {
         thrd_t t;
@@ -185,6 +202,15 @@ static int cmd_self(const char *call, int show_threads)
                   : ends[0];
     if (write(ends[0], "x", 1) != 1) /* data ready: read() would not block */
         die("write");
+    /* accept(): a connection is pending, so it would not block. */
+    struct sockaddr_in in;
+    int l = -1, pending = -1;
+    if (strcmp(call, "accept") == 0) {
+        l = listener(&in);
+        pending = socket(AF_INET, SOCK_STREAM, 0);
+        if (pending < 0 || connect(pending, (struct sockaddr *)&in, sizeof in))
+            die("connect");
+    }
     usleep(20000);
     if (show_threads)
         print_threads();
@@ -198,6 +224,10 @@ static int cmd_self(const char *call, int show_threads)
         recv(call_fd, &c, 1, 0);
     else if (strcmp(call, "write") == 0)
         write(call_fd, "y", 1);
+    else if (strcmp(call, "accept") == 0)
+        accept(l, NULL, NULL);
+    else if (strcmp(call, "close") == 0)
+        close(call_fd);
     else
         send(call_fd, "y", 1, 0);
     printf("NOT cancelled at %s\n", call);
@@ -217,6 +247,25 @@ static int cmd_io(long n)
     return 0;
 }
 
+static int cmd_conn(long n)
+{
+    struct sockaddr_in in;
+    int l = listener(&in);
+    for (long i = 0; i < n; i++) {
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        if (c < 0 || connect(c, (struct sockaddr *)&in, sizeof in) != 0)
+            die("conn: connect");
+        int a = accept(l, NULL, NULL);
+        if (a < 0)
+            die("conn: accept");
+        if (close(a) != 0 || close(c) != 0)
+            die("conn: close");
+    }
+    close(l);
+    printf("conn %ld\n", n);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "blocked") == 0)
@@ -228,7 +277,9 @@ int main(int argc, char **argv)
         return cmd_self(argv[2], 1);
     if (argc == 3 && strcmp(argv[1], "io") == 0)
         return cmd_io(atol(argv[2]));
+    if (argc == 3 && strcmp(argv[1], "conn") == 0)
+        return cmd_conn(atol(argv[2]));
     fprintf(stderr, "usage: cancel blocked CALL pthread|thrd | "
-                    "self CALL [--threads] | io N\n");
+                    "self CALL [--threads] | io N | conn N\n");
     return 2;
 }

@@ -13,17 +13,23 @@
  *
  * Not linked against sockshim: run it plain and under LD_PRELOAD.
  *
- *   connloop SECONDS [--setopts]    prints "<connections per second>"
+ *   connloop SECONDS [--setopts | --same-syscalls]
+ *                                  prints "<connections per second>"
  *
  * --setopts: the program sets the benchmark policy's options itself
  * (SO_KEEPALIVE, TCP_KEEPIDLE 60, TCP_NODELAY on the listeners and the
  * client sockets; accepted sockets inherit them): what the options cost
  * the kernel, with no sockshim at all, as a reference.
+ * --same-syscalls: as --setopts, and a FIONREAD before each close(): every
+ * system call sockshim adds to a connection, made by the program itself
+ * (close_unread needs the unread byte count at each close). The ceiling
+ * of any preload library that applies this policy and runs this check.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +58,9 @@ static int set_options(int fd)
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 1.0;
-    int setopts = argc > 2 && strcmp(argv[2], "--setopts") == 0;
+    int same_syscalls = argc > 2 && strcmp(argv[2], "--same-syscalls") == 0;
+    int setopts =
+        same_syscalls || (argc > 2 && strcmp(argv[2], "--setopts") == 0);
     int lfds[LISTENERS];
     struct sockaddr_in addrs[LISTENERS];
     for (int i = 0; i < LISTENERS; i++) {
@@ -87,7 +95,12 @@ int main(int argc, char **argv)
                 perror("connloop: accept");
                 return 1;
             }
+            int unread;
+            if (same_syscalls)
+                ioctl(s, FIONREAD, &unread);
             close(s);
+            if (same_syscalls)
+                ioctl(c, FIONREAD, &unread);
             close(c);
             n++;
         }
