@@ -18,7 +18,7 @@
  * Direct calls are on (direct_syscalls != 0) only when all of these hold:
  * - sockshim is active (init turns them on, never before);
  * - the functions next in line are libc's own: another preloaded library
- *   after ours that wraps read() must still see every call;
+ *   after ours that wraps read() or close() must still see every call;
  * - the program has not created a thread (pthread_create, thrd_create)
  *   nor called pthread_cancel(): each of those turns them off for good,
  *   before the call goes on (wrappers.c);
@@ -26,8 +26,8 @@
  * A thread started inside glibc (timer_create's SIGEV_THREAD, mq_notify,
  * getaddrinfo_a, aio notifications) or by a library that reaches
  * pthread_create through dlsym(RTLD_NEXT) is not seen: one that calls
- * pthread_cancel() on a thread already blocked in a direct read() does
- * not wake it (README, limits).
+ * pthread_cancel() on a thread already blocked in a direct read(),
+ * accept(), connect() or close() does not wake it (README, limits).
  */
 #ifndef SOCKSHIM_DIRECT_H
 #define SOCKSHIM_DIRECT_H

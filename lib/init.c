@@ -21,7 +21,6 @@
 #include "direct.h"
 #include "leaks.h"
 #include "log.h"
-#include "policy.h"
 #include "real.h"
 
 int init_state = INIT_NONE;
@@ -60,7 +59,6 @@ static void initialise(void)
     log_configure(&config.log);
     config_load(&config, read_env, log_config_error);
     config_check_unknown_env(environ, log_config_error);
-    policy_init();
     leaks_init();
     checks_init();
     direct_syscalls_begin();

@@ -55,22 +55,14 @@ static void rule_subject_for(const struct sock_context *ctx,
     }
 }
 
-/* The policies of a TCP socket and of any other socket before any rule:
- * config.global over nothing, and nothing. Built once (policy_init), so
- * that without rules a new socket's policy is a copy, not a merge. */
-static struct policy tcp_base, other_base;
-
-void policy_init(void)
-{
-    memset(&other_base, 0, sizeof other_base);
-    other_base.linger_secs = -1;
-    tcp_base = other_base;
-    policy_merge(&tcp_base, &config.global);
-}
-
 void policy_for_socket(const struct sock_context *ctx, struct policy *out)
 {
-    *out = (fdtab_flags(ctx->slot) & FD_TCP) ? tcp_base : other_base;
+    if (fdtab_flags(ctx->slot) & FD_TCP) {
+        *out = config.tcp_base;
+    } else {
+        memset(out, 0, sizeof *out);
+        out->linger_secs = -1;
+    }
     if (config.rule_count == 0)
         return;
     struct rule_subject subject;

@@ -31,10 +31,6 @@ struct sock_context {
     uint16_t inherited;
 };
 
-/* Take the configuration's global options as the base of every TCP
- * socket's policy: once, after the configuration is loaded. */
-void policy_init(void);
-
 /* The policy for the socket in CTX: the global options (TCP sockets only),
  * then every matching rule in order, option by option. */
 void policy_for_socket(const struct sock_context *ctx, struct policy *out);

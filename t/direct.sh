@@ -17,7 +17,7 @@ COUNTCONN=$BUILD/t/helpers/.libs/libcountconn.so
 [ -f "$COUNTIO" ] || bail "missing $COUNTIO (make check builds it)"
 [ -f "$COUNTCONN" ] || bail "missing $COUNTCONN (make check builds it)"
 
-plan 40
+plan 41
 
 LOG="file:$TMP/shim.log"
 # shim ARGS...: the helper under sockshim, killed after 15 s (a thread
@@ -100,7 +100,9 @@ p=$(plain io 2000 2>&1; echo "status=$?")
 s=$(SOCKSHIM_LOG_LEVEL=info shim io 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 send()/recv() single-threaded: output and status as without sockshim"
 is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on (they were made directly)"
+rm -f "$TMP/shim.log"
 p=$(plain conn 2000 2>&1; echo "status=$?")
-s=$(shim conn 2000 2>&1; echo "status=$?")
+s=$(SOCKSHIM_LOG_LEVEL=info shim conn 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 connections (connect, accept, close made directly): output and status as without sockshim"
+is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on for those too"
 unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "error|policy_failed" "no error event in sockshim's log"

@@ -167,12 +167,14 @@ static void test_item_bits(void)
     };
     struct policy all;
     memset(&all, 0, sizeof all);
+    int unparsed = 0;
     for (size_t i = 0; i <= sizeof cases / sizeof cases[0]; i++) {
         struct policy one;
         memset(&one, 0, sizeof one);
         const struct policy *p = &all;
         if (i < sizeof cases / sizeof cases[0]) {
-            option_descs[cases[i].opt].parse(cases[i].text, &one);
+            unparsed += option_descs[cases[i].opt].parse(cases[i].text,
+                                                         &one) != 0;
             option_descs[cases[i].opt].parse(cases[i].text, &all);
             p = &one;
         }
@@ -186,11 +188,12 @@ static void test_item_bits(void)
                alone ? option_descs[cases[i].opt].key : "every option",
                alone ? "=" : " at once", alone ? cases[i].text : "");
     }
+    is_int(0, unparsed, "policy_item_bits: every case's value parsed");
 }
 
 int main(void)
 {
-    plan(16 + 15 + 32 + 11 + 15);
+    plan(16 + 15 + 32 + 11 + 16);
     test_durations();
     test_booleans();
     test_option_values();
