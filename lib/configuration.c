@@ -506,7 +506,4 @@ void config_load(struct config *cfg, config_getenv_fn get,
     if (rules != NULL)
         config_read_rules(cfg, rules, report);
     config_read_suppressions(cfg, report);
-    memset(&cfg->tcp_base, 0, sizeof cfg->tcp_base);
-    cfg->tcp_base.linger_secs = -1;
-    policy_merge(&cfg->tcp_base, &cfg->global);
 }

@@ -37,9 +37,6 @@ struct suppression {
 struct config {
     enum policy_mode mode;
     struct policy global; /* the global rule: every TCP socket */
-    /* Derived by config_load(): global over the defaults, the policy every
-     * TCP socket starts from (copied, not merged, for each new socket). */
-    struct policy tcp_base;
     struct log_settings log;
     struct diag_settings diag;
     int suppression_count;

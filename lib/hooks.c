@@ -388,7 +388,7 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
     int rc = blocking ? connect_with_timeout(fd, addr, len, timeout)
                       : connect_call(fd, addr, len);
     saved_errno = errno;
-    if (first)
+    if (first && (p.set & (1u << OPT_SNDTIMEO)))
         policy_apply(&ctx, &p, ITEM_BIT(ITEM_SNDTIMEO));
     if (rc < 0 &&
         (saved_errno == EADDRINUSE || saved_errno == EADDRNOTAVAIL)) {

@@ -347,36 +347,6 @@ static void item_timeval(struct item_value *v, enum sockopt_item item,
     v->u.tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
 
-uint16_t policy_item_bits(const struct policy *p)
-{
-    uint32_t set = p->set;
-    uint16_t bits = 0;
-    if (set & (1u << OPT_REUSEADDR))
-        bits |= ITEM_BIT(ITEM_REUSEADDR);
-    if (set & (1u << OPT_REUSEPORT))
-        bits |= ITEM_BIT(ITEM_REUSEPORT);
-    if (set & (1u << OPT_LINGER))
-        bits |= ITEM_BIT(ITEM_LINGER);
-    if (set & (1u << OPT_KEEPALIVE)) {
-        bits |= ITEM_BIT(ITEM_KEEPALIVE);
-        if (p->keep_idle > 0)
-            bits |= ITEM_BIT(ITEM_KEEPIDLE);
-        if (p->keep_intvl > 0)
-            bits |= ITEM_BIT(ITEM_KEEPINTVL);
-        if (p->keep_cnt > 0)
-            bits |= ITEM_BIT(ITEM_KEEPCNT);
-    }
-    if (set & (1u << OPT_USER_TIMEOUT))
-        bits |= ITEM_BIT(ITEM_USER_TIMEOUT);
-    if (set & (1u << OPT_RCVTIMEO))
-        bits |= ITEM_BIT(ITEM_RCVTIMEO);
-    if (set & (1u << OPT_SNDTIMEO))
-        bits |= ITEM_BIT(ITEM_SNDTIMEO);
-    if (set & (1u << OPT_NODELAY))
-        bits |= ITEM_BIT(ITEM_NODELAY);
-    return bits;
-}
-
 int policy_items(const struct policy *p, struct item_value *out)
 {
     int n = 0;

@@ -121,9 +121,6 @@ void policy_merge(struct policy *dst, const struct policy *src);
  * connect timeout) yield none. */
 int policy_items(const struct policy *p, struct item_value *out);
 
-/* The items policy_items() gives for P, as ITEM_BIT()s. */
-uint16_t policy_item_bits(const struct policy *p);
-
 /* The item for setsockopt(LEVEL, OPTNAME), or ITEM_COUNT if not policed. */
 enum sockopt_item item_lookup(int level, int optname);
 

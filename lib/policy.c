@@ -55,14 +55,15 @@ static void rule_subject_for(const struct sock_context *ctx,
     }
 }
 
+/* A policy that sets nothing. */
+static const struct policy no_policy = {.linger_secs = -1};
+
 void policy_for_socket(const struct sock_context *ctx, struct policy *out)
 {
-    if (fdtab_flags(ctx->slot) & FD_TCP) {
-        *out = config.tcp_base;
-    } else {
-        memset(out, 0, sizeof *out);
-        out->linger_secs = -1;
-    }
+    /* config.global is a whole policy over no_policy's values (they are
+     * config_defaults()'s, and each option's parser writes all of its
+     * fields), so a TCP socket starts from a copy of it, not a merge. */
+    *out = (fdtab_flags(ctx->slot) & FD_TCP) ? config.global : no_policy;
     if (config.rule_count == 0)
         return;
     struct rule_subject subject;
@@ -242,12 +243,15 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
 {
     int saved_errno = errno;
     struct fd_slot *slot = ctx->slot;
+    struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
+    int n = policy_items(p, items), n_applied = 0;
+    uint16_t wanted = 0;
+    for (int i = 0; i < n; i++)
+        wanted |= ITEM_BIT(items[i].item);
+    wanted &= which;
     /* Every item's moment is claimed at once: one atomic per socket, not
      * one per item (each item is still decided exactly once). */
-    uint16_t wanted = which & policy_item_bits(p);
     uint16_t mine = wanted != 0 ? fdtab_claim_decided(slot, wanted) : 0;
-    struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
-    int n = mine != 0 ? policy_items(p, items) : 0, n_applied = 0;
     uint16_t app_set = mine != 0 ? fdtab_app_set(slot) : 0, set_here = 0;
 
     for (int i = 0; i < n; i++) {

@@ -149,55 +149,12 @@ static void test_items_and_merge(void)
     ok(parse_mode("fast", &mode) == -1, "mode fast rejected");
 }
 
-/* policy_item_bits() names exactly the items policy_items() lists, for
- * every option alone at a few values and for all of them at once. */
-static void test_item_bits(void)
-{
-    static const struct {
-        enum policy_option opt;
-        const char *text;
-    } cases[] = {
-        {OPT_REUSEADDR, "on"},      {OPT_REUSEPORT, "off"},
-        {OPT_LINGER, "off"},        {OPT_LINGER, "5"},
-        {OPT_KEEPALIVE, "off"},     {OPT_KEEPALIVE, "60"},
-        {OPT_KEEPALIVE, "60:10"},   {OPT_KEEPALIVE, "60:10:5"},
-        {OPT_USER_TIMEOUT, "10s"},  {OPT_RCVTIMEO, "2s"},
-        {OPT_SNDTIMEO, "1500ms"},   {OPT_CONNECT_TIMEOUT, "2s"},
-        {OPT_NODELAY, "on"},        {OPT_BACKLOG, "4096"},
-    };
-    struct policy all;
-    memset(&all, 0, sizeof all);
-    int unparsed = 0;
-    for (size_t i = 0; i <= sizeof cases / sizeof cases[0]; i++) {
-        struct policy one;
-        memset(&one, 0, sizeof one);
-        const struct policy *p = &all;
-        if (i < sizeof cases / sizeof cases[0]) {
-            unparsed += option_descs[cases[i].opt].parse(cases[i].text,
-                                                         &one) != 0;
-            option_descs[cases[i].opt].parse(cases[i].text, &all);
-            p = &one;
-        }
-        struct item_value items[ITEM_COUNT];
-        int n = policy_items(p, items);
-        uint16_t listed = 0;
-        for (int k = 0; k < n; k++)
-            listed |= ITEM_BIT(items[k].item);
-        int alone = i < sizeof cases / sizeof cases[0];
-        is_int(listed, policy_item_bits(p), "policy_item_bits: %s%s%s",
-               alone ? option_descs[cases[i].opt].key : "every option",
-               alone ? "=" : " at once", alone ? cases[i].text : "");
-    }
-    is_int(0, unparsed, "policy_item_bits: every case's value parsed");
-}
-
 int main(void)
 {
-    plan(16 + 15 + 32 + 11 + 16);
+    plan(16 + 15 + 32 + 11);
     test_durations();
     test_booleans();
     test_option_values();
     test_items_and_merge();
-    test_item_bits();
     return 0;
 }
