@@ -13,7 +13,7 @@
  *
  * Not linked against sockshim: run it plain and under LD_PRELOAD.
  *
- *   connloop SECONDS [--setopts | --same-syscalls]
+ *   connloop SECONDS [--setopts | --same-syscalls | --uring]
  *                                  prints "<connections per second>"
  *
  * --setopts: the program sets the benchmark policy's options itself
@@ -24,6 +24,9 @@
  * system call sockshim adds to a connection, made by the program itself
  * (close_unread needs the unread byte count at each close). The ceiling
  * of any preload library that applies this policy and runs this check.
+ * --uring: as --same-syscalls, with each client socket's three options in
+ * one io_uring_enter() and each FIONREAD + close() in another
+ * (uring-batch.c): whether batching could lift that ceiling.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -36,6 +39,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "uring-batch.h"
 
 #define LISTENERS 64
 
@@ -59,8 +64,14 @@ int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 1.0;
     int same_syscalls = argc > 2 && strcmp(argv[2], "--same-syscalls") == 0;
-    int setopts =
-        same_syscalls || (argc > 2 && strcmp(argv[2], "--setopts") == 0);
+    int uring = argc > 2 && strcmp(argv[2], "--uring") == 0;
+    int setopts = same_syscalls || uring ||
+                  (argc > 2 && strcmp(argv[2], "--setopts") == 0);
+    int err = uring ? uring_batch_open() : 0;
+    if (err < 0) {
+        fprintf(stderr, "connloop: io_uring: %s\n", strerror(-err));
+        return 1;
+    }
     int lfds[LISTENERS];
     struct sockaddr_in addrs[LISTENERS];
     for (int i = 0; i < LISTENERS; i++) {
@@ -85,7 +96,9 @@ int main(int argc, char **argv)
             int lfd = lfds[next % LISTENERS];
             struct sockaddr_in a = addrs[next++ % LISTENERS];
             int c = socket(AF_INET, SOCK_STREAM, 0);
-            if (c < 0 || (setopts && set_options(c)) ||
+            if (c < 0 ||
+                (uring ? uring_batch_set_options(c) < 0
+                       : setopts && set_options(c)) ||
                 connect(c, (struct sockaddr *)&a, sizeof a) != 0) {
                 perror("connloop: connect");
                 return 1;
@@ -94,6 +107,16 @@ int main(int argc, char **argv)
             if (s < 0) {
                 perror("connloop: accept");
                 return 1;
+            }
+            if (uring) {
+                if ((err = uring_batch_unread_close(s)) < 0 ||
+                    (err = uring_batch_unread_close(c)) < 0) {
+                    fprintf(stderr, "connloop: io_uring close: %s\n",
+                            strerror(-err));
+                    return 1;
+                }
+                n++;
+                continue;
             }
             int unread;
             if (same_syscalls)
