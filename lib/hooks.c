@@ -499,7 +499,9 @@ void hook_read_eof(int fd)
 pid_t hook_fork(void)
 {
     pid_t pid = real_fork();
-    if (pid >= 0) {
+    /* The child's side runs in init.c's atfork handler, which also sees
+     * the forks glibc makes inside daemon() and the like. */
+    if (pid > 0) {
         int saved_errno = errno;
         leaks_after_fork(pid);
         errno = saved_errno;

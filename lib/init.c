@@ -84,8 +84,12 @@ void init_now(void)
 static void after_fork_in_child(void)
 {
     int saved_errno = errno;
-    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE)
+    /* Every fork() glibc makes runs this, the one inside daemon() too,
+     * where the exported fork() (and its wrapper) is not called. */
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE) {
         log_after_fork_child();
+        leaks_after_fork(0);
+    }
     errno = saved_errno;
 }
 

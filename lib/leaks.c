@@ -544,25 +544,32 @@ void leaks_before_close(int fd, struct fd_slot *slot)
     event_end(&ev);
 }
 
+/* What a fork means for every tracked socket: marked shared, with the
+ * process on the other side. */
+struct fork_mark {
+    uint32_t bit;  /* FD_FORK_PARENT or FD_FORK_CHILD */
+    uint32_t other; /* the child's pid, or the parent's */
+};
+
 static int mark_fork(int fd, struct fd_slot *slot, void *data)
 {
     (void)fd;
-    pid_t child = *(pid_t *)data;
-    uint32_t bit = child > 0 ? FD_FORK_PARENT : FD_FORK_CHILD;
-    uint32_t old = __atomic_fetch_or(&slot->flags, bit | FD_SHARED,
+    const struct fork_mark *mark = data;
+    uint32_t old = __atomic_fetch_or(&slot->flags, mark->bit | FD_SHARED,
                                      __ATOMIC_RELEASE);
     /* The first fork that shared it is the one that matters (with the
      * seed-000 bug, every later child inherits it too). */
-    if (child == 0)
-        slot->fork_pid = (uint32_t)getppid();
-    else if (!(old & FD_FORK_PARENT))
-        slot->fork_pid = (uint32_t)child;
+    if (mark->bit == FD_FORK_CHILD || !(old & FD_FORK_PARENT))
+        slot->fork_pid = mark->other;
     return 0;
 }
 
 void leaks_after_fork(pid_t child)
 {
-    fdtab_for_each(mark_fork, &child);
+    struct fork_mark mark = {FD_FORK_PARENT, (uint32_t)child};
+    if (child == 0)
+        mark = (struct fork_mark){FD_FORK_CHILD, (uint32_t)getppid()};
+    fdtab_for_each(mark_fork, &mark);
     if (child == 0) {
         /* No thread survives fork(); the parent's netlink socket must not
          * be shared (two processes' dumps would mix). The child's scan

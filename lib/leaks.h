@@ -34,7 +34,8 @@ void leaks_socket_tracked(void);
 /* FD (SLOT) is about to be closed: late_close if it was reported. */
 void leaks_before_close(int fd, struct fd_slot *slot);
 
-/* fork() returned CHILD in the parent, or 0 in the child. */
+/* fork() returned CHILD in the parent (hooks.c), or 0 in the child (init.c's
+ * atfork handler, run by every fork glibc makes). */
 void leaks_after_fork(pid_t child);
 
 /* One pass of the scan: ask the kernel, report what is due. Returns the

@@ -27,7 +27,7 @@ done
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 
-plan 98
+plan 100
 
 # ---------------------------------------------------------------- helpers
 
@@ -589,3 +589,39 @@ shim SOCKSHIM_LOG_LEVEL=info "$PY" "$TMP/shutrd.py"
 is "0 read after SHUT_RD: 0" "$RC $OUT" \
     "python3, shutdown(SHUT_RD) then recv(): 0 bytes, exit status 0"
 no_event close_wait "python3, shutdown(SHUT_RD) then recv() == 0, open 2.5 s: no close_wait"
+
+# ------------------------------------------------- 11. a program that daemonises
+
+# glibc's daemon() forks through its internal __fork(), not the exported
+# fork(): the child's reset (its own scan thread, its own netlink socket)
+# must come from the atfork handler. The parent has a TCP socket first, so
+# its scan has started when it forks.
+cat >"$TMP/daemon.py" <<'PYEOF'
+import ctypes, os, socket, sys, time
+pre = socket.socket()
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.daemon(1, 1) != 0:
+    sys.exit("daemon: errno %d" % ctypes.get_errno())
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+c = socket.create_connection(l.getsockname()); s, _ = l.accept()
+print("daemon %d fd %d" % (os.getpid(), s.fileno()), flush=True)
+c.close()
+time.sleep(2.5)
+print("done", flush=True)
+PYEOF
+shim "$PY" "$TMP/daemon.py"
+# The daemon outlives the parent that shim waited for: wait (10 s at
+# most) for its last line.
+_i=0
+while ! grep -q '^done$' "$TMP/out" && [ $_i -lt 200 ]; do
+    sleep 0.05
+    _i=$((_i + 1))
+done
+OUT=$(cat "$TMP/out")
+ERR=$(cat "$TMP/err")
+dpid=$(pick '^daemon \([0-9]*\) fd [0-9]*$')
+dfd=$(pick '^daemon [0-9]* fd \([0-9]*\)$')
+is "0 done" "$RC $(printf '%s\n' "$OUT" | tail -n 1)" \
+    "python3 daemon(): the parent exits 0, the daemon runs to its end"
+one_event close_wait "^sockshim\[$dpid\]: error: close_wait fd=$dfd tcp .* eof=kernel " \
+    "daemon(): close_wait from the daemon (pid $dpid, fd $dfd), the kernel's CLOSE_WAIT found by its own scan"
