@@ -401,6 +401,13 @@ void checks_addr_in_use(int fd, const char *call, int err,
     struct fd_slot *slot = fdtab_peek(fd);
     if (!(fdtab_flags(slot) & FD_TRACKED))
         return;
+    uint32_t call_stack = checks_capture();
+    struct event ev;
+    if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack,
+                      slot->create_stack))
+        return;
+    /* Only for an event that is shown: the count walks the kernel's whole
+     * TCP table, and a program retrying in a loop repeats the event. */
     int is_bind = strcmp(call, "bind") == 0;
     int asked_port = addr != NULL ? sockaddr_port(addr, len) : -1;
     /* bind: TIME_WAIT connections on the port asked for; connect: on the
@@ -417,12 +424,6 @@ void checks_addr_in_use(int fd, const char *call, int err,
     int reuse = 0;
     socklen_t rlen = sizeof reuse;
     real_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &rlen);
-
-    uint32_t call_stack = checks_capture();
-    struct event ev;
-    if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack,
-                      slot->create_stack))
-        return;
     event_socket(&ev, fd, slot, is_bind ? NULL : addr, is_bind ? 0 : len);
     if (is_bind && addr != NULL) {
         char text[128];

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "real.h"
 
 int sockdiag_open(void)
@@ -150,7 +151,9 @@ long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port)
 {
     int saved_errno = errno;
     struct port_count pc = {local_port, remote_port, 0};
-    int nl = sockdiag_open();
+    /* Out of the program's way while it is open: another thread's
+     * socket() must get the number it would get without sockshim. */
+    int nl = private_fd_move(sockdiag_open());
     long result = -1;
     if (nl >= 0) {
         if (sockdiag_dump_all(nl, 1u << TCP_TIME_WAIT, count_ports, &pc) == 0)

@@ -40,7 +40,7 @@ for cand in python3 /usr/bin/python3; do
 done
 [ -n "$PY" ] || skip_all "python3 not installed"
 
-plan 123
+plan 125
 
 # ---------------------------------------------------------------- helpers
 
@@ -436,6 +436,34 @@ else
         'socket created at' '(client_round|main)' \
         "timewait-client: bind() and socket() frames in the program"
 fi
+
+# addr_in_use repeated: 50 failing bind()s from one place show one event,
+# and only a shown event asks the kernel for its TIME_WAIT count (a dump
+# of its whole TCP table, over a netlink socket sockshim closes through
+# the close() next in line, which the counting library sees).
+COUNTIO=$BUILD/t/helpers/.libs/libcountio.so
+cat >"$TMP/bindloop.py" <<'PYEOF'
+import socket
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+port = l.getsockname()[1]
+fails = 0
+for i in range(50):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        fails += 1
+    s.close()
+print("failed binds:", fails)
+PYEOF
+BARE=$(LD_PRELOAD="$COUNTIO" bounded "$PY" "$TMP/bindloop.py" 2>&1)
+shim SOCKSHIM_SCAN=0 LD_PRELOAD="$PRELOAD $COUNTIO" "$PY" "$TMP/bindloop.py"
+closes() { printf '%s\n' "$1" | sed -n 's/^countio .* close=\([0-9]*\)$/\1/p'; }
+is "1 repeat=10" "$(events addr_in_use | grep -E ' call=bind errno=EADDRINUSE .* time_wait=0 ' | grep -vc ' repeat=') $(events addr_in_use | grep -o 'repeat=[0-9]*')" \
+    "50 failing bind()s from one place: one addr_in_use in full (time_wait=0), then one line repeat=10"
+N0=$(closes "$BARE") N1=$(closes "$ERR")
+ok "$([ -n "$N0" ] && [ -n "$N1" ] && [ $((N1 - N0)) -le 2 ] && echo 0)" \
+    "50 failing bind()s: sockshim's kernel count ran for the shown event only ($N0 sockets closed without sockshim, $N1 with)"
 
 # ------------------------------------------- 3. clean counterparts: silence
 
