@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "outbuf.h"
@@ -338,9 +339,18 @@ static void file_where(char *where, size_t size, const char *path, int line)
 static int read_text_file(const char *path, const char *var, char *text,
                           size_t size, config_report_fn report)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* Non-blocking and regular files only: a FIFO would hang the program
+     * at start-up, and /dev/stdin would eat its input (the configuration
+     * is read twice, at start-up and again once the log is open). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         report(var, path, strerrordesc_np(errno), "a readable file");
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        report(var, path, "not a regular file", "a regular file");
+        real_close(fd);
         return -1;
     }
     size_t len = 0;

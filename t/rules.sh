@@ -19,7 +19,7 @@ for tool in ss socat timeout; do
     command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 
-plan 192
+plan 196
 
 # ---------------------------------------------------------------- helpers
 
@@ -480,6 +480,18 @@ sox -4 SOCKSHIM_CONFIG="$TMP/dir.conf" SOCKSHIM_RULES='connect nodelay=on; accep
 one_error "a directory as config file (read fails, EISDIR): one config_error naming SOCKSHIM_CONFIG and the path" \
     "SOCKSHIM_CONFIG" "$TMP/dir.conf"
 as_ref "a directory as config file: SOCKSHIM_RULES still apply, same stdout, exit 0"
+# A FIFO would block the program at start-up (nobody writes it); a pipe
+# as the suppressions file would be read from the program's own input.
+mkfifo "$TMP/fifo.conf"
+sox -4 SOCKSHIM_CONFIG="$TMP/fifo.conf" SOCKSHIM_RULES='connect nodelay=on; accept linger=7'
+one_error "a FIFO as config file: no hang, one config_error naming SOCKSHIM_CONFIG and the path" \
+    "SOCKSHIM_CONFIG" "$TMP/fifo.conf"
+as_ref "a FIFO as config file: SOCKSHIM_RULES still apply, same stdout, exit 0"
+OUT=$(echo "the program's input" | bounded env LD_PRELOAD="$PRELOAD" SOCKSHIM_SUPPRESS=/dev/stdin cat 2>"$TMP/so.err")
+ERR=$(cat "$TMP/so.err")
+is "the program's input" "$OUT" "SOCKSHIM_SUPPRESS=/dev/stdin (a pipe): cat still reads all of its input"
+one_error "SOCKSHIM_SUPPRESS=/dev/stdin: one config_error naming SOCKSHIM_SUPPRESS" \
+    "SOCKSHIM_SUPPRESS" "/dev/stdin"
 cp "$TMP/good.conf" "$TMP/noread.conf"
 chmod 000 "$TMP/noread.conf"
 if [ "$(id -u)" = 0 ]; then
