@@ -97,8 +97,16 @@ uint32_t stack_store(const uintptr_t *ips, int n)
         uint32_t id = __atomic_load_n(&buckets[b], __ATOMIC_ACQUIRE);
         if (id == 0) {
             if (mine == 0) {
-                mine = __atomic_fetch_add(&next_entry, 1, __ATOMIC_RELAXED) +
-                       1;
+                /* Full: stop counting too, or ~2^32 unseen stacks later
+                 * the ids would wrap and overwrite stored ones. (Racing
+                 * threads pass it at most once each.) */
+                if (__atomic_load_n(&next_entry, __ATOMIC_RELAXED) >=
+                    STACK_STORE_MAX)
+                    mine = STACK_STORE_MAX + 1;
+                else
+                    mine = __atomic_fetch_add(&next_entry, 1,
+                                              __ATOMIC_RELAXED) +
+                           1;
                 if (mine > STACK_STORE_MAX) {
                     __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
                     return 0;
