@@ -44,26 +44,21 @@ struct seen_entry {
 #define SEEN_MAX 4096
 static struct seen_entry seen[SEEN_MAX];
 
-static int stacks_on;
 /* Sockets seen created: a process that made none gets no summary. */
 static unsigned long sockets_created;
 
 void checks_init(void)
 {
     log_set_checks(config.diag.checks);
-    if (config.diag.stacks && stack_init(config.diag.stack_depth) == 0)
-        stacks_on = 1;
-}
-
-uint32_t checks_capture(void)
-{
-    return stacks_on ? stack_capture() : 0;
+    /* On failure stack_capture() stays off: every stack id is then 0. */
+    if (config.diag.stacks)
+        stack_init(config.diag.stack_depth);
 }
 
 void checks_socket_created(struct fd_slot *slot)
 {
     __atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED);
-    slot->create_stack = checks_capture();
+    slot->create_stack = stack_capture();
     uint32_t flags = __atomic_fetch_or(&slot->flags, FD_CREATED,
                                        __ATOMIC_RELEASE);
     if (flags & FD_TCP)
@@ -238,7 +233,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     /* Every close's stack is kept for a later double_close; without that
      * check it is captured only when this close is reported. */
     uint32_t call_stack =
-        log_enabled(EV_DOUBLE_CLOSE) ? checks_capture() : 0;
+        log_enabled(EV_DOUBLE_CLOSE) ? stack_capture() : 0;
     slot->close_stack = call_stack;
     leaks_before_close(fd, slot);
     if (!connected_tcp(flags, slot))
@@ -246,7 +241,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     struct event ev;
     if (log_enabled(EV_ABORTIVE_CLOSE) && abortive_linger(fd, slot)) {
         if (call_stack == 0)
-            call_stack = checks_capture();
+            call_stack = stack_capture();
         if (!report_begin(&ev, EV_ABORTIVE_CLOSE, fd, call_stack,
                           slot->create_stack))
             return;
@@ -263,7 +258,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
         ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0)
         return;
     if (call_stack == 0)
-        call_stack = checks_capture();
+        call_stack = stack_capture();
     if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack,
                       slot->create_stack))
         return;
@@ -279,7 +274,7 @@ void checks_close_failed(int fd, int err, uint32_t earlier)
 {
     if (err != EBADF || !log_enabled(EV_DOUBLE_CLOSE))
         return;
-    uint32_t call_stack = checks_capture();
+    uint32_t call_stack = stack_capture();
     struct event ev;
     if (!report_begin(&ev, EV_DOUBLE_CLOSE, fd, call_stack, earlier))
         return;
@@ -334,7 +329,7 @@ void checks_shutdown(int fd, int how, int rc, int err)
     }
     if (problem == NULL)
         return;
-    uint32_t call_stack = checks_capture();
+    uint32_t call_stack = stack_capture();
     uint32_t create_stack = (flags & FD_TRACKED) ? slot->create_stack : 0;
     struct event ev;
     if (!report_begin(&ev, EV_SHUTDOWN_MISUSE, fd, call_stack, create_stack))
@@ -358,7 +353,7 @@ void checks_write(int fd, uint32_t flags, const char *call, int before)
     struct fd_slot *slot = fdtab_peek(fd);
     if (!(fdtab_flags(slot) & FD_TRACKED) || fdtab_flags(slot) != flags)
         slot = NULL; /* closed or replaced meanwhile: report bare facts */
-    uint32_t call_stack = checks_capture();
+    uint32_t call_stack = stack_capture();
     uint32_t create_stack = slot != NULL ? slot->create_stack : 0;
     struct event ev;
     if (!report_begin(&ev, EV_WRITE_AFTER_SHUTDOWN, fd, call_stack,
@@ -401,7 +396,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
     struct fd_slot *slot = fdtab_peek(fd);
     if (!(fdtab_flags(slot) & FD_TRACKED))
         return;
-    uint32_t call_stack = checks_capture();
+    uint32_t call_stack = stack_capture();
     struct event ev;
     if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack,
                       slot->create_stack))
@@ -491,7 +486,7 @@ void checks_after_accept(int listener, struct fd_slot *slot)
     unsigned queued = info.tcpi_unacked + 1, backlog = info.tcpi_sacked;
     if (queued <= backlog)
         return;
-    uint32_t call_stack = checks_capture();
+    uint32_t call_stack = stack_capture();
     struct event ev;
     if (!report_begin(&ev, EV_ACCEPT_OVERFLOW, listener, call_stack,
                       slot->create_stack))

@@ -21,9 +21,6 @@
 /* Set up from the configuration: stacks, suppressions. Call once. */
 void checks_init(void);
 
-/* The calling thread's stack id, or 0 when stacks are off. */
-uint32_t checks_capture(void);
-
 /* A socket was created at SLOT: remember where (its creation stack). */
 void checks_socket_created(struct fd_slot *slot);
 

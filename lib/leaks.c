@@ -83,7 +83,7 @@ void leaks_eof(int fd)
     int saved_errno = errno;
     if (!(flags & FD_PEER_CLOSED))
         slot->eof_ms = leaks_now_ms();
-    slot->eof_stack = log_enabled(EV_CLOSE_WAIT) ? checks_capture() : 0;
+    slot->eof_stack = log_enabled(EV_CLOSE_WAIT) ? stack_capture() : 0;
     __atomic_fetch_or(&slot->flags, FD_PEER_CLOSED, __ATOMIC_RELEASE);
     leaks_socket_tracked();
     errno = saved_errno;
