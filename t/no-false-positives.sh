@@ -23,7 +23,7 @@ done
 env --default-signal=INT true 2>/dev/null ||
     skip_all "env(1) has no --default-signal (coreutils < 8.31)"
 
-plan 52
+plan 53
 
 # ---------------------------------------------------------------- helpers
 
@@ -361,6 +361,8 @@ at_least 1061 "$(summary_sockets "$blog")" \
     "HTTP/1.1 server: the summary counts every connection accepted and the listener (>= 1061)"
 no_diagnostics "$(events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log")" \
     "HTTP/1.1 server's clients (keep-alive, close, idle; under the shim): no diagnostic event"
+is 3 "$(events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log" | grep -c ': info: summary ')" \
+    "HTTP/1.1 server's clients: each of the 3 logged its summary (the silence above is sockshim's)"
 
 # ------------------------------------------------ 4. socat, forking
 

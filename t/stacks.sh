@@ -10,7 +10,7 @@
 STRESS=$BUILD/t/helpers/stack-stress
 [ -x "$STRESS" ] || bail "$STRESS not built"
 
-plan 31
+plan 29
 
 # stress NAME MODE [VAR=VALUE...]: run "stack-stress MODE" under the
 # library in $lib with info-level events (the summary at exit) and the
@@ -61,8 +61,7 @@ is "$(printed full sockets)" "$(field full sockets)" \
 # (round B), and site C from round A's dup copy, from round A and from
 # round B. dup() itself captures nothing; the threads run the same code,
 # so their stacks are equal.
-is 5 "$(printed full paths)" "the helper counts 5 call paths"
-is "$(printed full paths)" "$(field full stacks)" \
+is 5 "$(field full stacks)" \
     "summary: stacks=5, one id per call path (no duplicate, none lost)"
 is "" "$(field full stacks_dropped)" "no capture dropped"
 is "" "$(grep -v 'info: summary' "$TMP/full.err")" \
@@ -82,8 +81,6 @@ is " 0:5 0:5 0:5 0:5 0:5" "$counts" \
 # close(). The three close paths share theirs (site C): 3 stacks.
 stress depth1 stress SOCKSHIM_STACK_DEPTH=1
 ran depth1 "SOCKSHIM_STACK_DEPTH=1: exit 0"
-is 3 "$(printed depth1 first_frames)" \
-    "the helper counts 3 distinct first frames (A, B, C)"
 is 3 "$(field depth1 stacks)" \
     "summary: stacks=3, one per distinct first frame"
 is 16000 "$(field depth1 sockets)" "summary: sockets=16000"
