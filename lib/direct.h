@@ -6,7 +6,7 @@
  * Why: sockshim's scan thread makes the process multi-threaded in glibc's
  * eyes (__libc_single_threaded turns false for good), and from then on
  * every cancellable glibc call brackets its system call with
- * __pthread_enable/disable_asynccancel: ~49 instructions and two atomic
+ * __pthread_enable/disable_asynccancel: ~45 instructions and two atomic
  * read-modify-writes per read() or send(), paid for a thread the program
  * never asked for. Only pthread_cancel() can cancel a thread; while the
  * program has made no thread of its own and never called pthread_cancel(),

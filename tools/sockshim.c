@@ -46,25 +46,24 @@ enum {
 /* Diagnostic flags: each sets one variable (to its argument, or to VALUE
  * for the flags that take none). */
 static const struct {
-    const char *flag, *env, *value, *help;
+    const char *flag, *env, *value;
+    const char *arg, *help; /* --help: "--FLAG ARG", then HELP */
 } diag_flags[] = {
-    {"checks", "SOCKSHIM_CHECKS", NULL,
-     "LIST  all (default), none, or kinds: close_unread,double_close,... "
-     "(-kind removes)"},
-    {"stacks", "SOCKSHIM_STACKS", NULL, "on|off  capture stacks (default on)"},
-    {"no-stacks", "SOCKSHIM_STACKS", "off", "      same as --stacks off"},
-    {"stack-depth", "SOCKSHIM_STACK_DEPTH", NULL,
-     "N  frames kept per stack, 1..64 (default 16)"},
-    {"close-wait", "SOCKSHIM_CLOSE_WAIT", NULL,
-     "D  how long a socket may stay open after the peer's FIN (default 5s)"},
-    {"scan", "SOCKSHIM_SCAN", NULL,
-     "D  period of the background scan of socket states; 0 = none "
-     "(default 1s)"},
-    {"suppress", "SOCKSHIM_SUPPRESS", NULL,
-     "FILE  KIND:PATTERN lines: events to leave out (glob on function or "
-     "module)"},
-    {"summary", "SOCKSHIM_SUMMARY", NULL,
-     "on|off  one summary event at exit, level info (default on)"},
+    {"checks", "SOCKSHIM_CHECKS", NULL, "LIST",
+     "all (default), none, or event kinds (-kind removes one)"},
+    {"stacks", "SOCKSHIM_STACKS", NULL, "on|off",
+     "capture stacks (default on)"},
+    {"no-stacks", "SOCKSHIM_STACKS", "off", "", "same as --stacks off"},
+    {"stack-depth", "SOCKSHIM_STACK_DEPTH", NULL, "N",
+     "frames kept per stack, 1..64 (default 16)"},
+    {"close-wait", "SOCKSHIM_CLOSE_WAIT", NULL, "D",
+     "open after the peer's FIN before close_wait (default 5s)"},
+    {"scan", "SOCKSHIM_SCAN", NULL, "D",
+     "period of the background scan; 0 = none (default 1s)"},
+    {"suppress", "SOCKSHIM_SUPPRESS", NULL, "FILE",
+     "KIND:PATTERN lines: events to leave out"},
+    {"summary", "SOCKSHIM_SUMMARY", NULL, "on|off",
+     "one summary event at exit, level info (default on)"},
 };
 #define DIAG_FLAG_COUNT (sizeof diag_flags / sizeof diag_flags[0])
 
@@ -249,8 +248,12 @@ static void usage(FILE *out)
             "  --json             same as --log-format json\n"
             "  --log-level L      error, warn (default), info, debug\n"
             "\nDiagnostics:\n");
-    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++)
-        fprintf(out, "  --%s %s\n", diag_flags[i].flag, diag_flags[i].help);
+    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++) {
+        char usage[32];
+        snprintf(usage, sizeof usage, "--%s %s", diag_flags[i].flag,
+                 diag_flags[i].arg);
+        fprintf(out, "  %-19s%s\n", usage, diag_flags[i].help);
+    }
     fprintf(out,
             "\nScoped policies:\n"
             "  --config FILE      config file: global settings and rules "
@@ -258,16 +261,17 @@ static void usage(FILE *out)
             "  --rules 'R; R...'  rules such as 'connect port=6379 "
             "keepalive=30' (SOCKSHIM_RULES)\n"
             "\nLauncher:\n"
-            "  --check            validate file, environment and flags; print "
-            "the effective\n"
-            "                     policy per rule; exit 0 when clean, 1 on any "
-            "error\n"
+            "  --check            validate file, environment, flags and the "
+            "suppressions file;\n"
+            "                     print the effective policy per rule and the "
+            "diagnostic\n"
+            "                     settings; exit 0 when clean, 1 on any error\n"
             "  --dry-run          print the environment it would set and the "
             "command; run nothing\n"
             "  --help, --version\n"
             "\nLD_PRELOAD is prepended to, never replaced. The library is "
             "looked for next to\nthis program in a build tree first, then in "
-            "%s.\nExit status: COMMAND's, or 2 for a bad option, 126/127 when "
+            "%s;\nSOCKSHIM_LIBRARY=PATH overrides both.\nExit status: COMMAND's, or 2 for a bad option, 126/127 when "
             "COMMAND cannot run.\n",
             PKGLIBDIR);
 }
