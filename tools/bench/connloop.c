@@ -62,11 +62,18 @@ static int set_options(int fd)
 
 int main(int argc, char **argv)
 {
+    const char *variant = argc > 2 ? argv[2] : "";
+    if (argc > 3 || (*variant != '\0' && strcmp(variant, "--setopts") != 0 &&
+                     strcmp(variant, "--same-syscalls") != 0 &&
+                     strcmp(variant, "--uring") != 0)) {
+        fprintf(stderr, "usage: connloop SECONDS "
+                        "[--setopts | --same-syscalls | --uring]\n");
+        return 2;
+    }
     double seconds = argc > 1 ? atof(argv[1]) : 1.0;
-    int same_syscalls = argc > 2 && strcmp(argv[2], "--same-syscalls") == 0;
-    int uring = argc > 2 && strcmp(argv[2], "--uring") == 0;
-    int setopts = same_syscalls || uring ||
-                  (argc > 2 && strcmp(argv[2], "--setopts") == 0);
+    int same_syscalls = strcmp(variant, "--same-syscalls") == 0;
+    int uring = strcmp(variant, "--uring") == 0;
+    int setopts = same_syscalls || uring || strcmp(variant, "--setopts") == 0;
     int err = uring ? uring_batch_open() : 0;
     if (err < 0) {
         fprintf(stderr, "connloop: io_uring: %s\n", strerror(-err));
@@ -81,7 +88,8 @@ int main(int argc, char **argv)
         a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t alen = sizeof *a;
         lfds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (lfds[i] < 0 || (setopts && set_options(lfds[i])) || bind(lfds[i], (struct sockaddr *)a, sizeof *a) ||
+        if (lfds[i] < 0 || (setopts && set_options(lfds[i])) ||
+            bind(lfds[i], (struct sockaddr *)a, sizeof *a) ||
             listen(lfds[i], 128) ||
             getsockname(lfds[i], (struct sockaddr *)a, &alen)) {
             perror("connloop: listener");

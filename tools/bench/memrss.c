@@ -3,7 +3,7 @@
  *
  * Run plain and under LD_PRELOAD; the differences are sockshim's:
  *
- *   memrss N    prints "rss_start_kib rss_after_kib": VmRSS at the start
+ *   memrss N    prints "rss_start_kib rss_after_kib N": VmRSS at the start
  *               of main() (the library's constructor has run), then after
  *               N TCP sockets made with socket(), each tracked (and its
  *               creation stack captured) under sockshim. The sockets stay

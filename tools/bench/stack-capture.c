@@ -48,7 +48,7 @@
 #define INSERTS_PER_ROUND 3000
 /* Names per round for (e), warm: each walks a symbol table. */
 #define NAMES_PER_ROUND 2000
-/* The (a)+(b) budget per new socket. */
+/* The budget per new socket, for (a). */
 #define TARGET_NS 1500.0
 
 static int rounds = 15;
@@ -298,7 +298,6 @@ int main(int argc, char **argv)
     bench_names(capture_id, &cold, &warm);
     double first, second;
     bench_fresh_threads(&first, &second);
-    double total = capture + lookup;
 
     printf("stack-capture: median of %d rounds (%ld calls; %d inserts, "
            "%d names per round)\n",
@@ -316,10 +315,11 @@ int main(int argc, char **argv)
     printf("%-52s %10.0f\n", "(f) first stack_capture() in a new thread",
            first);
     printf("%-52s %10.0f\n", "(f) ... its second one", second);
+    /* (a) is the figure: stack_capture() ends in the store lookup. */
     printf("%-52s %10.0f   target <= %.0f ns per new socket "
            "(capture + store): %s\n",
-           "(a)+(b) capture + store", total, TARGET_NS,
-           total <= TARGET_NS ? "met" : "NOT met");
+           "per socket: capture + store, (a)", capture, TARGET_NS,
+           capture <= TARGET_NS ? "met" : "NOT met");
     printf("frames walked by (d): %d; kept by (a): %d; stacks inserted by "
            "(c): %u; run time %.1f s\n",
            unwound, kept, inserted, (now_ns() - start) / 1e9);
