@@ -223,10 +223,10 @@ static int find_mapping(uintptr_t addr, uintptr_t *start_out, uintptr_t *lo,
         if (found)
             break;
         /* Keep the unfinished line; a line longer than the buffer (a
-         * long path) only matters up to its addresses. */
-        if (line == buf) {
+         * long path) only matters up to its addresses. A short read with
+         * no newline yet keeps all it has. */
+        if (line == buf && have == sizeof buf)
             line = buf + have - 64;
-        }
         have = (size_t)(end - line);
         memmove(buf, line, have);
     }
