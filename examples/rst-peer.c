@@ -10,9 +10,11 @@
  *   --unread   the server close()s while the client's request is still
  *              unread in its receive buffer (seed 002: "RST when closing
  *              with unread data");
- *   --linger0  the server reads the request, then sets SO_LINGER
+ *   --linger0  the server reads the request, queues a reply larger than
+ *              the client has room for yet, then sets SO_LINGER
  *              {l_onoff=1, l_linger=0} and close()s: an abortive close,
- *              which skips TIME_WAIT by resetting the connection (seed 004);
+ *              which skips TIME_WAIT by resetting the connection (seed 004)
+ *              and throws away the part of the reply still queued;
  *   --clean    (default) the server reads the request, replies, then
  *              closes gracefully: shutdown(SHUT_WR), read until the
  *              client's EOF, close(). The client reads the reply, then EOF.
@@ -32,6 +34,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,13 +99,18 @@ static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
     return fd;
 }
 
-/* Connect a blocking client socket to SERVER. The handshake completes in
- * the listener's accept queue, so no accept() is needed first.
- * Returns the connected fd, or -1 after printing why. */
+/* Connect a blocking client socket to SERVER, with SO_RCVBUF RCVBUF
+ * unless 0. The handshake completes in the listener's accept queue, so
+ * no accept() is needed first. Returns the connected fd, or -1 after
+ * printing why. */
 static __attribute__((noinline)) int
-connect_client(const struct sockaddr_in *server)
+connect_client(const struct sockaddr_in *server, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
+    /* A small receive buffer, set before the handshake, bounds what the
+     * server can push before the client reads. */
+    if (fd >= 0 && rcvbuf > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (fd < 0 ||
         connect(fd, (const struct sockaddr *)server, sizeof *server) != 0) {
         printf("client: connect: %s\n", strerror(errno));
@@ -181,8 +189,33 @@ static __attribute__((noinline)) int close_with_unread_data(int conn)
     return rc;
 }
 
+/* --linger0: write a reply to CONN until its send buffer is full (the
+ * client is not reading yet, and its receive buffer is small): what the
+ * client has not acknowledged waits in the server's send queue. Returns
+ * 0, or -1 after printing why. */
+static int queue_large_reply(int conn)
+{
+    static char chunk[4096];
+    memset(chunk, 'x', sizeof chunk);
+    int flags = fcntl(conn, F_GETFL);
+    if (flags < 0 || fcntl(conn, F_SETFL, flags | O_NONBLOCK) != 0) {
+        printf("server: fcntl: %s\n", strerror(errno));
+        return -1;
+    }
+    ssize_t n;
+    while ((n = write(conn, chunk, sizeof chunk)) > 0)
+        ;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        printf("server: write: %s\n", strerror(errno));
+        return -1;
+    }
+    printf("server: queued a reply the client has no room for yet\n");
+    return 0;
+}
+
 /* The --linger0 case: SO_LINGER {1, 0} turns close() into an abort. The
- * connection is reset at once and skips TIME_WAIT; unsent data is lost. */
+ * connection is reset at once and skips TIME_WAIT; what is still queued
+ * for the client is lost. */
 static __attribute__((noinline)) int close_abortively(int conn)
 {
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -228,8 +261,9 @@ static __attribute__((noinline)) int close_gracefully(int conn)
 }
 
 /* Read from the client socket R->fd until EOF, an error or a timeout,
- * printing each read; then close it. Fills in R. */
-static void client_read_to_end(struct client_result *r)
+ * printing each read (unless QUIET: their sizes vary) and how it ended;
+ * then close it. Fills in R. */
+static void client_read_to_end(struct client_result *r, int quiet)
 {
     char buf[256];
     r->bytes = 0;
@@ -238,7 +272,8 @@ static void client_read_to_end(struct client_result *r)
         ssize_t n = read(r->fd, buf, sizeof buf);
         if (n > 0) {
             r->bytes += (size_t)n;
-            printf("client: read %zd bytes\n", n);
+            if (!quiet)
+                printf("client: read %zd bytes\n", n);
             continue;
         }
         if (n == 0) {
@@ -258,7 +293,7 @@ static void client_read_to_end(struct client_result *r)
 
 static void *client_thread(void *arg)
 {
-    client_read_to_end(arg);
+    client_read_to_end(arg, 0);
     return NULL;
 }
 
@@ -286,7 +321,8 @@ int main(int argc, char **argv)
     int listener = open_listener(&server);
     if (listener < 0)
         return 2;
-    struct client_result client = {.fd = connect_client(&server)};
+    struct client_result client = {
+        .fd = connect_client(&server, mode == LINGER0 ? 8192 : 0)};
     int conn = client.fd < 0 ? -1 : accept_connection(listener);
     if (conn < 0)
         return 2;
@@ -300,14 +336,14 @@ int main(int argc, char **argv)
         if (wait_readable(conn, "server") <= 0)
             return 2;
         int closed = close_with_unread_data(conn);
-        client_read_to_end(&client);
+        client_read_to_end(&client, 0);
         ok = closed == 0 && client.end == GOT_ERROR &&
              client.error == ECONNRESET;
     } else if (mode == LINGER0) {
-        if (read_request(conn) != 0)
+        if (read_request(conn) != 0 || queue_large_reply(conn) != 0)
             return 2;
         int closed = close_abortively(conn);
-        client_read_to_end(&client);
+        client_read_to_end(&client, 1);
         ok = closed == 0 && client.end == GOT_ERROR &&
              client.error == ECONNRESET;
     } else {

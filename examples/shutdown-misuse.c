@@ -5,11 +5,15 @@
  * SHUT_WR sends FIN (the peer reads EOF) while this side can still read,
  * and unlike close() it acts on the connection, not on this descriptor,
  * so every process sharing the socket is affected (seed 000). Called on
- * anything else it is a mistake, which the kernel reports only in part:
+ * anything else it is a mistake, which the kernel reports only in part,
+ * with one exception on Linux:
  *
- *   --listener     shutdown(SHUT_RDWR) on a listening socket returns 0 on
- *                  Linux, and silently stops the listener: accept() then
- *                  fails with EINVAL and new clients get ECONNREFUSED;
+ *   --listener     shutdown(SHUT_RDWR) on a listening socket returns 0,
+ *                  and stops the listener: accept() then fails with
+ *                  EINVAL and new clients get ECONNREFUSED. Not a
+ *                  mistake: it is how a program wakes a thread blocked in
+ *                  accept() (the JDK's ServerSocket.close() does it), so
+ *                  sockshim reports nothing;
  *   --unconnected  on a socket never connected: ENOTCONN;
  *   --not-socket   on a pipe: ENOTSOCK;
  *   --twice        SHUT_WR twice on a connected socket: both return 0, the

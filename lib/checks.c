@@ -16,10 +16,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 
 #include "configuration.h"
 #include "direct.h"
+#include "identity.h"
 #include "leaks.h"
 #include "real.h"
 #include "sockaddr.h"
@@ -147,7 +149,15 @@ static int is_power_of_ten(unsigned long n)
 int report_begin(struct event *ev, enum event_kind kind, int fd,
                  uint32_t call_stack, uint32_t create_stack)
 {
-    if (!log_enabled(kind))
+    return report_begin_at(ev, kind, event_kind_level(kind), fd, call_stack,
+                           create_stack);
+}
+
+int report_begin_at(struct event *ev, enum event_kind kind,
+                    enum log_level level, int fd, uint32_t call_stack,
+                    uint32_t create_stack)
+{
+    if (!log_enabled(kind) || !log_level_shown(level))
         return 0;
     __atomic_fetch_add(&seen_count[kind], 1, __ATOMIC_RELAXED);
     /* Without a stack there is nothing to fold repeats by, nor to match
@@ -182,7 +192,7 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
             return 0;
         }
     }
-    return event_begin(ev, kind, fd);
+    return event_begin_at(ev, kind, level, fd);
 }
 
 /* Finish an event with its stacks: the call's, then the creation's. */
@@ -220,6 +230,39 @@ static int abortive_linger(int fd, const struct fd_slot *slot)
            l.l_onoff && l.l_linger == 0;
 }
 
+/* close() of FD under SO_LINGER {1,0}: the kernel resets the connection.
+ * That is a program's deliberate way to skip TIME_WAIT (haproxy closes
+ * finished backend connections so), harmless when nothing is in flight;
+ * reported only when data dies with it: bytes the program never read
+ * (FLAGS without FD_EOF_READ), or bytes it sent that the peer has not
+ * acknowledged yet (SIOCOUTQ counts them, sent or still queued). */
+static void report_abortive_close(int fd, struct fd_slot *slot,
+                                  uint32_t flags, uint32_t call_stack)
+{
+    int unread = 0, unacked = 0;
+    if (!(flags & FD_EOF_READ) && ioctl(fd, FIONREAD, &unread) != 0)
+        unread = 0;
+    if (ioctl(fd, SIOCOUTQ, &unacked) != 0)
+        unacked = 0;
+    if ((unread <= 0 && unacked <= 0) || !identity_confirm(fd, slot))
+        return;
+    if (call_stack == 0)
+        call_stack = stack_capture();
+    struct event ev;
+    if (!report_begin(&ev, EV_ABORTIVE_CLOSE, fd, call_stack,
+                      slot->create_stack))
+        return;
+    event_socket(&ev, fd, slot, NULL, 0);
+    event_str(&ev, "linger", "on:0s");
+    event_int(&ev, "unread", unread);
+    event_int(&ev, "unacked", unacked);
+    event_why(&ev, "close() under SO_LINGER {1,0} makes the kernel send "
+                   "RST instead of FIN and throw away what is still in "
+                   "flight: data the peer sent and the program never read, "
+                   "data the program sent that the peer has not acknowledged");
+    end_with_stacks(&ev, "close", call_stack, slot->create_stack);
+}
+
 void checks_before_close(int fd, struct fd_slot *slot)
 {
     uint32_t flags = fdtab_flags(slot);
@@ -238,27 +281,20 @@ void checks_before_close(int fd, struct fd_slot *slot)
     leaks_before_close(fd, slot);
     if (!connected_tcp(flags, slot))
         return;
-    struct event ev;
     if (log_enabled(EV_ABORTIVE_CLOSE) && abortive_linger(fd, slot)) {
-        if (call_stack == 0)
-            call_stack = stack_capture();
-        if (!report_begin(&ev, EV_ABORTIVE_CLOSE, fd, call_stack,
-                          slot->create_stack))
-            return;
-        event_socket(&ev, fd, slot, NULL, 0);
-        event_str(&ev, "linger", "on:0s");
-        event_why(&ev, "close() under SO_LINGER {1,0} makes the kernel send "
-                       "RST instead of FIN: the peer gets ECONNRESET and "
-                       "loses any data still in flight");
-        end_with_stacks(&ev, "close", call_stack, slot->create_stack);
+        report_abortive_close(fd, slot, flags, call_stack);
         return;
     }
+    /* A slot left by a close sockshim did not see may stand for a file
+     * now, and FIONREAD counts a file's unread bytes too. */
     int unread = 0;
     if (!log_enabled(EV_CLOSE_UNREAD) || (flags & FD_EOF_READ) ||
-        ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0)
+        ioctl(fd, FIONREAD, &unread) != 0 || unread <= 0 ||
+        !identity_confirm(fd, slot))
         return;
     if (call_stack == 0)
         call_stack = stack_capture();
+    struct event ev;
     if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack,
                       slot->create_stack))
         return;
@@ -301,19 +337,17 @@ void checks_shutdown(int fd, int how, int rc, int err)
     /* Recorded whatever the checks: write_after_shutdown needs it too. */
     if (rc == 0 && (flags & FD_TRACKED))
         fdtab_add_flags(slot, asked);
+    /* shutdown() of a listener is no misuse: on Linux it is the way to
+     * wake a thread blocked in accept() (the JDK's ServerSocket.close(),
+     * socat at exit). */
     if (!log_enabled(EV_SHUTDOWN_MISUSE) || (rc < 0 && err == EBADF) ||
-        (rc < 0 && err == EINVAL))
+        (rc < 0 && err == EINVAL) || (flags & FD_LISTENING))
         return;
     const char *problem = NULL, *why = NULL;
     if (rc < 0 && err == ENOTSOCK) {
         problem = "not_a_socket";
         why = "shutdown() only applies to sockets; the descriptor is "
               "something else, so the program's idea of it is wrong";
-    } else if (flags & FD_LISTENING) {
-        problem = "listening";
-        why = "a listening socket has no connection to shut down: "
-              "shutdown() on it stops the listener (SHUT_RD) or fails, and "
-              "close() is the way to stop listening";
     } else if (rc < 0 && err == ENOTCONN &&
                (!(flags & FD_TRACKED) || fdtab_role(slot) == ROLE_NONE)) {
         /* Only a socket that never had a connection: on one that had, the
@@ -329,6 +363,13 @@ void checks_shutdown(int fd, int how, int rc, int err)
     }
     if (problem == NULL)
         return;
+    /* A slot left behind by a close sockshim did not see names another
+     * socket, or none: then only the bare facts are told. */
+    if ((flags & FD_TRACKED) && !identity_confirm(fd, slot)) {
+        if (!(rc < 0 && err == ENOTSOCK))
+            return; /* judged on another socket's record */
+        flags = 0;
+    }
     uint32_t call_stack = stack_capture();
     uint32_t create_stack = (flags & FD_TRACKED) ? slot->create_stack : 0;
     struct event ev;
@@ -353,6 +394,11 @@ void checks_write(int fd, uint32_t flags, const char *call, int before)
     struct fd_slot *slot = fdtab_peek(fd);
     if (!(fdtab_flags(slot) & FD_TRACKED) || fdtab_flags(slot) != flags)
         slot = NULL; /* closed or replaced meanwhile: report bare facts */
+    /* A slot left behind by a close sockshim did not see: the descriptor
+     * is a file or pipe now (whose EPIPE is no socket's), or another
+     * socket never shut down. */
+    else if (!identity_confirm(fd, slot))
+        return;
     uint32_t call_stack = stack_capture();
     uint32_t create_stack = slot != NULL ? slot->create_stack : 0;
     struct event ev;
@@ -508,6 +554,7 @@ void checks_after_fork_child(void)
     memset(suppressed_count, 0, sizeof suppressed_count);
     memset(repeat_count, 0, sizeof repeat_count);
     sockets_created = 0;
+    identity_after_fork_child();
 }
 
 void checks_summary(void)
@@ -538,6 +585,7 @@ void checks_summary(void)
     event_object_end(&ev);
     event_int(&ev, "repeated", (long long)repeated);
     event_int(&ev, "suppressed", (long long)suppressed);
+    event_int(&ev, "closed_unseen", (long long)identity_unseen_count());
     event_int(&ev, "stacks", stack_count());
     if (stack_dropped() != 0)
         event_int(&ev, "stacks_dropped", (long long)stack_dropped());

@@ -59,6 +59,12 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
                  uint32_t call_stack, uint32_t create_stack)
     __attribute__((warn_unused_result));
 
+/* The same at LEVEL, for a kind whose events are not all equally severe:
+ * an event below SOCKSHIM_LOG_LEVEL is neither written nor counted. */
+int report_begin_at(struct event *ev, enum event_kind kind,
+                    enum log_level level, int fd, uint32_t call_stack,
+                    uint32_t create_stack) __attribute__((warn_unused_result));
+
 /* In a forked child: start the counts of the summary afresh. */
 void checks_after_fork_child(void);
 

@@ -62,6 +62,24 @@ void fdtab_clear(int fd)
     }
 }
 
+int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen)
+{
+    union {
+        struct {
+            uint32_t flags, gen;
+        };
+        uint64_t both;
+    } seen = {{flags, gen}}, cleared = {{0, gen + 1}};
+    if (!__atomic_compare_exchange_n(&slot->flags_gen, &seen.both,
+                                     cleared.both, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE))
+        return 0;
+    fdtab_count_write_shut(flags, 0);
+    /* The other fields are left as they are: a socket tracked here from
+     * now on may already be writing them, and sets every one itself. */
+    return 1;
+}
+
 void fdtab_clear_range(unsigned lo, unsigned hi)
 {
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);

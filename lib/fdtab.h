@@ -52,7 +52,17 @@ enum {
 #define FDTAB_MAX_FD (1 << 30)
 
 struct fd_slot {
-    uint32_t flags;     /* FD_* bits; 0 means "not a tracked socket" */
+    /* FD_* bits (0 means "not a tracked socket"), and a count bumped each
+     * time the slot describes a new socket: the background scan reads
+     * slots without a lock and checks it did not change. Side by side so
+     * that fdtab_forget_if() can compare and clear both in one atomic. */
+    union {
+        struct {
+            uint32_t flags;
+            uint32_t gen;
+        };
+        uint64_t flags_gen;
+    };
     uint8_t family;     /* AF_INET, AF_INET6, AF_UNIX, ... */
     uint8_t role;       /* enum sock_role */
     uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
@@ -63,12 +73,11 @@ struct fd_slot {
     /* Stack id of the last close() sockshim saw of this number; kept
      * after the slot is cleared, for a later double close. */
     uint32_t close_stack;
-    /* Bumped each time the slot describes a new socket: the background
-     * scan reads slots without a lock and checks it did not change. */
-    uint32_t gen;
     uint32_t eof_stack; /* where the peer's EOF was read (0: not seen) */
     uint32_t eof_ms;    /* when the peer closed (checks_now_ms clock) */
-    uint32_t inode;     /* the socket's inode, filled in by the scan */
+    /* The socket's inode on sockfs (one device holds every socket, so the
+     * inode alone names it), 0 until identity.c has looked. */
+    uint32_t inode;
     uint32_t fork_pid;  /* the child (FD_FORK_PARENT) or the parent */
 };
 
@@ -103,6 +112,12 @@ void fdtab_clear(int fd);
 
 /* Forget every fd in [LO, HI] (close_range). */
 void fdtab_clear_range(unsigned lo, unsigned hi);
+
+/* Forget SLOT if it still holds FLAGS at generation GEN (as read before
+ * the caller looked at the descriptor): returns 1 when forgotten, 0 when
+ * the slot changed meanwhile (a new socket there is left alone). For a
+ * slot found stale by another thread than the program's own. */
+int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen);
 
 /* Make NEWFD describe the same socket as OLDFD (dup family); both are
  * then FD_SHARED. */

@@ -305,8 +305,13 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
                  int with_flags)
 {
     int newfd = accept_call(fd, addr, len, flags, with_flags);
-    if (newfd < 0)
-        return newfd;
+    if (newfd >= 0)
+        hook_accepted(fd, newfd);
+    return newfd;
+}
+
+void hook_accepted(int fd, int newfd)
+{
     int saved_errno = errno;
     struct fd_slot *listener = socket_slot(fd);
     /* The kernel copies the listener's options to the accepted socket:
@@ -330,7 +335,6 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags,
         checks_after_accept(fd, listener);
     }
     errno = saved_errno;
-    return newfd;
 }
 
 /* Options decided when connect() starts: SO_SNDTIMEO waits until it has
@@ -425,7 +429,8 @@ static int private_fd(int fd)
            leaks_owns_fd(fd);
 }
 
-int hook_close(int fd)
+/* close(FD) made by CLOSE_FN, with the bookkeeping around it. */
+static int close_with(int fd, int (*close_fn)(int))
 {
     int saved_errno = errno;
     if (private_fd(fd)) {
@@ -444,13 +449,66 @@ int hook_close(int fd)
      * another thread's socket() may get it and fill the slot anew. */
     fdtab_clear(fd);
     errno = saved_errno;
-    int rc = close_call(fd);
+    int rc = close_fn(fd);
     if (rc < 0) {
         saved_errno = errno;
         checks_close_failed(fd, saved_errno, earlier);
         errno = saved_errno;
     }
     return rc;
+}
+
+int hook_close(int fd)
+{
+    return close_with(fd, close_call);
+}
+
+/* syscall(SYS_close, FD): the system call alone, no cancellation point. */
+static int close_nocancel(int fd)
+{
+    return (int)real_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
+                  long a6)
+{
+    /* Made as the program asked (libc's functions of these numbers make
+     * the very same system call, but accept() and close() are
+     * cancellation points, which syscall() is not), and then booked. */
+    switch (number) {
+    case SYS_close:
+        return close_with((int)a1, close_nocancel);
+#ifdef SYS_accept
+    case SYS_accept:
+#endif
+    case SYS_accept4: {
+        long fd = real_syscall(number, a1, a2, a3, a4, a5, a6);
+        if (fd >= 0)
+            hook_accepted((int)a1, (int)fd);
+        return fd;
+    }
+    case SYS_socket:
+        return hook_socket((int)a1, (int)a2, (int)a3);
+    case SYS_socketpair:
+        return hook_socketpair((int)a1, (int)a2, (int)a3, (int *)a4);
+    case SYS_shutdown:
+        return hook_shutdown((int)a1, (int)a2);
+    case SYS_dup:
+        return hook_dup((int)a1);
+#ifdef SYS_dup2
+    case SYS_dup2:
+        return hook_dup3((int)a1, (int)a2, 0, 0);
+#endif
+    case SYS_dup3:
+        return hook_dup3((int)a1, (int)a2, (int)a3, 1);
+    case SYS_close_range:
+        return hook_close_range((unsigned)a1, (unsigned)a2, (int)a3);
+    case SYS_fcntl:
+        if (a2 == F_DUPFD || a2 == F_DUPFD_CLOEXEC)
+            return hook_fcntl((int)a1, (int)a2, a3, 0);
+        break;
+    }
+    return real_syscall(number, a1, a2, a3, a4, a5, a6);
 }
 
 int hook_shutdown(int fd, int how)
@@ -496,17 +554,11 @@ void hook_read_eof(int fd)
     leaks_eof(fd);
 }
 
-pid_t hook_fork(void)
+void hook_forked(pid_t child)
 {
-    pid_t pid = real_fork();
-    /* The child's side runs in init.c's atfork handler, which also sees
-     * the forks glibc makes inside daemon() and the like. */
-    if (pid > 0) {
-        int saved_errno = errno;
-        leaks_after_fork(pid);
-        errno = saved_errno;
-    }
-    return pid;
+    int saved_errno = errno;
+    leaks_after_fork(child);
+    errno = saved_errno;
 }
 
 int hook_pipe2_for_unwind(int fds[2], int flags)
@@ -619,8 +671,15 @@ void hook_closefrom(int lowfd)
     /* glibc's closefrom() is close_range() with a /proc fallback; going
      * through our close_range keeps the log descriptor out of it. */
     if (hook_close_range(lo, ~0U, 0) != 0) {
+        /* No close_range() (a kernel before 5.9, or a seccomp filter):
+         * libc's fallback closes sockshim's descriptors as well. Their
+         * numbers may be the program's from now on: forgotten, never
+         * closed again, and opened anew when needed. */
         real_closefrom(lowfd);
         fdtab_clear_range(lo, ~0U);
+        log_fds_closed_from(lo);
+        stack_fds_closed_from(lo);
+        leaks_fds_closed_from(lo);
     }
     errno = saved_errno;
 }

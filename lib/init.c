@@ -24,6 +24,7 @@
 #include "real.h"
 
 int init_state = INIT_NONE;
+__thread int vfork_child;
 
 static const char *read_env(const char *name)
 {
@@ -97,7 +98,10 @@ static void after_fork_in_child(void)
 __attribute__((destructor)) static void sockshim_destructor(void)
 {
     int saved_errno = errno;
-    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE) {
+    /* A vfork child that calls exit() instead of _exit() must not report
+     * its parent's sockets. */
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == INIT_READY_ACTIVE &&
+        !vfork_child) {
         leaks_at_exit();
         checks_summary();
     }

@@ -18,9 +18,17 @@ extern int init_state __attribute__((visibility("hidden")));
 /* Run initialisation if nobody has started it yet. */
 void init_now(void);
 
-/* True when a wrapper should do its bookkeeping: initialised and mode not
- * off. (sockshim's own socket calls go to real_<name>() directly, so no
- * re-entry guard is needed.) */
+/* Set on a thread that called vfork(), until the parent runs on
+ * (wrappers.c): while it is set, the code running on that thread is the
+ * vfork child, which borrows the parent's memory, fd table included,
+ * until it calls exec or _exit. */
+extern __thread int vfork_child
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* True when a wrapper should do its bookkeeping: initialised, mode not
+ * off, and not in a vfork child (its dup2() and close() must not
+ * rewrite the parent's table). (sockshim's own socket calls go to
+ * real_<name>() directly, so no re-entry guard is needed.) */
 static inline int shim_active(void)
 {
     int state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
@@ -28,7 +36,7 @@ static inline int shim_active(void)
         init_now();
         state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
     }
-    return state == INIT_READY_ACTIVE;
+    return state == INIT_READY_ACTIVE && !vfork_child;
 }
 
 #endif

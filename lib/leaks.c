@@ -21,12 +21,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "checks.h"
 #include "configuration.h"
+#include "identity.h"
 #include "log.h"
 #include "real.h"
 #include "sockdiag.h"
@@ -178,6 +178,15 @@ void leaks_fd_taken(int fd)
                                 __ATOMIC_ACQUIRE);
 }
 
+void leaks_fds_closed_from(unsigned lo)
+{
+    int ours[2];
+    int n = leaks_private_fds(ours);
+    for (int i = 0; i < n; i++)
+        if ((unsigned)ours[i] >= lo)
+            leaks_fd_taken(ours[i]);
+}
+
 /* Is the scan thread the only live thread left (the main thread ended,
  * no other)? Read from /proc/self/stat through a private descriptor
  * opened once (a descriptor opened at each pass would sit at a low number
@@ -269,7 +278,9 @@ static void report_close_wait(int fd, struct fd_slot *slot, uint32_t now)
         ob_str(&ev.ob, text);
         ob_str(&ev.ob, " after peer FIN");
     }
-    event_str(&ev, "eof", eof_stack != 0 ? "read" : "kernel");
+    /* What happened, not whether a stack was captured (stacks off, or
+     * under valgrind, a read EOF has none). */
+    event_str(&ev, "eof", (flags & FD_EOF_READ) ? "read" : "kernel");
     const char *why = fork_note(&ev, flags, slot);
     event_why(&ev, why);
     event_stack(&ev, "stack", "peer's EOF read at", eof_stack);
@@ -311,22 +322,19 @@ static int mark_kernel_close_wait(struct fd_slot *slot, uint32_t gen,
 static int scan_slot(int fd, struct fd_slot *slot, void *data)
 {
     struct scan_pass *pass = data;
+    /* Each socket's identity is learnt here once, on sockshim's own
+     * thread, so that later reports can confirm it (identity.h); a slot
+     * whose socket is already gone is forgotten. */
+    if (__atomic_load_n(&slot->inode, __ATOMIC_ACQUIRE) == 0 &&
+        !identity_note(fd, slot))
+        return 0;
     /* gen before flags: flags of a socket closed in between then come
      * with a gen that no longer matches. */
     uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
     uint32_t flags = fdtab_flags(slot);
     if (!connection(flags, slot) || (flags & FD_CW_REPORTED))
         return 0;
-    uint32_t inode = slot->inode;
-    if (inode == 0 && close_wait_count > 0) {
-        struct stat st;
-        if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
-            return 0;
-        inode = (uint32_t)st.st_ino;
-        if (__atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)
-            return 0;
-        slot->inode = inode;
-    }
+    uint32_t inode = __atomic_load_n(&slot->inode, __ATOMIC_ACQUIRE);
     if (!(flags & FD_PEER_CLOSED)) {
         if (inode != 0 && in_close_wait(inode) &&
             mark_kernel_close_wait(slot, gen, pass->now))
@@ -337,7 +345,8 @@ static int scan_slot(int fd, struct fd_slot *slot, void *data)
     /* Signed: an EOF read while this pass ran is younger than its clock. */
     int32_t age = (int32_t)(pass->now - slot->eof_ms);
     if (age >= 0 && (uint32_t)age >= config.diag.close_wait_ms &&
-        __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen)
+        __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) == gen &&
+        identity_confirm(fd, slot))
         report_close_wait(fd, slot, pass->now);
     return 0;
 }
@@ -404,7 +413,14 @@ static int poll_sockets(int n, uint32_t now)
         rc--;
         int fd = poll_batch[i].fd;
         struct fd_slot *slot = fdtab_peek(fd);
-        if (!(poll_batch[i].revents & POLLRDHUP) || slot == NULL)
+        if (slot == NULL)
+            continue;
+        /* Closed where sockshim could not see it, not reused since. */
+        if (poll_batch[i].revents & POLLNVAL) {
+            identity_closed(slot, fdtab_flags(slot), poll_gens[i]);
+            continue;
+        }
+        if (!(poll_batch[i].revents & POLLRDHUP))
             continue;
         struct tcp_info info;
         socklen_t len = sizeof info;
@@ -529,7 +545,8 @@ void leaks_before_close(int fd, struct fd_slot *slot)
         return;
     int32_t signed_sat = (int32_t)(leaks_now_ms() - slot->eof_ms);
     uint32_t sat = signed_sat > 0 ? (uint32_t)signed_sat : 0;
-    if (!(flags & FD_CW_REPORTED) && sat < config.diag.close_wait_ms)
+    if ((!(flags & FD_CW_REPORTED) && sat < config.diag.close_wait_ms) ||
+        !identity_confirm(fd, slot))
         return;
     struct event ev;
     if (!report_begin(&ev, EV_LATE_CLOSE, fd, 0, slot->create_stack))
@@ -594,7 +611,10 @@ void leaks_after_fork(pid_t child)
 #define LEAK_FDS_SHOWN 8
 struct leak_group {
     uint32_t stack;
-    unsigned count, close_wait;
+    /* The peer closed these and the program never did (CLOSE_WAIT, or
+     * its EOF read): definitely leaked. Otherwise merely still open. */
+    int peer_closed;
+    unsigned count;
     uint32_t roles; /* bit 1 << role */
     int fds[LEAK_FDS_SHOWN];
 };
@@ -602,8 +622,8 @@ struct leak_report {
     struct leak_group groups[LEAK_GROUPS_MAX];
     int group_count;
     /* Sockets from call sites beyond the first LEAK_GROUPS_MAX: still
-     * reported, together, without a stack. */
-    struct leak_group others;
+     * reported, together, without a stack: [0] still open, [1] leaked. */
+    struct leak_group others[2];
 };
 
 /* Is connection FD in CLOSE_WAIT (EOF read, or the kernel says so)? */
@@ -627,34 +647,52 @@ static int group_socket(int fd, struct fd_slot *slot, void *data)
      * not this program's leaks. */
     if (!(flags & FD_CREATED) || (flags & FD_FORK_CHILD))
         return 0;
+    int peer_closed = closing_peer(fd, flags);
+    /* A socket merely still open is information, not shown at the
+     * default level: no need to confirm it then. */
+    if ((!peer_closed && !log_level_shown(LEVEL_INFO)) ||
+        !identity_confirm(fd, slot))
+        return 0;
     struct leak_group *g = NULL;
     for (int i = 0; i < r->group_count; i++)
-        if (r->groups[i].stack == slot->create_stack)
+        if (r->groups[i].stack == slot->create_stack &&
+            r->groups[i].peer_closed == peer_closed)
             g = &r->groups[i];
     if (g == NULL) {
         if (r->group_count == LEAK_GROUPS_MAX) {
-            g = &r->others;
+            g = &r->others[peer_closed];
         } else {
             g = &r->groups[r->group_count++];
             memset(g, 0, sizeof *g);
             g->stack = slot->create_stack;
         }
+        g->peer_closed = peer_closed;
     }
     if (g->count < LEAK_FDS_SHOWN)
         g->fds[g->count] = fd;
     g->count++;
-    g->close_wait += closing_peer(fd, flags) != 0;
     g->roles |= 1u << fdtab_role(slot);
     return 0;
+}
+
+/* Is group A to be reported before group B: leaked ones first, then the
+ * larger? */
+static int group_before(const struct leak_group *a, const struct leak_group *b)
+{
+    if (a->peer_closed != b->peer_closed)
+        return a->peer_closed;
+    return a->count > b->count;
 }
 
 static void report_group(const struct leak_group *g)
 {
     struct event ev;
-    if (!report_begin(&ev, EV_LEAK_AT_EXIT, -1, 0, g->stack))
+    if (!report_begin_at(&ev, EV_LEAK_AT_EXIT,
+                         g->peer_closed ? LEVEL_WARN : LEVEL_INFO, -1, 0,
+                         g->stack))
         return;
     event_int(&ev, "count", g->count);
-    event_int(&ev, "close_wait", g->close_wait);
+    event_int(&ev, "close_wait", g->peer_closed ? g->count : 0);
     char text[160];
     struct outbuf ob;
     ob_init(&ob, text, sizeof text);
@@ -675,11 +713,13 @@ static void report_group(const struct leak_group *g)
     if (g->count > LEAK_FDS_SHOWN)
         ob_str(&ob, ",...");
     event_str(&ev, "fds", text);
-    event_why(&ev, g->close_wait > 0
-                       ? "sockets still open at exit, some in CLOSE_WAIT: the "
-                         "peer closed and the program never did"
-                       : "sockets still open at exit: created and never "
-                         "closed");
+    event_why(&ev, g->peer_closed
+                       ? "leaked: the peer closed these connections and the "
+                         "program never did; they sat in CLOSE_WAIT, each "
+                         "holding a descriptor, until exit"
+                       : "still open at exit: the kernel closes them now "
+                         "(normal for a listener, or a connection kept for "
+                         "the life of the process)");
     ob_init(&ob, text, sizeof text);
     ob_uint(&ob, g->count);
     ob_str(&ob, g->count == 1 ? " socket created at" : " sockets created at");
@@ -693,11 +733,11 @@ void leaks_at_exit(void)
         return;
     static struct leak_report report;
     memset(&report, 0, sizeof report);
+    report.others[1].peer_closed = 1;
     fdtab_for_each(group_socket, &report);
-    /* Most sockets first: the biggest leak leads. */
     for (int i = 1; i < report.group_count; i++)
-        for (int j = i; j > 0 && report.groups[j - 1].count <
-                                      report.groups[j].count;
+        for (int j = i; j > 0 && group_before(&report.groups[j],
+                                              &report.groups[j - 1]);
              j--) {
             struct leak_group t = report.groups[j];
             report.groups[j] = report.groups[j - 1];
@@ -705,6 +745,7 @@ void leaks_at_exit(void)
         }
     for (int i = 0; i < report.group_count; i++)
         report_group(&report.groups[i]);
-    if (report.others.count > 0)
-        report_group(&report.others);
+    for (int leaked = 1; leaked >= 0; leaked--)
+        if (report.others[leaked].count > 0)
+            report_group(&report.others[leaked]);
 }

@@ -61,4 +61,9 @@ int leaks_owns_fd(int fd);
 /* The program took number FD for itself (dup2 onto it). */
 void leaks_fd_taken(int fd);
 
+/* Descriptors from LO up were closed behind sockshim's back (closefrom()
+ * without close_range()): the scan's own are forgotten, not closed, and
+ * opened again when next needed. */
+void leaks_fds_closed_from(unsigned lo);
+
 #endif

@@ -69,7 +69,10 @@ static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
  * a socket (MSG_NOSIGNAL | MSG_DONTWAIT). */
 enum write_method { WRITE_PLAIN, WRITE_PIPE, WRITE_SOCKET };
 
-int log_fd = -1;
+static int log_fd = -1;
+/* 1 while the destination is to be opened at the next line: a log file
+ * not created yet, or a destination whose descriptor closefrom() took. */
+static int log_pending;
 /* 0 until log_configure(): nothing is shown before there is a log. */
 uint32_t log_kinds_shown;
 static enum write_method log_method;
@@ -84,6 +87,11 @@ static __thread int log_writing __attribute__((tls_model("initial-exec")));
 const char *event_kind_name(enum event_kind kind)
 {
     return kinds[kind].name;
+}
+
+enum log_level event_kind_level(enum event_kind kind)
+{
+    return kinds[kind].level;
 }
 
 enum event_kind event_kind_by_name(const char *name, size_t len)
@@ -128,14 +136,22 @@ int log_parse_checks(const char *text, uint32_t *mask)
     return 0;
 }
 
-/* Recompute log_kinds_shown from the level and the checks. */
+/* Recompute log_kinds_shown from the level, the checks and whether
+ * there is a destination (open, or to be opened at the next line). */
 static void update_kinds_shown(void)
 {
     uint32_t shown = 0;
-    for (int k = 0; k < EV_COUNT; k++)
+    int has_destination = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE) >= 0 ||
+                          __atomic_load_n(&log_pending, __ATOMIC_ACQUIRE);
+    for (int k = 0; has_destination && k < EV_COUNT; k++)
         if (kinds[k].level <= settings.level && (checks & (1u << k)))
             shown |= 1u << k;
     __atomic_store_n(&log_kinds_shown, shown, __ATOMIC_RELAXED);
+}
+
+int log_level_shown(enum log_level level)
+{
+    return level <= settings.level;
 }
 
 void log_set_checks(uint32_t mask)
@@ -304,44 +320,121 @@ static int open_destination(void)
     }
 }
 
-/* Publish FD (with its identity) as the log's descriptor. */
+/* Publish FD (with its identity) as the log's descriptor, unless a
+ * racing thread published one first (then FD is closed). */
 static void publish_fd(int fd)
 {
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        log_dev = st.st_dev;
-        log_ino = st.st_ino;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            real_close(fd);
+        return;
     }
-    __atomic_store_n(&log_fd, fd, __ATOMIC_RELEASE);
+    /* Racing openers open the same destination: the same identity. */
+    log_dev = st.st_dev;
+    log_ino = st.st_ino;
+    int expected = -1;
+    if (!__atomic_compare_exchange_n(&log_fd, &expected, fd, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        real_close(fd);
 }
 
-void log_configure(const struct log_settings *s)
+/* Open the destination and publish it; a file or syslog that cannot be
+ * opened falls back to stderr, and says so there. */
+static void open_and_publish(void)
 {
-    settings = *s;
-    update_kinds_shown();
-    log_close();
     int fd = open_destination();
     int saved = errno;
-    if (fd < 0 && settings.dest != DEST_STDERR) {
-        char what[sizeof settings.path + 64];
+    char what[sizeof settings.path + 64];
+    int fell_back = fd < 0 && settings.dest != DEST_STDERR;
+    if (fell_back) {
         if (settings.dest == DEST_FILE)
             expand_path(settings.path, what, sizeof what);
         else
             strcpy(what, "/dev/log");
         settings.dest = DEST_STDERR;
-        publish_fd(open_destination());
+        fd = open_destination();
+    }
+    publish_fd(fd);
+    __atomic_store_n(&log_pending, 0, __ATOMIC_RELEASE);
+    update_kinds_shown();
+    if (fell_back)
         log_config_error("SOCKSHIM_LOG", what, strerrordesc_np(saved),
                          "an existing directory, and a regular file owned by "
                          "this user, not a link; logging to stderr instead");
+}
+
+/* May the log file wait for its first line? Only when it does not exist
+ * yet and its directory takes new files: any other case is opened now,
+ * so that a bad path is reported at start-up, not at the first event. */
+static int file_can_wait(void)
+{
+    char path[sizeof settings.path + 64];
+    expand_path(settings.path, path, sizeof path);
+    if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0;
+    char *slash = strrchr(path, '/');
+    const char *dir = path;
+    if (slash == NULL)
+        dir = ".";
+    else if (slash == path)
+        path[1] = '\0';
+    else
+        *slash = '\0';
+    return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+}
+
+/* Close the log's descriptor, if any; nothing is pending after. */
+static void log_close(void)
+{
+    __atomic_store_n(&log_pending, 0, __ATOMIC_RELEASE);
+    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
+    if (fd >= 0)
+        real_close(fd);
+}
+
+void log_configure(const struct log_settings *s)
+{
+    settings = *s;
+    log_close();
+    if (settings.dest == DEST_FILE && file_can_wait()) {
+        __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
+        update_kinds_shown();
         return;
     }
-    publish_fd(fd);
+    open_and_publish();
 }
 
 void log_after_fork_child(void)
 {
-    if (settings.dest == DEST_FILE && strstr(settings.path, "%p") != NULL)
-        log_configure(&settings);
+    if (settings.dest != DEST_FILE || strstr(settings.path, "%p") == NULL)
+        return;
+    /* The parent's file is the parent's: the child's own is created at
+     * its first line, if it ever has one. */
+    log_close();
+    __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
+    update_kinds_shown();
+}
+
+void log_fds_closed_from(unsigned lo)
+{
+    int fd = __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE);
+    if (fd < 0 || (unsigned)fd < lo)
+        return;
+    if (__atomic_compare_exchange_n(&log_fd, &fd, -1, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+        __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
+}
+
+/* A descriptor to write the next line to, opening the destination first
+ * if it is pending: 1, or 0 when there is none. */
+static int log_ready(void)
+{
+    if (__atomic_load_n(&log_fd, __ATOMIC_ACQUIRE) >= 0)
+        return 1;
+    if (__atomic_load_n(&log_pending, __ATOMIC_ACQUIRE))
+        open_and_publish();
+    return __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE) >= 0;
 }
 
 int log_owns_fd(int fd)
@@ -352,13 +445,6 @@ int log_owns_fd(int fd)
 int log_private_fd(void)
 {
     return __atomic_load_n(&log_fd, __ATOMIC_RELAXED);
-}
-
-void log_close(void)
-{
-    int fd = __atomic_exchange_n(&log_fd, -1, __ATOMIC_ACQ_REL);
-    if (fd >= 0)
-        real_close(fd);
 }
 
 /* Wait (bounded) until no thread is inside log_write(), unless this very
@@ -469,13 +555,21 @@ static __thread int event_line_busy __attribute__((tls_model("initial-exec")));
 
 int event_begin(struct event *ev, enum event_kind kind, int fd)
 {
+    return event_begin_at(ev, kind, kinds[kind].level, fd);
+}
+
+int event_begin_at(struct event *ev, enum event_kind kind,
+                   enum log_level level, int fd)
+{
     /* Bad configuration is always reported, whatever the level: it is the
      * user's only sign that a setting is ignored. */
-    if ((kind != EV_CONFIG_ERROR && !(log_kinds_shown & (1u << kind))) ||
-        __atomic_load_n(&log_fd, __ATOMIC_RELAXED) < 0 || event_line_busy)
+    if ((kind != EV_CONFIG_ERROR && (!(log_kinds_shown & (1u << kind)) ||
+                                     level > settings.level)) ||
+        event_line_busy || !log_ready())
         return 0;
     event_line_busy = 1;
     ev->kind = kind;
+    ev->level = level;
     ev->json = settings.format == FORMAT_JSON;
     ev->object_fresh = 0;
     /* Room for "}\n" at the end, and for a syslog "<PRI>" before. */
@@ -492,7 +586,7 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
         ob_str(ob, ",\"prog\":");
         ob_json_str(ob, program_invocation_short_name);
         ob_str(ob, ",\"level\":\"");
-        ob_str(ob, level_names[kinds[kind].level]);
+        ob_str(ob, level_names[level]);
         ob_str(ob, "\",\"kind\":\"");
         ob_str(ob, kinds[kind].name);
         ob_char(ob, '"');
@@ -502,7 +596,7 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
         ob_str(ob, "sockshim[");
         ob_int(ob, getpid());
         ob_str(ob, "]: ");
-        ob_str(ob, level_names[kinds[kind].level]);
+        ob_str(ob, level_names[level]);
         ob_str(ob, ": ");
         ob_str(ob, kinds[kind].name);
         if (fd >= 0) {
@@ -757,7 +851,7 @@ void event_end(struct event *ev)
     }
     /* syslog: "<PRI>" in the room left before the line, and no newline:
      * facility user (8) + severity err (3), warning (4) or info (6). */
-    enum log_level level = kinds[ev->kind].level;
+    enum log_level level = ev->level;
     char prefix = level == LEVEL_ERROR ? '1' : level == LEVEL_WARN ? '2' : '4';
     char *start = ev->ob.buf - 4;
     memcpy(start, "<1", 2);

@@ -57,6 +57,9 @@ struct log_settings {
 /* The event kind's name ("close_wait"). */
 const char *event_kind_name(enum event_kind kind);
 
+/* The kind's level (its most severe, for leak_at_exit). */
+enum log_level event_kind_level(enum event_kind kind);
+
 /* The kind named NAME ("close_wait"), or EV_COUNT. */
 enum event_kind event_kind_by_name(const char *name, size_t len);
 
@@ -81,12 +84,22 @@ int log_parse_dest(const char *text, struct log_settings *s);
 int log_parse_format(const char *text, struct log_settings *s);
 int log_parse_level(const char *text, struct log_settings *s);
 
-/* Install S as the log configuration and open its destination. Falls back
- * to stderr (with a warning there) when a file cannot be opened safely. */
+/* Install S as the log configuration. stderr and syslog are opened now;
+ * a file that does not exist yet is created only when the first line is
+ * written (a process with nothing to say leaves no empty file behind),
+ * but its directory is checked now. Falls back to stderr (with a warning
+ * there) when a file cannot be opened safely. */
 void log_configure(const struct log_settings *s);
 
-/* In a forked child: reopen a per-process log file (path with %p). */
+/* In a forked child: a per-process log file (path with %p) is the
+ * child's own, opened at its first line. */
 void log_after_fork_child(void);
+
+/* Descriptors from LO up were closed behind sockshim's back (closefrom()
+ * without close_range()): if the log's was among them, forget the number
+ * without closing it (it may be the program's by now) and open the
+ * destination again at the next line. */
+void log_fds_closed_from(unsigned lo);
 
 /* True when descriptor FD is one of the log's own (the program must not
  * be allowed to see or close it). */
@@ -94,9 +107,6 @@ int log_owns_fd(int fd);
 
 /* The log's own descriptor, or -1. */
 int log_private_fd(void);
-
-/* Close the log (mode off: sockshim keeps nothing open). */
-void log_close(void);
 
 /* Move the log's descriptor away from number FD (the program is about to
  * dup2() onto it). */
@@ -113,30 +123,42 @@ void log_vacate_fd(int fd);
 struct event {
     struct outbuf ob;
     enum event_kind kind;
+    enum log_level level;
     int json;
     int object_fresh; /* JSON: just opened an object, no comma needed */
 };
 
-/* The log's descriptor (-1: none) and the kinds the level and
- * SOCKSHIM_CHECKS let through, one bit per kind: log.c keeps both, and
- * they are global only so that log_enabled() is two loads inline, since
- * every socket call asks it. */
-extern int log_fd __attribute__((visibility("hidden")));
+/* The kinds the level and SOCKSHIM_CHECKS let through, one bit per kind,
+ * 0 for every kind while there is no destination: log.c keeps it, global
+ * only so that log_enabled() is one load inline, since every socket call
+ * asks it. */
 extern uint32_t log_kinds_shown __attribute__((visibility("hidden")));
 
-/* True when events of KIND would be written (level and destination). */
+/* True when events of KIND may be written (its level, the checks, a
+ * destination). A kind whose events vary in level (leak_at_exit) counts
+ * with its most severe one; event_begin_at() filters the others. */
 static inline int log_enabled(enum event_kind kind)
 {
     return (__atomic_load_n(&log_kinds_shown, __ATOMIC_RELAXED) &
-            (1u << kind)) &&
-           __atomic_load_n(&log_fd, __ATOMIC_RELAXED) >= 0;
+            (1u << kind)) != 0;
 }
 
-/* Start an event of KIND about descriptor FD (-1 for none). Returns 0 when
- * the event is filtered out by level, or when this thread is already
- * building one (a signal handler interrupted it: the nested event is
- * dropped); then build nothing. After 1, event_end() must follow. */
+/* True when events at LEVEL pass SOCKSHIM_LOG_LEVEL. */
+int log_level_shown(enum log_level level);
+
+/* Start an event of KIND about descriptor FD (-1 for none), at the kind's
+ * level. Returns 0 when the event is filtered out by level, or when this
+ * thread is already building one (a signal handler interrupted it: the
+ * nested event is dropped); then build nothing. After 1, event_end()
+ * must follow. */
 int event_begin(struct event *ev, enum event_kind kind, int fd)
+    __attribute__((warn_unused_result));
+
+/* The same at LEVEL, for a kind whose events are not all equally severe
+ * (leak_at_exit: a socket the peer closed is a warning, one merely still
+ * open is information). */
+int event_begin_at(struct event *ev, enum event_kind kind,
+                   enum log_level level, int fd)
     __attribute__((warn_unused_result));
 
 /* Add the socket's family, role, local and peer address. PEER_HINT, when

@@ -75,7 +75,20 @@
       (t, a, f, p))                                                           \
     X(pthread_cancel, int, (pthread_t t), (t))                                \
     X(poll, int, (struct pollfd *f, nfds_t n, int t), (f, n, t))              \
-    X(thrd_create, int, (thrd_t *t, thrd_start_t f, void *p), (t, f, p))
+    X(thrd_create, int, (thrd_t *t, thrd_start_t f, void *p), (t, f, p))      \
+    X(__read_chk, ssize_t, (int fd, void *b, size_t n, size_t bl),            \
+      (fd, b, n, bl))                                                         \
+    X(__recv_chk, ssize_t, (int fd, void *b, size_t n, size_t bl, int f),     \
+      (fd, b, n, bl, f))                                                      \
+    X(__recvfrom_chk, ssize_t,                                                \
+      (int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a,       \
+       socklen_t *l),                                                         \
+      (fd, b, n, bl, f, a, l))                                                \
+    /* Variadic in libc; reached as a fixed function of seven longs, which \
+     * passes them in the same registers (and stack slot) on Linux ABIs. */   \
+    X(syscall, long,                                                          \
+      (long nr, long a1, long a2, long a3, long a4, long a5, long a6),        \
+      (nr, a1, a2, a3, a4, a5, a6))
 
 /* closefrom() returns nothing: real_closefrom() is a no-op when libc lacks
  * it (glibc < 2.34). */

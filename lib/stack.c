@@ -50,8 +50,10 @@ static unsigned long dropped;     /* captures that found the store full */
 /* Our own code's address range: frames inside it are not shown. */
 static uintptr_t own_start, own_end;
 
-/* libunwind's validation pipe, at our private numbers. */
+/* libunwind's validation pipe, at our private numbers, and the flags it
+ * was made with. */
 static int unwind_pipe[2] = {-1, -1};
+static int unwind_pipe_flags;
 
 static __thread int capturing __attribute__((tls_model("initial-exec")));
 
@@ -373,9 +375,46 @@ int stack_private_pipe(int fds[2], int flags)
         errno = EMFILE;
         return -1;
     }
+    unwind_pipe_flags = flags;
     __atomic_store_n(&unwind_pipe[0], fds[0], __ATOMIC_RELAXED);
     __atomic_store_n(&unwind_pipe[1], fds[1], __ATOMIC_RELAXED);
     return 0;
+}
+
+void stack_fds_closed_from(unsigned lo)
+{
+    int old[2];
+    if (stack_private_fds(old) == 0 ||
+        ((unsigned)old[0] < lo && (unsigned)old[1] < lo))
+        return;
+    for (int i = 0; i < 2; i++)
+        if ((unsigned)old[i] < lo)
+            real_close(old[i]); /* the end left open: still ours */
+    /* libunwind keeps these numbers in variables of its own: a fresh
+     * pipe must take exactly them again. F_DUPFD gives the lowest free
+     * number from the one asked, so another number means the program got
+     * there first; then capture stops, as in stack_fd_taken(), and the
+     * program's descriptor is never touched. */
+    int fresh[2], placed = 0;
+    if (real_pipe2(fresh, unwind_pipe_flags | O_CLOEXEC) == 0) {
+        for (; placed < 2; placed++) {
+            int moved = real_fcntl(fresh[placed], F_DUPFD_CLOEXEC, old[placed]);
+            if (moved != old[placed]) {
+                if (moved >= 0)
+                    real_close(moved);
+                break;
+            }
+        }
+        real_close(fresh[0]);
+        real_close(fresh[1]);
+    }
+    if (placed == 2)
+        return;
+    __atomic_store_n(&frames_kept, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&unwind_pipe[0], -1, __ATOMIC_RELAXED);
+    __atomic_store_n(&unwind_pipe[1], -1, __ATOMIC_RELAXED);
+    for (int i = 0; i < placed; i++)
+        real_close(old[i]);
 }
 
 int stack_init(int depth)

@@ -62,6 +62,12 @@ int stack_private_fds(int out[2]);
  * otherwise read and write the program's descriptor. */
 void stack_fd_taken(int fd);
 
+/* Descriptors from LO up were closed behind sockshim's back (closefrom()
+ * without close_range()): libunwind's pipe, if it was among them, is made
+ * again at the same numbers, or capture stops when the program has taken
+ * one of them already. */
+void stack_fds_closed_from(unsigned lo);
+
 /* pipe2() for libunwind while it captures: the pipe is created at private
  * high numbers, O_CLOEXEC, and remembered as ours. */
 int stack_private_pipe(int fds[2], int flags);

@@ -109,7 +109,8 @@ EXPORT int shutdown(int fd, int how)
 #define WRITE_WRAPPER(ret, name, params, args, syscall)                       \
     static __attribute__((noinline, cold)) ret name##_watched params          \
     {                                                                         \
-        hook_write_before(fd, #name);                                         \
+        if (shim_active())                                                    \
+            hook_write_before(fd, #name);                                     \
         ret rc = real_##name args;                                            \
         if (rc < 0)                                                           \
             hook_write_failed(fd, #name);                                     \
@@ -170,7 +171,8 @@ WRITE_WRAPPER(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
  * libc's path only. */
 EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
 {
-    if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0)
+    if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0 &&
+        shim_active())
         hook_write_before(fd, "sendmmsg");
     int rc = real_sendmmsg(fd, vec, n, flags);
     if (__builtin_expect(rc < 0, 0) && shim_active())
@@ -199,7 +201,7 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
         }                                                                     \
         if (rc != 0)                                                          \
             return (ret)rc;                                                   \
-        if (!(empty) && (wanted))                                             \
+        if (!(empty) && (wanted) && shim_active())                            \
             hook_read_eof(fd);                                                \
         return 0;                                                             \
     }                                                                         \
@@ -208,11 +210,11 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
         if (empty)                                                            \
             return real_##name args;                                          \
         ret rc = real_##name args;                                            \
-        if (__builtin_expect(rc == 0, 0) && (wanted))                         \
+        if (__builtin_expect(rc == 0, 0) && (wanted) && shim_active())        \
             hook_read_eof(fd);                                                \
         return rc;                                                            \
     }                                                                         \
-    EXPORT ret name params                                                    \
+    static inline __attribute__((always_inline)) ret name##_call params       \
     {                                                                         \
         if (direct_now()) {                                                   \
             long rc = syscall;                                                \
@@ -222,6 +224,10 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
             return name##_rare WITH_RC args;                                  \
         }                                                                     \
         return name##_via_libc args;                                          \
+    }                                                                         \
+    EXPORT ret name params                                                    \
+    {                                                                         \
+        return name##_call args;                                              \
     }
 /* Bytes a message asks for (0 means a zero-length read, not an EOF). */
 static size_t iov_bytes(const struct iovec *iov, size_t count)
@@ -252,6 +258,41 @@ READ_WRAPPER(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
              iov_bytes(msg->msg_iov, msg->msg_iovlen) > 0,
              direct_syscall3(SYS_recvmsg, fd, (long)msg, flags))
 
+/* The fortified forms (_FORTIFY_SOURCE, as Debian builds its packages)
+ * of read(), recv() and recvfrom() into a buffer of known size BUFLEN:
+ * the same EOF tracking as the plain calls. A length past the buffer is
+ * libc's to judge: it reports the overflow and aborts the program, as
+ * without sockshim. */
+/* Declared by glibc's headers only for fortified builds. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                       struct sockaddr *addr, socklen_t *len);
+
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    if (__builtin_expect(n > buflen, 0))
+        return real___read_chk(fd, buf, n, buflen);
+    return read_call(fd, buf, n);
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen,
+                          int flags)
+{
+    if (__builtin_expect(n > buflen, 0))
+        return real___recv_chk(fd, buf, n, buflen, flags);
+    return recv_call(fd, buf, n, flags);
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
+                              int flags, struct sockaddr *addr,
+                              socklen_t *len)
+{
+    if (__builtin_expect(n > buflen, 0))
+        return real___recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
+    return recvfrom_call(fd, buf, n, flags, addr, len);
+}
+
 /* recvmmsg() reports messages, not bytes: on a stream socket at EOF it
  * returns 1 message of length 0. */
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
@@ -259,7 +300,8 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
 {
     int rc = real_recvmmsg(fd, vec, n, flags, timeout);
     if (__builtin_expect(rc == 1, 0) && vec[0].msg_len == 0 &&
-        iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0)
+        iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0 &&
+        shim_active())
         hook_read_eof(fd);
     return rc;
 }
@@ -294,12 +336,90 @@ EXPORT int pthread_cancel(pthread_t thread)
     return fn != NULL ? fn(thread) : ESRCH;
 }
 
+/* syscall(): the numbers that make, duplicate, shut down or close a
+ * descriptor are booked like the functions of the same names (libuv,
+ * hence Node.js, closes its sockets with syscall(SYS_close, fd)); every
+ * other number goes on to libc's untouched: a compare, a bit test and a
+ * jump. libc declares it variadic; the arguments sit in the same
+ * registers (the sixth on the stack, read as libc's own syscall() reads
+ * it) as for a fixed function of seven longs, defined here under the
+ * name syscall. */
+EXPORT long syscall_wrapper(long number, long a1, long a2, long a3, long a4,
+                            long a5, long a6) __asm__("syscall");
+long syscall_wrapper(long number, long a1, long a2, long a3, long a4, long a5,
+                     long a6)
+{
+    if (__builtin_expect(!syscall_watched(number), 1) || !shim_active())
+        return real_syscall(number, a1, a2, a3, a4, a5, a6);
+    return hook_syscall(number, a1, a2, a3, a4, a5, a6);
+}
+
 EXPORT pid_t fork(void)
 {
     if (!shim_active())
         return real_fork();
-    return hook_fork();
+    pid_t pid = real_fork();
+    /* The child's side runs in init.c's atfork handler, which also sees
+     * the forks glibc makes inside daemon() and the like. */
+    if (pid > 0)
+        hook_forked(pid);
+    return pid;
 }
+
+#if defined(__x86_64__)
+/* vfork(): the child runs on the parent's thread and memory until it
+ * calls exec or _exit, and the wrapped calls it makes meanwhile (an
+ * inetd-style server's dup2(conn, 0), close(conn)) must not touch the
+ * parent's fd table. The thread's vfork_child flag is set across the
+ * system call: the child sees it (the parent's thread-local storage is
+ * its own) and shim_active() says no; the parent, suspended until then,
+ * clears it once it runs on, and books the child as fork() does. In
+ * assembly, as glibc's own vfork(): the child returns through the
+ * parent's stack, so nothing may be kept there; the return address waits
+ * in %rdi, which the kernel preserves. (Elsewhere vfork() is not
+ * wrapped: README, limits.) */
+#define STRINGIFY(x) #x
+#define NUMBER_TEXT(x) STRINGIFY(x)
+__asm__(".text\n"
+        ".globl vfork\n"
+        ".type vfork, @function\n"
+        "vfork:\n"
+        "    .cfi_startproc\n"
+        "    movq vfork_child@gottpoff(%rip), %rax\n"
+        "    movl $1, %fs:(%rax)\n"
+        "    popq %rdi\n"
+        "    .cfi_adjust_cfa_offset -8\n"
+        "    .cfi_register %rip, %rdi\n"
+        "    movl $" NUMBER_TEXT(SYS_vfork) ", %eax\n"
+        "    syscall\n"
+        "    pushq %rdi\n"
+        "    .cfi_adjust_cfa_offset 8\n"
+        "    .cfi_offset %rip, -8\n"
+        "    testq %rax, %rax\n"
+        "    jz 1f\n" /* the child: the flag stays set */
+        "    movq vfork_child@gottpoff(%rip), %rcx\n"
+        "    movl $0, %fs:(%rcx)\n"
+        "    movq %rax, %rdi\n"
+        "    jmp vfork_returned\n"
+        "1:  ret\n"
+        "    .cfi_endproc\n"
+        ".size vfork, .-vfork\n");
+
+/* vfork() returned RC to the parent (the child's pid, or -errno): what
+ * libc's vfork() returns, after the bookkeeping of fork(). Reached by a
+ * jump from vfork(), as if vfork() had called it last. */
+long vfork_returned(long rc) __attribute__((visibility("hidden"), used));
+long vfork_returned(long rc)
+{
+    if (DIRECT_FAILED(rc)) {
+        errno = (int)-rc;
+        return -1;
+    }
+    if (shim_active())
+        hook_forked((pid_t)rc);
+    return rc;
+}
+#endif
 
 /* Watched so that stack capture knows to check its room when a signal
  * handler may run on a small stack. */

@@ -1,14 +1,16 @@
 #!/bin/sh
 # exports.sh — the library exports exactly the wrapped libc names (the
-# thread functions included: they end direct system calls, lib/direct.h).
+# thread functions included: they end direct system calls, lib/direct.h;
+# the fortified reads, syscall() and vfork() too).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 3
 
-expected="accept accept4 bind close close_range closefrom connect dup dup2 dup3 fcntl
-fcntl64 fork listen pipe2 pthread_cancel pthread_create read readv recv recvfrom
-recvmmsg recvmsg send sendmmsg sendmsg sendto setsockopt shutdown sigaltstack
-socket socketpair thrd_create write writev"
+expected="__read_chk __recv_chk __recvfrom_chk accept accept4 bind close
+close_range closefrom connect dup dup2 dup3 fcntl fcntl64 fork listen pipe2
+pthread_cancel pthread_create read readv recv recvfrom recvmmsg recvmsg send
+sendmmsg sendmsg sendto setsockopt shutdown sigaltstack socket socketpair
+syscall thrd_create vfork write writev"
 expected=$(printf '%s\n' $expected | sort)
 seen=$(nm -D --defined-only "$SHIM_LIB" | awk '$2 ~ /^[TtWiu]$/ {print $3}' |
     sed 's/@.*//' | sort)

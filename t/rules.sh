@@ -332,7 +332,10 @@ same_as "-6 listen addr=2001:db8::/32 reuseaddr=on: the bind address does not ma
 tw() { # tw LOG [VAR=VALUE...] -- ARGS: timewait-client under the shim
     _log=$1
     shift
-    bounded env SOCKSHIM_LOG="file:$_log" "$@" LD_PRELOAD="$PRELOAD" \
+    # Level info: the policy events make sure the log is written (it is
+    # created only at its first line).
+    bounded env SOCKSHIM_LOG="file:$_log" SOCKSHIM_LOG_LEVEL=info "$@" \
+        LD_PRELOAD="$PRELOAD" \
         "$EX/timewait-client" --rounds 3 ${TW_PORT:+--port "$TW_PORT"} \
         2>"$TMP/tw.err"
 }

@@ -246,7 +246,12 @@ else
     is "0|dupfd rc=1000 errno=0|close_dup rc=0 errno=EDOM" \
         "$st_bare|$(grep -E '^(dupfd|close_dup) ' "$TMP/cf.bare" | paste -sd '|')" \
         "closefrom-enosys: without sockshim, F_DUPFD from 1000 gets 1000 and close() closes it"
-    if [ "$st_bare" = "$st_shim" ] && cmp -s "$TMP/cf.bare" "$TMP/cf.shim"; then
+    # The dup's number itself may differ: sockshim makes libunwind's pipe
+    # again at the numbers it had (libunwind keeps them), so the program
+    # gets the next number sockshim held (its log's) instead of 1000.
+    sed -E 's/^dupfd rc=[0-9]{4,} /dupfd rc=N /' "$TMP/cf.bare" >"$TMP/cf.bare.m"
+    sed -E 's/^dupfd rc=[0-9]{4,} /dupfd rc=N /' "$TMP/cf.shim" >"$TMP/cf.shim.m"
+    if [ "$st_bare" = "$st_shim" ] && cmp -s "$TMP/cf.bare.m" "$TMP/cf.shim.m"; then
         ok 0 "closefrom-enosys: output (close of the dup returns 0) and exit status as without sockshim"
     else
         ok 1 "closefrom-enosys: output (close of the dup returns 0) and exit status as without sockshim"
