@@ -9,6 +9,9 @@
  *   iocost poll N     2N poll()s (timeout 0) on the same pair: a
  *                     cancellable call sockshim does not wrap, to show
  *                     what its scan thread costs such calls in glibc
+ *   iocost syscall N  2N syscall(SYS_getppid): a number sockshim's
+ *                     syscall() passes straight on (it books only the
+ *                     descriptor-lifecycle numbers)
  *
  * Run under valgrind --tool=callgrind with two values of N, plain and
  * with LD_PRELOAD: (Ir(N2) - Ir(N1)) / (N2 - N1) is the instructions per
@@ -24,12 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: iocost file|sock|poll N\n");
+        fprintf(stderr, "usage: iocost file|sock|poll|syscall N\n");
         return 2;
     }
     long n = atol(argv[2]);
@@ -43,6 +47,17 @@ int main(int argc, char **argv)
         for (long i = 0; i < n; i++) {
             if (write(w, &c, 1) != 1 || read(r, &c, 1) != 1) {
                 perror("iocost: write/read");
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (strcmp(argv[1], "syscall") == 0) {
+        pid_t parent = getppid();
+        for (long i = 0; i < n; i++) {
+            if (syscall(SYS_getppid) != parent ||
+                syscall(SYS_getppid) != parent) {
+                perror("iocost: syscall");
                 return 1;
             }
         }

@@ -297,9 +297,18 @@ if command -v valgrind >/dev/null 2>&1; then
     row "  reference: poll() (not wrapped), scan thread running" "$P" "$S" "$(fmt "%.1f" "$S - $P")" "-" "reference"
     S=$(fmt "%.1f" "($f - $e) / ($N2 - $N1) / 2")
     row "  reference: poll() (not wrapped), SOCKSHIM_SCAN=0" "$P" "$S" "$(fmt "%.1f" "$S - $P")" "-" "reference"
+    # syscall() is wrapped for the descriptor-lifecycle numbers: what it
+    # adds to any other number (two per iteration).
+    a=$(ir syscall $N1); b=$(ir syscall $N2)
+    c=$(ir shim syscall $N1); d=$(ir shim syscall $N2)
+    P=$(fmt "%.1f" "($b - $a) / ($N2 - $N1) / 2")
+    S=$(fmt "%.1f" "($d - $c) / ($N2 - $N1) / 2")
+    A=$(fmt "%.1f" "$S - $P")
+    row "instructions added per syscall() of another number" "$P" "$S" "$A" "<= 20" "$(verdict "$A" le 20)"
 else
     row "instructions added per read()/write(), non-socket fd" - - - "<= 15" "n/a (no valgrind)"
     row "instructions added per recv()/send(), tracked socket" - - - "<= 40" "n/a (no valgrind)"
+    row "instructions added per syscall() of another number" - - - "<= 20" "n/a (no valgrind)"
 fi
 
 # --- stack capture + store ---------------------------------------------------
