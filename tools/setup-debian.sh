@@ -8,13 +8,18 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
-  binutils iproute2 procps util-linux socat curl python3 jq"
+  binutils iproute2 procps util-linux socat curl python3 jq haproxy"
 
 missing=
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
         missing="$missing $p"
 done
+# The runtimes t/runtimes.sh runs under sockshim. They may come from
+# another packaging (a nodesource nodejs, a JDK of another name): look for
+# the commands, and install Debian's only when one is missing.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v javac >/dev/null 2>&1 || missing="$missing default-jdk-headless"
 if [ -n "$missing" ]; then
     echo "setup: installing:$missing"
     if [ "$(id -u)" -ne 0 ]; then
