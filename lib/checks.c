@@ -440,7 +440,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
     if (!log_enabled(EV_ADDR_IN_USE))
         return;
     struct fd_slot *slot = fdtab_peek(fd);
-    if (!(fdtab_flags(slot) & FD_TRACKED))
+    if (!(fdtab_flags(slot) & FD_TRACKED) || !identity_confirm(fd, slot))
         return;
     uint32_t call_stack = stack_capture();
     struct event ev;
@@ -530,7 +530,7 @@ void checks_after_accept(int listener, struct fd_slot *slot)
      * Linux queues backlog + 1 connections before it drops handshakes
      * (the queue is full when longer than the backlog). */
     unsigned queued = info.tcpi_unacked + 1, backlog = info.tcpi_sacked;
-    if (queued <= backlog)
+    if (queued <= backlog || !identity_confirm(listener, slot))
         return;
     uint32_t call_stack = stack_capture();
     struct event ev;

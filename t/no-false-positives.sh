@@ -14,6 +14,8 @@
 # the 20 it closes within the threshold never appear.
 # shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+# shellcheck source=tap/logfiles.sh disable=SC1091
+. "$SRC/t/tap/logfiles.sh"
 
 # Debian's interpreter, not a wrapper script (pyenv's shim is bash).
 PY=/usr/bin/python3
@@ -48,27 +50,6 @@ launch() {
         env --default-signal=INT "$@"
 }
 
-# poll SECONDS CMD...: run CMD every 0.1s until it succeeds; status 1 if it
-# still fails after SECONDS.
-poll() {
-    _poll_end=$(($(date +%s) + $1))
-    shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$_poll_end" ] || return 1
-        sleep 0.1
-    done
-}
-
-file_has() { [ -s "$1" ] && grep -Eq -- "$2" "$1"; }
-
-# The event lines (not their indented stack frames) of the logs given.
-events() { cat "$@" 2>/dev/null | grep -E '^sockshim\[[0-9]+\]: [a-z]+: '; }
-
-# count KIND TEXT: how many events of KIND (repeat lines included) TEXT has.
-count() {
-    printf '%s\n' "$2" | grep -Ec "^sockshim\\[[0-9]+\\]: [a-z]+: $1( |\$)"
-}
-
 # What a correct program may log: policy and app_override (info, the
 # policy at work) and its summary. Anything else is a diagnostic.
 QUIET='^sockshim\[[0-9]+\]: info: (policy|app_override|summary) '
@@ -80,27 +61,9 @@ no_diagnostics() {
         ok 1 "$2"
         diag "unexpected events (kinds: $(printf '%s\n' "$_other" |
             sed -E 's/^[^:]*: [a-z]+: ([a-z_]+).*/\1/' | sort | uniq -c |
-            awk '{ printf "%s%s=%s", NR > 1 ? " " : "", $2, $1 }')):"
+            awk '{ printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1 }')):"
         diag "$(printf '%s\n' "$_other" | head -n 10)"
     fi
-}
-
-# summary_sockets TEXT: the sockets= count of the (first) summary in TEXT.
-summary_sockets() {
-    printf '%s\n' "$1" | sed -n 's/.*: info: summary sockets=\([0-9]*\) .*/\1/p' |
-        head -n 1
-}
-
-# at_least N SEEN DESC
-at_least() {
-    case $2 in
-    '' | *[!0-9]*) ok 1 "$3"; diag "not a number: '$2'" ;;
-    *)
-        [ "$2" -ge "$1" ]
-        ok $? "$3"
-        [ "$2" -ge "$1" ] || diag "expected at least $1, seen $2"
-        ;;
-    esac
 }
 
 # http_port FILE: the port in a python server's "Serving HTTP ... port N".

@@ -79,19 +79,6 @@ one_error() {
     fi
 }
 
-# poll SECONDS CMD...: run CMD every 0.1s until it succeeds; status 1 if it
-# still fails after SECONDS.
-poll() {
-    _poll_end=$(($(date +%s) + $1))
-    shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$_poll_end" ] || return 1
-        sleep 0.1
-    done
-}
-
-file_has() { [ -s "$1" ] && grep -Eq -- "$2" "$1"; }
-
 # free_port: a TCP port on 127.0.0.1 that nothing uses (nor TIME_WAIT).
 free_port() {
     "$PY" -c 'import socket

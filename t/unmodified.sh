@@ -23,19 +23,6 @@ stop() {
     wait "$1" 2>/dev/null
 }
 
-# poll SECONDS CMD...: run CMD every 0.1s until it succeeds; status 1 if it
-# still fails after SECONDS.
-poll() {
-    _poll_end=$(($(date +%s) + $1))
-    shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$_poll_end" ] || return 1
-        sleep 0.1
-    done
-}
-
-file_has() { [ -s "$1" ] && grep -Eq -- "$2" "$1"; }
-
 # ss_settled FILTER: capture `ss -tnoie state established FILTER` in SS_OUT;
 # succeeds once a socket shows and no data is in flight (no retransmit or
 # persist timer, which would hide the keepalive timer).

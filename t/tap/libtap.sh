@@ -2,7 +2,7 @@
 #
 # plan N | skip_all REASON | ok COND_STATUS DESC | is EXPECTED SEEN DESC |
 # like TEXT REGEX DESC | unlike TEXT REGEX DESC | diag MSG | skip DESC REASON
-# | bail MSG. Also: run_with_shim (LD_PRELOAD the built library), PRELOAD,
+# | bail MSG | at_least N SEEN DESC | poll SECONDS CMD... | file_has FILE ERE. Also: run_with_shim (LD_PRELOAD the built library), PRELOAD,
 # PIDS (background pids killed at exit), and
 # SHIM_LIB, BUILD, SRC from the test environment.
 
@@ -67,6 +67,31 @@ unlike() { # unlike TEXT ERE DESC
         ok 1 "$3"; diag "a line matches /$2/:"
         diag "$(printf '%s\n' "$1" | grep -E -- "$2")"
     else ok 0 "$3"; fi
+}
+
+# poll SECONDS CMD...: run CMD every 0.1s until it succeeds; status 1 if it
+# still fails after SECONDS.
+poll() {
+    _poll_end=$(($(date +%s) + $1))
+    shift
+    until "$@"; do
+        [ "$(date +%s)" -lt "$_poll_end" ] || return 1
+        sleep 0.1
+    done
+}
+
+file_has() { [ -s "$1" ] && grep -Eq -- "$2" "$1"; }
+
+# at_least N SEEN DESC: SEEN is a number no smaller than N. 1 test.
+at_least() {
+    case $2 in
+    '' | *[!0-9]*) ok 1 "$3"; diag "not a number: '$2'" ;;
+    *)
+        [ "$2" -ge "$1" ]
+        ok $? "$3"
+        [ "$2" -ge "$1" ] || diag "expected at least $1, seen $2"
+        ;;
+    esac
 }
 
 # tw_table_full: prints why, when the host's TIME_WAIT table is full (the
