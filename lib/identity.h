@@ -11,13 +11,14 @@
  * So before anything is reported about a socket, its descriptor is
  * confirmed with one fstat(): still a socket, and the same one. A
  * socket's identity (its inode) is recorded the first time sockshim looks
- * at it off the program's hot path: the EOF read, the background scan,
- * the first report. Not at socket()/accept(): a system call there costs
- * ~1 us on this kind of machine, 8% of a whole loopback connection. Until
- * it is recorded, "the same socket" means a socket of the same family and
- * type (a socket made out of sight at the same number within one scan
- * period is the one case left). A stale slot is forgotten silently and
- * counted (the summary's closed_unseen).
+ * at it off the program's hot path: in the background scan, or at the
+ * first report. Not at socket()/accept(), nor at the EOF read: every
+ * connection would pay for it, and one system call is 2-5% of a whole
+ * loopback connection on the machines measured (tools/bench/README).
+ * Until it is recorded, "the same socket" means a socket of the same
+ * family and type (a socket made out of sight at the same number within
+ * one scan period is the one case left). A stale slot is forgotten
+ * silently and counted (the summary's closed_unseen).
  */
 #ifndef SOCKSHIM_IDENTITY_H
 #define SOCKSHIM_IDENTITY_H

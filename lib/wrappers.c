@@ -262,8 +262,8 @@ READ_WRAPPER(ssize_t, recvmsg, (int fd, struct msghdr *msg, int flags),
  * of read(), recv() and recvfrom() into a buffer of known size BUFLEN:
  * the same EOF tracking as the plain calls. A length past the buffer is
  * libc's to judge: it reports the overflow and aborts the program, as
- * without sockshim. */
-/* Declared by glibc's headers only for fortified builds. */
+ * without sockshim. (glibc's headers declare them only to fortified
+ * builds.) */
 ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
