@@ -15,7 +15,7 @@ PY=/usr/bin/python3
 
 # Mounts made by this test live in private mount namespaces (unshare -m):
 # they vanish with the process, whatever happens to the test.
-plan 68
+plan 72
 
 
 # shim_run OUT ERR VAR=VALUE... [-- ARGS...]: sockopts under the shim; its
@@ -466,6 +466,46 @@ for who, pid, want in (("parent", parent, ["accept", "accept", "connect", "liste
 EOF
 py_checks 2 "$TMP/fork-check.py" "$TMP" "${parent:-0}" "${child:-0}"
 is "" "$(cat "$TMP/9.err")" "fork: nothing on stderr"
+
+# === 9b. a file only for a process with something to say (4) ==============
+# A service's processes that log nothing leave no empty file behind: the
+# file is created at the first line. At the default level (warn) a
+# correct socket is silent; a close() of a descriptor never opened is a
+# double_close (error).
+cat >"$TMP/quiet.py" <<'EOF'
+import os, socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+s.close()
+quiet = os.fork()
+if quiet == 0:
+    socket.socket().close()
+    os._exit(0)
+noisy = os.fork()
+if noisy == 0:
+    try:
+        os.close(900)
+    except OSError:
+        pass
+    os._exit(0)
+os.waitpid(quiet, 0)
+os.waitpid(noisy, 0)
+print(os.getpid(), quiet, noisy)
+EOF
+bounded env SOCKSHIM_LOG="file:$TMP/q-%p.log" "$POLICY" \
+    LD_PRELOAD="$PRELOAD" "$PY" "$TMP/quiet.py" >"$TMP/9b.out" 2>"$TMP/9b.err"
+rc=$?
+read -r parent quiet noisy <"$TMP/9b.out"
+is "0 $TMP/q-${noisy:-X}.log" \
+    "$rc $(for f in "$TMP"/q-*.log; do echo "$f"; done | tr '\n' ' ' | sed 's/ $//')" \
+    "lazy file: only the process that logged has a file (not the parent $parent, not the quiet child $quiet)"
+like "$(cat "$TMP/q-${noisy:-X}.log" 2>/dev/null)" \
+    "^sockshim\\[${noisy:-X}\\]: error: double_close fd=900 " \
+    "lazy file: it holds that process's double_close"
+is "600" "$(stat -c '%a' "$TMP/q-${noisy:-X}.log" 2>&1)" \
+    "lazy file: created mode 0600 at its first line"
+is "" "$(cat "$TMP/9b.err")" "lazy file: nothing on stderr"
 
 # === 10. syslog (6) ========================================================
 # The library writes to /dev/log, which this machine may not have. It is
