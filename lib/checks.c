@@ -59,7 +59,8 @@ void checks_init(void)
 
 void checks_socket_created(struct fd_slot *slot)
 {
-    __atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED);
+    if (__atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED) == 0)
+        log_first_socket();
     slot->create_stack = stack_capture();
     uint32_t flags = __atomic_fetch_or(&slot->flags, FD_CREATED,
                                        __ATOMIC_RELEASE);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,7 +245,11 @@ static void add_rule(struct config *cfg, const char *line, const char *where,
                      config_report_fn report)
 {
     if (cfg->rule_count == RULES_MAX) {
-        report(where, line, "too many rules", "at most 64 rules in all");
+        if (cfg->rules_dropped++ == 0) {
+            strcpy(cfg->first_dropped_at, where);
+            snprintf(cfg->first_dropped, sizeof cfg->first_dropped, "%s",
+                     line);
+        }
         return;
     }
     struct rule *r = &cfg->rules[cfg->rule_count];
@@ -335,9 +340,10 @@ static void file_where(char *where, size_t size, const char *path, int line)
 }
 
 /* Read the file at PATH (named by variable VAR) into TEXT[SIZE], NUL
- * terminated; returns 0, or -1 after reporting why nothing was read. */
+ * terminated, its length in *LEN (a NUL byte inside is the file's, not
+ * its end); returns 0, or -1 after reporting why nothing was read. */
 static int read_text_file(const char *path, const char *var, char *text,
-                          size_t size, config_report_fn report)
+                          size_t size, size_t *len_out, config_report_fn report)
 {
     /* Non-blocking and regular files only: a FIFO would hang the program
      * at start-up, and /dev/stdin would eat its input (the configuration
@@ -373,21 +379,25 @@ static int read_text_file(const char *path, const char *var, char *text,
     if (too_long)
         report(var, path, "too large",
                "a smaller file; only its beginning is read");
+    *len_out = len;
     return 0;
 }
 
-/* Cut TEXT's next line at *CURSOR: returns the line without its comment
- * (# at the start of a line or after a blank; values such as file:/a#b
- * keep their #), trimmed, and advances *CURSOR; NULL at the end. */
-static char *next_line(char **cursor)
+/* Cut the next line of the text [*CURSOR, END): returns it without its
+ * comment (# at the start of a line or after a blank; values such as
+ * file:/a#b keep their #), trimmed, and advances *CURSOR; NULL at the
+ * end. *NUL says whether the line held a NUL byte (read by length, so
+ * that one does not hide the lines after it). */
+static char *next_line(char **cursor, const char *end, int *nul)
 {
     char *line = *cursor;
-    if (line == NULL || *line == '\0')
+    if (line >= end)
         return NULL;
-    char *next = strchr(line, '\n');
-    if (next != NULL)
-        *next++ = '\0';
-    *cursor = next;
+    char *next = memchr(line, '\n', (size_t)(end - line));
+    char *stop = next != NULL ? next : (char *)end;
+    *nul = memchr(line, '\0', (size_t)(stop - line)) != NULL;
+    *stop = '\0';
+    *cursor = next != NULL ? next + 1 : (char *)end;
     for (char *hash = strchr(line, '#'); hash != NULL;
          hash = strchr(hash + 1, '#')) {
         if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
@@ -398,27 +408,51 @@ static char *next_line(char **cursor)
     return trim(line);
 }
 
+/* What to do with one non-empty line CONTENT of a file, found at WHERE
+ * (FILE:LINE). */
+typedef void (*line_fn)(struct config *cfg, char *content, const char *where,
+                        config_report_fn report);
+
+/* Read the file at PATH (variable VAR) into TEXT[SIZE] and hand each
+ * non-empty line to FN. A line holding a NUL byte is reported and
+ * skipped; the lines after it are read on. */
+static void read_lines(struct config *cfg, const char *path, const char *var,
+                       char *text, size_t size, line_fn fn,
+                       config_report_fn report)
+{
+    size_t len;
+    if (read_text_file(path, var, text, size, &len, report) != 0)
+        return;
+    int line_no = 0, nul;
+    char *cursor = text, *content;
+    while ((content = next_line(&cursor, text + len, &nul)) != NULL) {
+        line_no++;
+        char where[RULE_WHERE_MAX];
+        file_where(where, sizeof where, path, line_no);
+        if (nul)
+            report(where, NULL, "a NUL byte in the line",
+                   "text lines; this one is skipped, the next ones read");
+        else if (*content != '\0')
+            fn(cfg, content, where, report);
+    }
+}
+
+/* One line of the config file: a rule or a KEY = VALUE setting. */
+static void config_line(struct config *cfg, char *content, const char *where,
+                        config_report_fn report)
+{
+    if (rule_line_is_rule(content))
+        add_rule(cfg, content, where, report);
+    else
+        file_setting(cfg, content, where, report);
+}
+
 void config_read_file(struct config *cfg, const char *path,
                       config_report_fn report)
 {
     static char text[64 * 1024 + 1];
-    if (read_text_file(path, "SOCKSHIM_CONFIG", text, sizeof text, report) !=
-        0)
-        return;
-
-    int line_no = 0;
-    char *cursor = text, *content;
-    while ((content = next_line(&cursor)) != NULL) {
-        line_no++;
-        if (*content == '\0')
-            continue;
-        char where[RULE_WHERE_MAX];
-        file_where(where, sizeof where, path, line_no);
-        if (rule_line_is_rule(content))
-            add_rule(cfg, content, where, report);
-        else
-            file_setting(cfg, content, where, report);
-    }
+    read_lines(cfg, path, "SOCKSHIM_CONFIG", text, sizeof text, config_line,
+               report);
 }
 
 /* One KIND:PATTERN line of the suppressions file, found at WHERE. */
@@ -461,20 +495,9 @@ void config_read_suppressions(struct config *cfg, config_report_fn report)
     static char text[16 * 1024 + 1];
     const char *path = cfg->diag.suppress_path;
     cfg->suppression_count = 0;
-    if (*path == '\0' ||
-        read_text_file(path, "SOCKSHIM_SUPPRESS", text, sizeof text,
-                       report) != 0)
-        return;
-    int line_no = 0;
-    char *cursor = text, *content;
-    while ((content = next_line(&cursor)) != NULL) {
-        line_no++;
-        if (*content == '\0')
-            continue;
-        char where[RULE_WHERE_MAX];
-        file_where(where, sizeof where, path, line_no);
-        add_suppression(cfg, content, where, report);
-    }
+    if (*path != '\0')
+        read_lines(cfg, path, "SOCKSHIM_SUPPRESS", text, sizeof text,
+                   add_suppression, report);
 }
 
 void config_read_rules(struct config *cfg, const char *text,
@@ -485,18 +508,26 @@ void config_read_rules(struct config *cfg, const char *text,
         const char *semicolon = strchr(text, ';');
         size_t len = semicolon ? (size_t)(semicolon - text) : strlen(text);
         char rule[1024];
-        if (len >= sizeof rule)
-            len = sizeof rule - 1;
-        memcpy(rule, text, len);
-        rule[len] = '\0';
-        char *content = trim(rule);
-        if (*content != '\0') {
-            char where[RULE_WHERE_MAX];
-            struct outbuf ob;
-            ob_init(&ob, where, sizeof where);
-            ob_str(&ob, "SOCKSHIM_RULES #");
-            ob_uint(&ob, (unsigned)++index);
-            add_rule(cfg, content, where, report);
+        char where[RULE_WHERE_MAX];
+        struct outbuf ob;
+        ob_init(&ob, where, sizeof where);
+        ob_str(&ob, "SOCKSHIM_RULES #");
+        ob_uint(&ob, (unsigned)++index);
+        if (len >= sizeof rule) {
+            /* One warning for the whole rule, not one per piece of it. */
+            char start[48];
+            memcpy(start, text, sizeof start - 4);
+            strcpy(start + sizeof start - 4, "...");
+            report(where, start, "a rule longer than 1023 bytes",
+                   "shorter rules, separated by ';'");
+        } else {
+            memcpy(rule, text, len);
+            rule[len] = '\0';
+            char *content = trim(rule);
+            if (*content != '\0')
+                add_rule(cfg, content, where, report);
+            else
+                index--;
         }
         text = semicolon ? semicolon + 1 : text + len;
     }
@@ -506,14 +537,27 @@ void config_load(struct config *cfg, config_getenv_fn get,
                  config_report_fn report)
 {
     config_defaults(cfg);
-    const char *path = get("SOCKSHIM_CONFIG");
-    if (path != NULL && *path != '\0')
+    cfg->rules_dropped = 0;
+    const char *path = get_value(get, report, "SOCKSHIM_CONFIG",
+                                 "the path of a config file");
+    if (path != NULL)
         config_read_file(cfg, path, report);
     config_read_log_env(cfg, get, report);
     config_read_diag_env(cfg, get, report);
     config_read_policy_env(cfg, get, report);
-    const char *rules = get("SOCKSHIM_RULES");
+    const char *rules = get_value(get, report, "SOCKSHIM_RULES",
+                                  "rules separated by ';'");
     if (rules != NULL)
         config_read_rules(cfg, rules, report);
+    if (cfg->rules_dropped > 0) {
+        char problem[64];
+        struct outbuf ob;
+        ob_init(&ob, problem, sizeof problem);
+        ob_str(&ob, "too many rules: ");
+        ob_uint(&ob, (unsigned)cfg->rules_dropped);
+        ob_str(&ob, " from here on ignored");
+        report(cfg->first_dropped_at, cfg->first_dropped, ob.buf,
+               "at most 64 rules in all");
+    }
     config_read_suppressions(cfg, report);
 }

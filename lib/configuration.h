@@ -43,6 +43,11 @@ struct config {
     struct suppression suppressions[SUPPRESSIONS_MAX];
     int rule_count;
     int rules_need_address; /* some rule has port= or addr= */
+    /* Rules past RULES_MAX, reported once at the end of the load, naming
+     * where the first of them was. */
+    int rules_dropped;
+    char first_dropped_at[RULE_WHERE_MAX];
+    char first_dropped[96]; /* its start */
     struct rule rules[RULES_MAX]; /* last: left untouched when unused */
 };
 

@@ -59,6 +59,11 @@ void direct_syscalls_begin(void)
 #endif
 }
 
+int direct_program_has_threads(void)
+{
+    return __atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST);
+}
+
 const char *direct_syscalls_state(void)
 {
     if (__atomic_load_n(&direct_syscalls, __ATOMIC_SEQ_CST))

@@ -46,6 +46,10 @@ void direct_syscalls_begin(void);
  * path from now on, in this process and its forked children. */
 void direct_syscalls_end(void);
 
+/* Has the program made a thread of its own (or called pthread_cancel())?
+ * The calls that end direct system calls say so. */
+int direct_program_has_threads(void);
+
 /* For the summary event: "on", or why not: "off:threads" (the program
  * made a thread or called pthread_cancel), "off:interposed" (another
  * library is next in line), "off:arch" (not x86_64), "off:inactive"

@@ -25,14 +25,16 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "clock.h"
 #include "configuration.h"
 #include "identity.h"
 #include "log.h"
 #include "real.h"
+#include "sigframe.h"
 #include "sockdiag.h"
 #include "stack.h"
 
-static struct timespec epoch;
+static int64_t epoch_ms;
 static int scan_wanted;
 enum { SCAN_IDLE, SCAN_RUNNING, SCAN_FAILED };
 static int scan_state = SCAN_IDLE;
@@ -43,16 +45,13 @@ static int stat_fd = -1;
 
 uint32_t leaks_now_ms(void)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t ns = (int64_t)(now.tv_sec - epoch.tv_sec) * 1000000000 +
-                 (now.tv_nsec - epoch.tv_nsec);
-    return (uint32_t)(ns / 1000000);
+    return (uint32_t)(clock_monotonic_ms() - epoch_ms);
 }
 
 void leaks_init(void)
 {
-    clock_gettime(CLOCK_MONOTONIC, &epoch);
+    clock_init();
+    epoch_ms = clock_monotonic_ms();
     scan_wanted = config.diag.scan_ms != 0;
 }
 
@@ -488,11 +487,9 @@ static void *scan_main(void *arg)
     const unsigned period = config.diag.scan_ms;
     const unsigned ticks = (period + 999) / 1000;
     const unsigned tick = period / ticks;
-    struct timespec pause = {tick / 1000, (long)(tick % 1000) * 1000000};
     unsigned count = 0;
     for (;;) {
-        while (nanosleep(&pause, NULL) != 0 && errno == EINTR)
-            ;
+        clock_sleep_ms(tick);
         if (++count == ticks) {
             count = 0;
             leaks_scan_pass();
@@ -503,16 +500,40 @@ static void *scan_main(void *arg)
     return NULL;
 }
 
+/* When a start of the scan thread was last put off because a signal
+ * handler was running (leaks_now_ms clock), or NEVER_DEFERRED. */
+#define NEVER_DEFERRED UINT32_MAX
+static uint32_t deferred_at = NEVER_DEFERRED;
+/* How long a start put off waits before the stack is looked at again. */
+#define SCAN_START_RETRY_MS 100
+
 void leaks_socket_tracked(void)
 {
     if (!scan_wanted || !log_enabled(EV_CLOSE_WAIT) ||
         __atomic_load_n(&scan_state, __ATOMIC_ACQUIRE) != SCAN_IDLE)
         return;
-    int expected = SCAN_IDLE;
-    if (!__atomic_compare_exchange_n(&scan_state, &expected, SCAN_RUNNING, 0,
-                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    /* Never from a signal handler (every wrapped call may run in one):
+     * pthread_create() allocates, and would wait forever on the malloc
+     * lock a handler's interrupted code holds; it also needs more stack
+     * than a small alternate signal stack has. The next TCP socket or EOF
+     * outside a handler starts the thread; the look at the stack is made
+     * at most every SCAN_START_RETRY_MS. */
+    uint32_t now = leaks_now_ms();
+    uint32_t last = __atomic_load_n(&deferred_at, __ATOMIC_RELAXED);
+    if (last != NEVER_DEFERRED && now - last < SCAN_START_RETRY_MS)
         return;
     int saved_errno = errno;
+    if (sigframe_in_handler()) {
+        __atomic_store_n(&deferred_at, now, __ATOMIC_RELAXED);
+        errno = saved_errno;
+        return;
+    }
+    int expected = SCAN_IDLE;
+    if (!__atomic_compare_exchange_n(&scan_state, &expected, SCAN_RUNNING, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        errno = saved_errno;
+        return;
+    }
     /* The thread starts with every signal blocked: the program's signals
      * must go to the program's threads. */
     sigset_t all, old;
@@ -594,6 +615,7 @@ void leaks_after_fork(pid_t child)
          * about to exec must not pay for a thread (nor start one between
          * fork and exec). */
         __atomic_store_n(&scan_state, SCAN_IDLE, __ATOMIC_RELEASE);
+        __atomic_store_n(&deferred_at, NEVER_DEFERRED, __ATOMIC_RELAXED);
         checks_after_fork_child();
         int nl = __atomic_exchange_n(&netlink_fd, -1, __ATOMIC_ACQ_REL);
         if (nl >= 0)

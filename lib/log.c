@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "fdtab.h"
+#include "logfile.h"
 #include "real.h"
 #include "sockaddr.h"
 #include "stack.h"
@@ -242,26 +243,6 @@ static void expand_path(const char *pattern, char *out, size_t size)
     }
 }
 
-/* Open the log file: never through a symlink, only a regular file that we
- * own, created 0600. Returns the fd or -1 with errno set. */
-static int open_log_file(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-                            O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                  0600);
-    if (fd < 0)
-        return -1;
-    /* A hard link planted to another file would be written through. */
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != geteuid() || st.st_nlink != 1) {
-        real_close(fd);
-        errno = EPERM;
-        return -1;
-    }
-    return fd;
-}
-
 static int open_syslog(void)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
@@ -305,12 +286,10 @@ static int open_stderr(void)
 
 static int open_destination(void)
 {
-    char path[sizeof settings.path + 64];
     log_method = WRITE_PLAIN;
     switch (settings.dest) {
     case DEST_FILE:
-        expand_path(settings.path, path, sizeof path);
-        return private_fd_move(open_log_file(path));
+        return private_fd_move(logfile_open());
     case DEST_SYSLOG:
         log_method = WRITE_SOCKET;
         return private_fd_move(open_syslog());
@@ -339,49 +318,50 @@ static void publish_fd(int fd)
         real_close(fd);
 }
 
+/* The log file's path, %p and %n expanded (start-up, or a forked
+ * child): what the warnings name. */
+static char log_path[sizeof settings.path + 64];
+
+/* Give up on the log file or syslog: stderr instead, said there with
+ * PROBLEM. */
+static void fall_back_to_stderr(const char *problem)
+{
+    int was_file = settings.dest == DEST_FILE;
+    settings.dest = DEST_STDERR;
+    publish_fd(open_destination());
+    __atomic_store_n(&log_pending, 0, __ATOMIC_RELEASE);
+    update_kinds_shown();
+    log_config_error("SOCKSHIM_LOG", was_file ? log_path : "/dev/log",
+                     problem,
+                     "an existing directory reached through no link that "
+                     "others could have planted, and a regular file owned "
+                     "by this user, not a link; logging to stderr instead");
+}
+
 /* Open the destination and publish it; a file or syslog that cannot be
  * opened falls back to stderr, and says so there. */
 static void open_and_publish(void)
 {
     int fd = open_destination();
-    int saved = errno;
-    char what[sizeof settings.path + 64];
-    int fell_back = fd < 0 && settings.dest != DEST_STDERR;
-    if (fell_back) {
-        if (settings.dest == DEST_FILE)
-            expand_path(settings.path, what, sizeof what);
-        else
-            strcpy(what, "/dev/log");
-        settings.dest = DEST_STDERR;
-        fd = open_destination();
+    if (fd < 0 && settings.dest != DEST_STDERR) {
+        fall_back_to_stderr(strerrordesc_np(errno));
+        return;
     }
     publish_fd(fd);
     __atomic_store_n(&log_pending, 0, __ATOMIC_RELEASE);
     update_kinds_shown();
-    if (fell_back)
-        log_config_error("SOCKSHIM_LOG", what, strerrordesc_np(saved),
-                         "an existing directory, and a regular file owned by "
-                         "this user, not a link; logging to stderr instead");
 }
 
-/* May the log file wait for its first line? Only when it does not exist
- * yet and its directory takes new files: any other case is opened now,
- * so that a bad path is reported at start-up, not at the first event. */
-static int file_can_wait(void)
+/* Resolve the log file's path (logfile.h): 0, or -1 after falling back
+ * to stderr with the reason. */
+static int resolve_file(void)
 {
-    char path[sizeof settings.path + 64];
-    expand_path(settings.path, path, sizeof path);
-    if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    const char *why;
+    expand_path(settings.path, log_path, sizeof log_path);
+    if (logfile_resolve(log_path, &why) == 0)
         return 0;
-    char *slash = strrchr(path, '/');
-    const char *dir = path;
-    if (slash == NULL)
-        dir = ".";
-    else if (slash == path)
-        path[1] = '\0';
-    else
-        *slash = '\0';
-    return faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0;
+    fall_back_to_stderr(why);
+    return -1;
 }
 
 /* Close the log's descriptor, if any; nothing is pending after. */
@@ -397,12 +377,29 @@ void log_configure(const struct log_settings *s)
 {
     settings = *s;
     log_close();
-    if (settings.dest == DEST_FILE && file_can_wait()) {
-        __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
-        update_kinds_shown();
+    if (settings.dest == DEST_FILE && resolve_file() != 0)
+        return;
+    /* An existing file, or one that cannot be created, is opened now, so
+     * that a bad path is reported at start-up, not at the first event. */
+    if (settings.dest == DEST_FILE &&
+        (logfile_exists() || !logfile_creatable())) {
+        open_and_publish();
         return;
     }
-    open_and_publish();
+    /* Otherwise nothing is held until needed: a new file at the first
+     * line (a process with nothing to say leaves none), stderr and
+     * syslog at the first line or the first socket, whichever comes
+     * first (log_first_socket()). */
+    __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
+    update_kinds_shown();
+}
+
+void log_first_socket(void)
+{
+    if (settings.dest != DEST_FILE &&
+        __atomic_load_n(&log_pending, __ATOMIC_ACQUIRE) &&
+        __atomic_load_n(&log_fd, __ATOMIC_ACQUIRE) < 0)
+        open_and_publish();
 }
 
 void log_after_fork_child(void)
@@ -412,6 +409,8 @@ void log_after_fork_child(void)
     /* The parent's file is the parent's: the child's own is created at
      * its first line, if it ever has one. */
     log_close();
+    if (resolve_file() != 0)
+        return;
     __atomic_store_n(&log_pending, 1, __ATOMIC_RELEASE);
     update_kinds_shown();
 }

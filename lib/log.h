@@ -84,12 +84,20 @@ int log_parse_dest(const char *text, struct log_settings *s);
 int log_parse_format(const char *text, struct log_settings *s);
 int log_parse_level(const char *text, struct log_settings *s);
 
-/* Install S as the log configuration. stderr and syslog are opened now;
- * a file that does not exist yet is created only when the first line is
- * written (a process with nothing to say leaves no empty file behind),
- * but its directory is checked now. Falls back to stderr (with a warning
- * there) when a file cannot be opened safely. */
+/* Install S as the log configuration. Nothing is opened before it is
+ * needed: a file that does not exist yet is created when the first line
+ * is written (a process with nothing to say leaves no empty file
+ * behind), stderr and syslog are opened at the first line or the first
+ * socket; a file's path is resolved now (logfile.h), and an existing
+ * file opened now, so that a bad path is reported at start-up. Falls
+ * back to stderr (with a warning there) when a file cannot be opened
+ * safely. */
 void log_configure(const struct log_settings *s);
+
+/* The process made its first socket: stderr or syslog, if still to be
+ * opened, is opened now, while it is the program's original one (a
+ * daemon may redirect its stderr later). */
+void log_first_socket(void);
 
 /* In a forked child: a per-process log file (path with %p) is the
  * child's own, opened at its first line. */

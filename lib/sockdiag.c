@@ -71,6 +71,14 @@ static int send_request(int nl, int family, uint32_t states, uint32_t seq)
                : -1;
 }
 
+/* The kernel's answers are read into one static buffer, not the stack:
+ * an addr_in_use check may run in a signal handler on a small alternate
+ * stack. One dump at a time holds it; another one meanwhile (a second
+ * thread, or a handler interrupting the first) finds it busy and reports
+ * that the kernel could not be asked. */
+static char answer[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+static int answer_busy;
+
 /* Dump the TCP sockets of FAMILY (AF_INET, AF_INET6, or AF_UNSPEC for
  * both) whose state is in STATES through NL, calling FN for each and
  * counting them in *DELIVERED. Returns 0, or -1 when the kernel could not
@@ -84,11 +92,13 @@ static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
     uint32_t seq = __atomic_add_fetch(&last_seq, 1, __ATOMIC_RELAXED);
     int saved_errno = errno;
     int rc = -1;
+    if (__atomic_exchange_n(&answer_busy, 1, __ATOMIC_ACQUIRE))
+        return -1;
+    char *buf = answer;
     if (send_request(nl, family, states, seq) != 0)
         goto out;
-    char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
     for (;;) {
-        ssize_t n = real_recv(nl, buf, sizeof buf, 0);
+        ssize_t n = real_recv(nl, buf, sizeof answer, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -110,6 +120,7 @@ static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
         }
     }
 out:
+    __atomic_store_n(&answer_busy, 0, __ATOMIC_RELEASE);
     errno = saved_errno;
     return rc;
 }

@@ -236,6 +236,30 @@ static int find_mapping(uintptr_t addr, uintptr_t *start_out, uintptr_t *lo,
     return found;
 }
 
+/* Make the per-thread cache describe the mapping that holds HERE (an
+ * address on this thread's stack): 1, or 0 when it cannot be found. */
+static int cache_mapping(uintptr_t here)
+{
+    if (here >= thread_map_lo && here < thread_map_hi)
+        return 1;
+    uintptr_t start, lo, hi;
+    if (!find_mapping(here, &start, &lo, &hi))
+        return 0;
+    thread_map_lo = start;
+    thread_map_hi = hi;
+    thread_stack_lo = lo;
+    return 1;
+}
+
+int stack_current_mapping(uintptr_t *start, uintptr_t *end)
+{
+    if (!cache_mapping((uintptr_t)__builtin_frame_address(0)))
+        return 0;
+    *start = thread_map_lo;
+    *end = thread_map_hi;
+    return 1;
+}
+
 /* Is there room on this stack for a capture? Small thread stacks (16 KiB
  * with PTHREAD_STACK_MIN, less our TLS) and small signal stacks (8 KiB)
  * would overflow inside libunwind. */
@@ -250,16 +274,25 @@ static int room_to_capture(void)
             return here > base && here - base >= CAPTURE_STACK_NEED;
         }
     }
-    if (here < thread_map_lo || here >= thread_map_hi) {
-        uintptr_t start, lo, hi;
-        if (!find_mapping(here, &start, &lo, &hi))
-            return 0;
-        thread_map_lo = start;
-        thread_map_hi = hi;
-        thread_stack_lo = lo;
-    }
-    return here >= thread_stack_lo &&
+    return cache_mapping(here) && here >= thread_stack_lo &&
            here - thread_stack_lo >= CAPTURE_STACK_NEED;
+}
+
+/* libunwind sets itself up on first use, opening its pipe (through our
+ * pipe2(), at private numbers: capturing is set), and that first use
+ * costs ~200 us. Done at the first capture, not at start-up: a process
+ * that never makes a socket holds no descriptor of sockshim's. Per-thread
+ * caches: unwinding in one thread never waits for another (nor for
+ * itself, in a signal handler). Call with capturing set. */
+static void warm_up_once(void)
+{
+    static int warm;
+    if (__atomic_load_n(&warm, __ATOMIC_ACQUIRE))
+        return;
+    void *frames[4];
+    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    unw_backtrace(frames, 4);
+    __atomic_store_n(&warm, 1, __ATOMIC_RELEASE);
 }
 
 /* The raw frames of a capture. */
@@ -276,6 +309,7 @@ uint32_t stack_capture(void)
     }
     void *raw[STACK_DEPTH_MAX + OWN_FRAMES_MAX];
     capturing = 1;
+    warm_up_once();
     int n = unw_backtrace(raw, depth + OWN_FRAMES_MAX);
     capturing = 0;
     int first = 0;
@@ -437,16 +471,6 @@ int stack_init(int depth)
     arena = a;
     buckets = b;
     dl_iterate_phdr(find_own_code, NULL);
-    /* libunwind sets itself up on first use, opening its pipe (through
-     * our pipe2(), at private numbers: capturing is set). Per-thread
-     * caches: unwinding in one thread never waits for another (nor for
-     * itself, in a signal handler). The first unw_backtrace() costs
-     * ~200 us: pay for it now. */
-    void *warm[4];
-    capturing = 1;
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-    unw_backtrace(warm, 4);
-    capturing = 0;
     __atomic_store_n(&frames_kept, depth, __ATOMIC_RELEASE);
     return 0;
 }

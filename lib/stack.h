@@ -19,10 +19,12 @@
 /* Distinct stacks the store holds; later new stacks get id 0. */
 #define STACK_STORE_MAX 65535
 
-/* Turn capture on, keeping DEPTH frames (1..STACK_DEPTH_MAX), and warm
- * libunwind up (its first use costs ~200 us and opens a pipe, which is
- * moved out of the program's way). Call once, at start-up. Returns 0, or
- * -1 when libunwind cannot be used (then every capture gives id 0). */
+/* Turn capture on, keeping DEPTH frames (1..STACK_DEPTH_MAX). libunwind
+ * itself is set up at the first capture (its first use costs ~200 us and
+ * opens a pipe, which is moved out of the program's way), so a process
+ * that captures nothing holds nothing. Call once, at start-up. Returns
+ * 0, or -1 when the store cannot be mapped (then every capture gives id
+ * 0). */
 int stack_init(int depth);
 
 /* True while this thread is inside libunwind: the wrappers then let its
@@ -41,6 +43,11 @@ int stack_frames(uint32_t id, const uintptr_t **ips);
 /* Store the IPS[0..N) as a stack and return its id (0 when the store is
  * full). stack_capture() uses it; exposed for tests and benchmarks. */
 uint32_t stack_store(const uintptr_t *ips, int n);
+
+/* The bounds [*START, *END) of the mapping that holds this thread's
+ * stack (found once per thread in /proc/self/maps, without malloc):
+ * 1, or 0 when it cannot be found. */
+int stack_current_mapping(uintptr_t *start, uintptr_t *end);
 
 /* The program installed a signal stack: captures check their room first. */
 void stack_note_altstack(void);

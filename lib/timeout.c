@@ -10,11 +10,21 @@
  * this never changes the open file's flags, which other threads and
  * processes may share.
  *
- * One difference remains: with a socket timeout set, the kernel does not
- * restart an interrupted connect() even under SA_RESTART. When every
- * caught signal has SA_RESTART, sockshim calls connect() again itself
- * (the kernel then keeps waiting for the same handshake); otherwise the
- * program sees EINTR, as it would without sockshim.
+ * One difference would remain: with a socket timeout set, the kernel
+ * does not restart an interrupted connect() even under SA_RESTART, and
+ * which signal interrupted it cannot be learnt afterwards. So signals
+ * whose handlers lack SA_RESTART are held (blocked) while the call waits,
+ * and the wait is cut into slices of at most SLICE_MS: one of them that
+ * arrived is let in between slices, its handler runs, and the program
+ * gets EINTR, as it would have (at most SLICE_MS later). An EINTR inside a
+ * slice then came from a signal with SA_RESTART, and sockshim calls
+ * connect() again itself, the kernel waiting on for the same handshake.
+ *
+ * Holding a signal in one thread sends a signal meant for the process to
+ * another thread instead, and the kernel offers such a signal to the main
+ * thread first: so the main thread of a program with threads of its own
+ * holds nothing, and there an EINTR is restarted only when every caught
+ * signal has SA_RESTART (README, limits).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -22,16 +32,26 @@
 #include "timeout.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "clock.h"
+#include "direct.h"
 #include "real.h"
+
+/* The longest a signal without SA_RESTART waits to interrupt a bounded
+ * connect(). */
+#define SLICE_MS 10
 
 static long long monotonic_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_monotonic_ms();
 }
 
 /* True for signals raised by a faulting instruction: they cannot interrupt
@@ -42,19 +62,73 @@ static int is_synchronous(int sig)
            sig == SIGTRAP || sig == SIGSYS;
 }
 
-/* True when every caught signal's handler has SA_RESTART: an EINTR then
- * came from a signal under which the kernel would restart connect(). */
-static int all_handlers_restart(void)
+/* The signals this process catches, as /proc/self/status's SigCgt
+ * (bit N-1 for signal N): one read instead of a sigaction() per signal.
+ * All ones when it cannot be read. Small buffer, plain system calls. */
+static uint64_t caught_signals(void)
 {
-    for (int sig = 1; sig < NSIG; sig++) {
-        struct sigaction sa;
-        if (is_synchronous(sig) || sigaction(sig, NULL, &sa) != 0 ||
-            sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
-            continue;
-        if (!(sa.sa_flags & SA_RESTART))
-            return 0;
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ~(uint64_t)0;
+    char buf[256];
+    static const char key[] = "\nSigCgt:";
+    size_t have = 0;
+    uint64_t mask = ~(uint64_t)0;
+    for (;;) {
+        ssize_t n = real_read(fd, buf + have, sizeof buf - 1 - have);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        buf[have] = '\0';
+        char *at = strstr(buf, key);
+        if (at != NULL && strchr(at + sizeof key - 1, '\n') != NULL) {
+            mask = strtoull(at + sizeof key - 1, NULL, 16);
+            break;
+        }
+        /* Keep a tail that may hold the start of the key. */
+        size_t keep = have < sizeof key ? have : sizeof key;
+        if (at != NULL)
+            keep = have - (size_t)(at - buf);
+        memmove(buf, buf + have - keep, keep);
+        have = keep;
     }
-    return 1;
+    real_close(fd);
+    return mask;
+}
+
+/* The caught signals whose handler lacks SA_RESTART (asynchronous ones:
+ * a fault cannot interrupt a thread waiting in connect()), in SET;
+ * returns how many. */
+static int signals_without_restart(sigset_t *set)
+{
+    int n = 0;
+    uint64_t caught = caught_signals();
+    sigemptyset(set);
+    for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
+        struct sigaction sa;
+        if (!(caught >> (sig - 1) & 1) || is_synchronous(sig) ||
+            sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0 ||
+            sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN ||
+            (sa.sa_flags & SA_RESTART))
+            continue;
+        sigaddset(set, sig);
+        n++;
+    }
+    return n;
+}
+
+/* Did a signal of HELD that this thread had not blocked itself (in
+ * PROGRAM_MASK) arrive while held? */
+static int held_signal_arrived(const sigset_t *held, const sigset_t *program_mask)
+{
+    sigset_t pending;
+    if (sigpending(&pending) != 0)
+        return 0;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(held, sig) && sigismember(&pending, sig) &&
+            !sigismember(program_mask, sig))
+            return 1;
+    return 0;
 }
 
 static void set_sndtimeo_ms(int fd, long long ms)
@@ -75,19 +149,43 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
         return real_connect(fd, addr, len); /* the program's timer is first */
 
     long long deadline = monotonic_ms() + timeout_ms;
-    int rc, error;
+    int rc, error, timed_out = 0;
+    sigset_t held, program_mask;
+    int without_restart = signals_without_restart(&held);
+    int may_hold = !direct_program_has_threads() || gettid() != getpid();
+    int to_hold = without_restart > 0 && may_hold;
     for (;;) {
+        int holding =
+            to_hold && pthread_sigmask(SIG_BLOCK, &held, &program_mask) == 0;
         long long left = deadline - monotonic_ms();
+        if (holding && left > SLICE_MS)
+            left = SLICE_MS;
         set_sndtimeo_ms(fd, left > 0 ? left : 1);
         rc = real_connect(fd, addr, len);
         error = errno;
-        if (rc == 0 || error != EINTR || !all_handlers_restart())
+        int interrupted = holding && held_signal_arrived(&held, &program_mask);
+        if (holding) /* a held signal's handler runs here */
+            pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
+        if (rc == 0)
             break;
+        if (interrupted) {
+            error = EINTR;
+            break;
+        }
+        /* EINTR: a signal with SA_RESTART (the others were held, or
+         * there are none); the end of a slice (EINPROGRESS on the first
+         * call, EALREADY on a later one): the handshake goes on. Either
+         * way, wait on. */
+        if ((error == EINTR && without_restart > 0 && !holding) ||
+            (error != EINTR && error != EINPROGRESS && error != EALREADY))
+            break;
+        if (monotonic_ms() >= deadline) {
+            timed_out = 1;
+            break;
+        }
     }
     real_setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &app, sizeof app);
-    /* EINPROGRESS on the first call, EALREADY on a restarted one: the
-     * timer expired with the handshake unfinished. */
-    if (rc != 0 && (error == EINPROGRESS || error == EALREADY)) {
+    if (timed_out) {
         struct sockaddr unspec = {.sa_family = AF_UNSPEC};
         real_connect(fd, &unspec, sizeof unspec);
         error = ETIMEDOUT;

@@ -619,8 +619,17 @@ static void show_open(const char *label, int fd) {
     printf("%s %s\n", label, rc >= 0 ? "open" : errname(errno));
 }
 
+/* sockshim opens its copy of stderr at the process's first socket (or
+ * first line): make one, so that the copy is there to be found. */
+static void first_socket(void) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s >= 0)
+        close(s);
+}
+
 static int cmd_close_all(const char *closer) {
     int limit = (int)raise_nofile(4096);
+    first_socket();
     int ours = find_private_fd();
     printf("private_fd=%s\n", ours >= 0 ? "found" : "none");
     if (ours < 0)
@@ -670,6 +679,7 @@ static int cmd_close_all(const char *closer) {
 }
 
 static int cmd_logfd(void) {
+    first_socket();
     int ours = find_private_fd();
     if (ours < 0) {
         printf("private_fd=none\n");
