@@ -507,6 +507,12 @@ long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
         if (a2 == F_DUPFD || a2 == F_DUPFD_CLOEXEC)
             return hook_fcntl((int)a1, (int)a2, a3, 0);
         break;
+    case SYS_write: {
+        long rc = stack_unwind_write((int)a1, (const void *)a2, (size_t)a3);
+        if (rc != STACK_NOT_UNWIND)
+            return rc;
+        break;
+    }
     }
     return real_syscall(number, a1, a2, a3, a4, a5, a6);
 }

@@ -43,7 +43,8 @@ long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
 
 /* The system call numbers whose syscall() sockshim books: those that
  * make, duplicate, shut down or close a descriptor (x86_64 has all of
- * them; newer ABIs lack dup2 and accept). */
+ * them; newer ABIs lack dup2 and accept), and write, which libunwind
+ * makes through syscall() on its pipe (stack_unwind_write()). */
 #define SYSCALL_BIT(nr, word) (((nr) >> 6) == (word) ? 1ull << ((nr)&63) : 0)
 #if defined(SYS_dup2) && defined(SYS_accept)
 #define SYSCALL_OLD_BITS(word)                                                \
@@ -56,7 +57,8 @@ long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
      SYSCALL_BIT(SYS_dup, word) | SYSCALL_BIT(SYS_dup3, word) |               \
      SYSCALL_BIT(SYS_fcntl, word) | SYSCALL_BIT(SYS_socket, word) |           \
      SYSCALL_BIT(SYS_socketpair, word) | SYSCALL_BIT(SYS_accept4, word) |     \
-     SYSCALL_BIT(SYS_shutdown, word) | SYSCALL_OLD_BITS(word))
+     SYSCALL_BIT(SYS_shutdown, word) | SYSCALL_BIT(SYS_write, word) |       \
+     SYSCALL_OLD_BITS(word))
 
 /* Is NUMBER one of them? Inline, since every syscall() of the program
  * asks: a compare and a bit test. */

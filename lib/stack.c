@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define UNW_LOCAL_ONLY
@@ -413,6 +414,23 @@ int stack_private_pipe(int fds[2], int flags)
     __atomic_store_n(&unwind_pipe[0], fds[0], __ATOMIC_RELAXED);
     __atomic_store_n(&unwind_pipe[1], fds[1], __ATOMIC_RELAXED);
     return 0;
+}
+
+long stack_unwind_write(int fd, const void *addr, size_t len)
+{
+    if (!capturing || !stack_owns_fd(fd) || len != 1)
+        return STACK_NOT_UNWIND;
+    char probe;
+    struct iovec local = {&probe, 1}, remote = {(void *)addr, 1};
+    ssize_t n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+    if (n < 0 && errno != EFAULT)
+        return STACK_NOT_UNWIND; /* no probe here: the write itself */
+    if (n != 1) {
+        errno = EFAULT;
+        return -1;
+    }
+    static const char defined = 0;
+    return real_write(fd, &defined, 1);
 }
 
 void stack_fds_closed_from(unsigned lo)
