@@ -21,6 +21,11 @@ done
 # the commands, and install Debian's only when one is missing.
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v javac >/dev/null 2>&1 || missing="$missing default-jdk-headless"
+# CPython's own test suites, which t/signal-safety.sh runs under sockshim.
+# libpython3.11-stdlib ships only test/support and test/libregrtest, so
+# look for a test module, not the directory.
+[ -e /usr/lib/python3.11/test/test_socket.py ] ||
+    missing="$missing libpython3.11-testsuite"
 if [ -n "$missing" ]; then
     echo "setup: installing:$missing"
     if [ "$(id -u)" -ne 0 ]; then
