@@ -77,12 +77,15 @@ void stack_fds_closed_from(unsigned lo);
 
 /* libunwind checks that an address is readable by writing one byte of it
  * into its pipe with syscall(SYS_write): a byte that may be uninitialised
- * stack, which valgrind's memcheck then blames on the program. While a
+ * stack, which valgrind's memcheck then blames on the program, and a
+ * system call for every word it reads past a signal frame. While a
  * capture runs, a write of LEN bytes from ADDR to FD that is libunwind's
- * is answered here: the address probed with process_vm_readv() (no byte
- * of it judged), a defined byte written in its place. Returns what the
- * write returns (1, or -1 with EFAULT), or STACK_NOT_UNWIND when the call
- * is not that one (or cannot be probed): then it is made as asked. */
+ * is answered here, nothing written (libunwind drains the pipe before
+ * each check, and takes an empty one as fine): an address on this
+ * thread's stack is readable, any other is probed with process_vm_readv()
+ * (no byte of it judged). Returns what the write would (1, or -1 with
+ * EFAULT), or STACK_NOT_UNWIND when the call is not that one (or cannot
+ * be probed): then it is made as asked. */
 #define STACK_NOT_UNWIND (-2L)
 long stack_unwind_write(int fd, const void *addr, size_t len);
 

@@ -23,8 +23,11 @@
  * Holding a signal in one thread sends a signal meant for the process to
  * another thread instead, and the kernel offers such a signal to the main
  * thread first: so the main thread of a program with threads of its own
- * holds nothing, and there an EINTR is restarted only when every caught
- * signal has SA_RESTART (README, limits).
+ * holds nothing. There those handlers are watched instead: for the time
+ * of the call each is replaced by a trampoline that notes it ran and
+ * calls the program's handler (same flags, same mask), and an EINTR is
+ * the program's exactly when one of them ran. Another thread asking
+ * sigaction() meanwhile sees the trampoline (README, limits).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -117,6 +120,63 @@ static int signals_without_restart(sigset_t *set)
     return n;
 }
 
+/* The program's handlers of the signals being watched (see the top),
+ * by signal; one watching call at a time (watch_busy). */
+static struct sigaction watched[NSIG];
+static int watch_busy;
+/* Set by the trampoline in the thread that ran a watched handler. */
+static __thread volatile sig_atomic_t watched_ran
+    __attribute__((tls_model("initial-exec")));
+
+static void watch_trampoline(int sig, siginfo_t *info, void *context)
+{
+    watched_ran = 1;
+    const struct sigaction *h = &watched[sig];
+    if (h->sa_flags & SA_SIGINFO)
+        h->sa_sigaction(sig, info, context);
+    else if (h->sa_handler != SIG_DFL && h->sa_handler != SIG_IGN)
+        h->sa_handler(sig);
+}
+
+/* Put the trampoline in front of the handlers of SET (those whose
+ * handler did not change in between): 1, or 0 when another call is
+ * watching already. */
+static int watch_handlers(const sigset_t *set)
+{
+    if (__atomic_exchange_n(&watch_busy, 1, __ATOMIC_ACQUIRE))
+        return 0;
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction now, before;
+        if (!sigismember(set, sig) || sigaction(sig, NULL, &now) != 0 ||
+            (now.sa_flags & SA_RESTART))
+            continue;
+        watched[sig] = now;
+        struct sigaction front = now;
+        front.sa_sigaction = watch_trampoline;
+        front.sa_flags |= SA_SIGINFO;
+        /* Installed and the old one read in one call: a handler another
+         * thread set in between is put back at once. */
+        if (sigaction(sig, &front, &before) == 0 &&
+            (before.sa_handler != now.sa_handler ||
+             before.sa_flags != now.sa_flags))
+            sigaction(sig, &before, NULL);
+    }
+    return 1;
+}
+
+/* Take the trampoline away again, where it is still in place. */
+static void unwatch_handlers(const sigset_t *set)
+{
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction now;
+        if (sigismember(set, sig) && sigaction(sig, NULL, &now) == 0 &&
+            (now.sa_flags & SA_SIGINFO) &&
+            now.sa_sigaction == watch_trampoline)
+            sigaction(sig, &watched[sig], NULL);
+    }
+    __atomic_store_n(&watch_busy, 0, __ATOMIC_RELEASE);
+}
+
 /* Did a signal of HELD that this thread had not blocked itself (in
  * PROGRAM_MASK) arrive while held? */
 static int held_signal_arrived(const sigset_t *held, const sigset_t *program_mask)
@@ -154,6 +214,8 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
     int without_restart = signals_without_restart(&held);
     int may_hold = !direct_program_has_threads() || gettid() != getpid();
     int to_hold = without_restart > 0 && may_hold;
+    int watching = without_restart > 0 && !may_hold && watch_handlers(&held);
+    watched_ran = 0;
     for (;;) {
         int holding =
             to_hold && pthread_sigmask(SIG_BLOCK, &held, &program_mask) == 0;
@@ -168,7 +230,7 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
             pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
         if (rc == 0)
             break;
-        if (interrupted) {
+        if (interrupted || (watching && error == EINTR && watched_ran)) {
             error = EINTR;
             break;
         }
@@ -176,7 +238,8 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
          * there are none); the end of a slice (EINPROGRESS on the first
          * call, EALREADY on a later one): the handshake goes on. Either
          * way, wait on. */
-        if ((error == EINTR && without_restart > 0 && !holding) ||
+        if ((error == EINTR && without_restart > 0 && !holding &&
+             !watching) ||
             (error != EINTR && error != EINPROGRESS && error != EALREADY))
             break;
         if (monotonic_ms() >= deadline) {
@@ -184,6 +247,8 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
             break;
         }
     }
+    if (watching)
+        unwatch_handlers(&held);
     real_setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &app, sizeof app);
     if (timed_out) {
         struct sockaddr unspec = {.sa_family = AF_UNSPEC};
