@@ -1,5 +1,5 @@
 #!/bin/sh
-# direct.sh — the direct system calls (lib/direct.h: the read and write
+# direct.sh — the direct system calls (lib/base/direct.h: the read and write
 # families, close, accept, connect) change nothing a program can see:
 # thread cancellation through read/recv/write/send/accept still works,
 # with threads made by pthread_create() or thrd_create() and for a

@@ -1,6 +1,6 @@
 #!/bin/sh
 # exports.sh — the library exports exactly the wrapped libc names (the
-# thread functions included: they end direct system calls, lib/direct.h;
+# thread functions included: they end direct system calls, lib/base/direct.h;
 # the fortified reads, syscall() and vfork() too).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
@@ -20,6 +20,6 @@ data=$(nm -D --defined-only "$SHIM_LIB" | awk '$2 !~ /^[TtWiuA]$/ {print $3}')
 is "" "$data" "no exported data symbols"
 
 # The map file and the exported list agree: nothing wrapped is left out.
-map=$(sed -n '/global:/,/local:/p' "$SRC/lib/libsockshim.map" |
+map=$(sed -n '/global:/,/local:/p' "$SRC/lib/interpose/libsockshim.map" |
     grep -v 'global:\|local:' | tr -d ' ' | tr ';' '\n' | sed '/^$/d' | sort)
 is "$expected" "$map" "libsockshim.map names the same functions"

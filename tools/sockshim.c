@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "elfcheck.h"
-#include "configuration.h"
+#include "config/configuration.h"
 
 #ifndef PKGLIBDIR
 #define PKGLIBDIR "/usr/local/lib/sockshim"

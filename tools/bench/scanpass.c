@@ -7,7 +7,7 @@
  * level warn), then:
  *
  * - this process makes as many loopback TCP connections through the
- *   library's hooks (hook_socket/hook_connect/hook_accept4) as its
+ *   library's hooks (hook_socket/hook_connect/hook_accept) as its
  *   RLIMIT_NOFILE allows: both ends are tracked connection sockets, the
  *   kind the scan judges. CLOSE_WAIT_N client ends are closed, so the
  *   kernel's dump has sockets of ours in CLOSE_WAIT to match;
@@ -24,7 +24,7 @@
  *       these). The output says how many slots are real.
  *
  * The background thread is not started (SOCKSHIM_SCAN=0 in the table):
- * leaks_scan_pass() is called directly and timed, ROUNDS times. With more
+ * scan_pass() is called directly and timed, ROUNDS times. With more
  * than 4096 connections the pass is the sock_diag dump; the first pass
  * learns each real socket's identity (one fstat() and two getsockopt()
  * each, lib/identity.h); with fewer, it asks
@@ -54,13 +54,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/checks.h"
-#include "lib/configuration.h"
-#include "lib/fdtab.h"
-#include "lib/hooks.h"
-#include "lib/leaks.h"
-#include "lib/log.h"
-#include "lib/real.h"
+#include "lib/diagnose/checks.h"
+#include "lib/config/configuration.h"
+#include "lib/base/fdtab.h"
+#include "lib/interpose/hooks.h"
+#include "lib/diagnose/scan.h"
+#include "lib/base/clock.h"
+#include "lib/output/log.h"
+#include "lib/base/real.h"
 
 #define LISTENERS 4
 #define CLOSE_WAIT_N 100
@@ -232,7 +233,8 @@ int main(int argc, char **argv)
     config_defaults(&config);
     config_load(&config, table_getenv, report_error);
     log_configure(&config.log);
-    leaks_init();
+    clock_init();
+    scan_init();
     checks_init();
 
     struct sockaddr_in addr[LISTENERS];
@@ -261,7 +263,7 @@ int main(int argc, char **argv)
             die("socket");
         if (hook_connect(c, (struct sockaddr *)&addr[i], sizeof addr[i]) != 0)
             die("connect");
-        if ((last_accepted = hook_accept4(lfd[i], NULL, NULL, 0, 0)) < 0)
+        if ((last_accepted = hook_accept(lfd[i], NULL, NULL)) < 0)
             die("accept");
         client[k] = c;
     }
@@ -285,7 +287,7 @@ int main(int argc, char **argv)
     long found = 0;
     for (int r = 0; r < rounds; r++) {
         double t = now_ns();
-        found = leaks_scan_pass();
+        found = scan_pass();
         ms[r] = (now_ns() - t) / 1e6;
     }
     double first = ms[0];

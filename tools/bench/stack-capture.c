@@ -37,8 +37,8 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
-#include "lib/stack.h"
-#include "lib/symbols.h"
+#include "lib/output/stack.h"
+#include "lib/output/symbols.h"
 
 #define DEPTH 16
 #define CHAIN 20

@@ -1,0 +1,213 @@
+/*
+ * settings.c — parsers of the log and diagnostic settings (see
+ * settings.h).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include "config/settings.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "config/options.h"
+#include "output/event.h"
+
+/* At most a day: longer would never be reached by a service's sockets in
+ * a staging run, and is more likely a typo (5000 meaning 5000ms). */
+#define DIAG_DURATION_MAX_MS (24u * 3600 * 1000)
+/* Scanning more often than this would cost more than it finds. */
+#define SCAN_PERIOD_MIN_MS 10
+
+void settings_defaults(struct log_settings *log, struct diag_settings *diag)
+{
+    memset(log, 0, sizeof *log);
+    memset(diag, 0, sizeof *diag);
+    log->dest = DEST_STDERR;
+    log->format = FORMAT_TEXT;
+    log->level = LEVEL_WARN;
+    diag->checks = CHECKS_ALL;
+    diag->stacks = 1;
+    diag->summary = 1;
+    diag->stack_depth = 16;
+    diag->close_wait_ms = 5000;
+    diag->scan_ms = 1000;
+}
+
+static int parse_dest(const char *text, struct log_settings *s,
+                      struct diag_settings *d)
+{
+    (void)d;
+    static const char file_prefix[] = "file:";
+    const size_t prefix_len = sizeof file_prefix - 1;
+    if (strcasecmp(text, "stderr") == 0) {
+        s->dest = DEST_STDERR;
+    } else if (strcasecmp(text, "syslog") == 0) {
+        s->dest = DEST_SYSLOG;
+    } else if (strncasecmp(text, file_prefix, prefix_len) == 0 &&
+               text[prefix_len] != '\0' &&
+               strlen(text + prefix_len) < sizeof s->path) {
+        s->dest = DEST_FILE;
+        strcpy(s->path, text + prefix_len);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_format(const char *text, struct log_settings *s,
+                        struct diag_settings *d)
+{
+    (void)d;
+    if (strcasecmp(text, "text") == 0)
+        s->format = FORMAT_TEXT;
+    else if (strcasecmp(text, "json") == 0)
+        s->format = FORMAT_JSON;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_level(const char *text, struct log_settings *s,
+                       struct diag_settings *d)
+{
+    (void)d;
+    for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++) {
+        if (strcasecmp(text, log_level_name((enum log_level)l)) == 0) {
+            s->level = (enum log_level)l;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int settings_parse_checks(const char *text, uint32_t *mask)
+{
+    uint32_t result = *text == '-' ? CHECKS_ALL : 0;
+    for (const char *p = text;;) {
+        size_t span = strcspn(p, ",");
+        const char *word = p;
+        size_t len = span;
+        int remove = len > 0 && *word == '-';
+        if (remove) {
+            word++;
+            len--;
+        }
+        if (len == 3 && strncasecmp(word, "all", 3) == 0 && !remove) {
+            result = CHECKS_ALL;
+        } else if (len == 4 && strncasecmp(word, "none", 4) == 0 && !remove) {
+            result = 0;
+        } else {
+            enum event_kind k = event_kind_by_name(word, len);
+            if (k == EV_COUNT || k == EV_CONFIG_ERROR)
+                return -1;
+            if (remove)
+                result &= ~(1u << k);
+            else
+                result |= 1u << k;
+        }
+        if (p[span] == '\0')
+            break;
+        p += span + 1;
+    }
+    *mask = result;
+    return 0;
+}
+
+static int parse_checks(const char *text, struct log_settings *s,
+                        struct diag_settings *d)
+{
+    (void)s;
+    return settings_parse_checks(text, &d->checks);
+}
+
+static int parse_stacks(const char *text, struct log_settings *s,
+                        struct diag_settings *d)
+{
+    (void)s;
+    return parse_bool(text, &d->stacks);
+}
+
+static int parse_summary(const char *text, struct log_settings *s,
+                         struct diag_settings *d)
+{
+    (void)s;
+    return parse_bool(text, &d->summary);
+}
+
+static int parse_stack_depth(const char *text, struct log_settings *s,
+                             struct diag_settings *d)
+{
+    (void)s;
+    long depth;
+    if (parse_int_range(text, 1, STACK_DEPTH_LIMIT, &depth) != 0)
+        return -1;
+    d->stack_depth = (int)depth;
+    return 0;
+}
+
+static int parse_close_wait(const char *text, struct log_settings *s,
+                            struct diag_settings *d)
+{
+    (void)s;
+    unsigned ms;
+    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0)
+        return -1;
+    d->close_wait_ms = ms;
+    return 0;
+}
+
+static int parse_scan(const char *text, struct log_settings *s,
+                      struct diag_settings *d)
+{
+    (void)s;
+    unsigned ms;
+    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0 ||
+        (ms != 0 && ms < SCAN_PERIOD_MIN_MS))
+        return -1;
+    d->scan_ms = ms;
+    return 0;
+}
+
+static int parse_suppress(const char *text, struct log_settings *s,
+                          struct diag_settings *d)
+{
+    (void)s;
+    size_t len = strlen(text);
+    if (len >= sizeof d->suppress_path)
+        return -1;
+    memcpy(d->suppress_path, text, len + 1);
+    return 0;
+}
+
+const struct setting_desc setting_descs[] = {
+    {SETTING_LOG, "SOCKSHIM_LOG", "log",
+     "stderr, syslog, or file:PATH (%p = pid, %n = program)", parse_dest},
+    {SETTING_LOG, "SOCKSHIM_LOG_FORMAT", "log_format", "text or json", parse_format},
+    {SETTING_LOG, "SOCKSHIM_LOG_LEVEL", "log_level", "error, warn, info or debug",
+     parse_level},
+    {SETTING_DIAG, "SOCKSHIM_CHECKS", "checks",
+     "all, none, or a comma list of event kinds (-kind removes one)",
+     parse_checks},
+    {SETTING_DIAG, "SOCKSHIM_STACKS", "stacks", "on or off", parse_stacks},
+    {SETTING_DIAG, "SOCKSHIM_STACK_DEPTH", "stack_depth", "1 to 64", parse_stack_depth},
+    {SETTING_DIAG, "SOCKSHIM_CLOSE_WAIT", "close_wait",
+     "a duration (5s, 500ms, 2m), at most 1440m (24 hours)", parse_close_wait},
+    {SETTING_DIAG, "SOCKSHIM_SCAN", "scan",
+     "0 (no scan) or a duration of at least 10ms (1s, 250ms), at most 1440m "
+     "(24 hours)",
+     parse_scan},
+    {SETTING_DIAG, "SOCKSHIM_SUPPRESS", "suppress",
+     "the path of a file of KIND:PATTERN lines (shorter than 1024 bytes)",
+     parse_suppress},
+    {SETTING_DIAG, "SOCKSHIM_SUMMARY", "summary", "on or off", parse_summary},
+};
+const size_t setting_desc_count = sizeof setting_descs / sizeof setting_descs[0];
+
+const struct setting_desc *setting_by_key(const char *key)
+{
+    for (size_t i = 0; i < setting_desc_count; i++)
+        if (strcmp(key, setting_descs[i].key) == 0)
+            return &setting_descs[i];
+    return NULL;
+}

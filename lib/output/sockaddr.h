@@ -1,0 +1,23 @@
+/*
+ * sockaddr.h — socket addresses as text, without inet_ntop (which is not
+ * async-signal-safe by contract) and without malloc.
+ */
+#ifndef SOCKSHIM_SOCKADDR_H
+#define SOCKSHIM_SOCKADDR_H
+
+#include <sys/socket.h>
+
+#include "output/outbuf.h"
+
+/* Append ADDR as "1.2.3.4:80", "[::1]:80", the UNIX path ("@name" for the
+ * abstract namespace, "unnamed" when empty) or "?" when unknown. */
+void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
+                     socklen_t len);
+
+/* The port of an AF_INET/AF_INET6 address in host order, else -1. */
+int sockaddr_port(const struct sockaddr *addr, socklen_t len);
+
+/* "inet", "inet6", "unix", or "other". */
+const char *family_name(int family);
+
+#endif
