@@ -216,69 +216,15 @@ has_frame() {
 # Only the port differs from one run to the next.
 mask() { printf '%s\n' "$1" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g'; }
 
-# The JSON checker: jcheck.py FILE - (every line a JSON object) or
-# jcheck.py FILE KIND SPEC...: exactly one KIND event among those matching
-# every @KEY=VALUE, and of it KEY=VALUE, KEY>=N, !KEY (absent), LIST~FUNC
-# (LIST a non-empty list of frames, one of them in FUNC), KEY (present).
-cat >"$TMP/jcheck.py" <<'EOF'
-import json, re, sys
-
-path, kind, specs = sys.argv[1], sys.argv[2], sys.argv[3:]
-problems, events = [], []
-with open(path) as f:
-    for n, line in enumerate(f, 1):
-        try:
-            ev = json.loads(line)
-        except ValueError as e:
-            problems.append("line %d: not JSON (%s): %r" % (n, e, line[:200]))
-            continue
-        if isinstance(ev, dict):
-            events.append(ev)
-        else:
-            problems.append("line %d: not an object" % n)
-if not events:
-    problems.append("no event at all")
-if kind != "-":
-    where = [s[1:].split("=", 1) for s in specs if s.startswith("@")]
-    mine = [e for e in events if e.get("kind") == kind and
-            all(str(e.get(k)) == v for k, v in where)]
-    if len(mine) != 1:
-        problems.append("%d %s events %r, not 1" % (len(mine), kind, where))
-    for spec in specs if len(mine) == 1 else []:
-        ev = mine[0]
-        if spec.startswith("@"):
-            continue
-        if spec.startswith("!"):
-            if spec[1:] in ev:
-                problems.append("has %s: %r" % (spec[1:], ev[spec[1:]]))
-            continue
-        key, op, want = re.fullmatch(r"(\w+)(?:(=|>=|~)(.*))?", spec).groups()
-        v = ev.get(key)
-        if key not in ev:
-            problems.append("no %s" % key)
-        elif op == "=" and str(v) != want:
-            problems.append("%s is %r, not %r" % (key, v, want))
-        elif op == ">=" and not (type(v) is int and v >= int(want)):
-            problems.append("%s is %r, not an integer >= %s" % (key, v, want))
-        elif op == "~" and not (isinstance(v, list) and v):
-            problems.append("%s is %r, not a non-empty list" % (key, v))
-        elif op == "~" and want not in [f.get("func") for f in v]:
-            problems.append("no %s frame in %s: %r" %
-                            (want, key, [f.get("func") for f in v]))
-for p in problems:
-    print(p)
-sys.exit(1 if problems else 0)
-EOF
-
-# jcheck DESC FILE KIND SPEC...: jcheck.py passes. 1 test.
+# jcheck DESC COMMAND ARGS...: jcheck.py COMMAND ARGS passes. 1 test.
 jcheck() {
     _desc=$1
     shift
-    if _why=$(bounded "$PY" "$TMP/jcheck.py" "$@" 2>&1); then
+    if _why=$(bounded "$PY" "$JCHECK" "$@" 2>&1); then
         ok 0 "$_desc"
     else
         ok 1 "$_desc"
-        diag "$_why" "in $1:" "$(cat "$1")"
+        diag "$_why"
     fi
 }
 
@@ -503,21 +449,21 @@ CP=$(client json)
 finish json
 printf '%s\n' "$ERR" >"$TMP/json.err"
 fd=$(pick '^fd \([0-9]*\): peer closed.*')
-jcheck "JSON: every line of stderr is a JSON object" "$TMP/json.err" -
+jcheck "JSON: every line of stderr is a JSON object" lines "$TMP/json.err"
 jcheck "JSON close_wait: level, fd=$fd, family, proto, role, local, peer, eof=read" \
-    "$TMP/json.err" close_wait kind=close_wait level=error fd="$fd" \
+    event "$TMP/json.err" close_wait kind=close_wait level=error fd="$fd" \
     family=inet proto=tcp role=accept local="127.0.0.1:$P" \
     peer="127.0.0.1:$CP" eof=read
-jcheck "JSON close_wait: age_ms >= 1000" "$TMP/json.err" close_wait \
+jcheck "JSON close_wait: age_ms >= 1000" event "$TMP/json.err" close_wait \
     'age_ms>=1000'
 jcheck "JSON close_wait: stack (the EOF's) has a serve_client frame" \
-    "$TMP/json.err" close_wait 'stack~serve_client'
-jcheck "JSON close_wait: created_at has a main frame" "$TMP/json.err" \
-    close_wait 'created_at~main'
-jcheck "JSON close_wait: a why, no fork fields" "$TMP/json.err" close_wait \
+    event "$TMP/json.err" close_wait 'stack~serve_client'
+jcheck "JSON close_wait: created_at has a main frame" \
+    event "$TMP/json.err" close_wait 'created_at~main'
+jcheck "JSON close_wait: a why, no fork fields" event "$TMP/json.err" close_wait \
     why '!fork' '!child_pid'
 jcheck "JSON leak_at_exit (accept): count=1 close_wait=1 fds=$fd, created_at in main" \
-    "$TMP/json.err" leak_at_exit @role=accept count=1 close_wait=1 \
+    event "$TMP/json.err" leak_at_exit @role=accept count=1 close_wait=1 \
     fds="$fd" 'created_at~main'
 
 # ------------------------------------------ 8. leak_at_exit by creation stack

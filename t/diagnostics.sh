@@ -159,127 +159,11 @@ stacks() {
     fi
 }
 
-# The JSON checker: jcheck.py lines FILE... (every line an object with the
-# documented fields) or jcheck.py event FILE KIND SPEC... (exactly one
-# KIND event; SPEC is KEY=VALUE, KEY>N, LIST~FUNC: a frame of the LIST
-# stack names FUNC, or depth<=N: every stack of it has 1..N frames).
-cat >"$TMP/jcheck.py" <<'EOF'
-import json, re, sys
-
-FRAME_KEYS = ("ip", "module", "offset", "func")
-STACKS = ("stack", "created_at", "closed_at")
-# Kinds about a descriptor that is no open socket need no family/role.
-NO_SOCKET = {"double_close"}
-
-
-def frame_problem(frames):
-    if not isinstance(frames, list) or not frames:
-        return "not a non-empty list"
-    for f in frames:
-        if not isinstance(f, dict) or any(k not in f for k in FRAME_KEYS):
-            return "a frame lacks one of %s: %r" % (FRAME_KEYS, f)
-        if not re.fullmatch(r"0x[0-9a-f]+", f["ip"]) or \
-                not re.fullmatch(r"0x[0-9a-f]+", f["offset"]):
-            return "ip/offset not hex: %r" % f
-        if not isinstance(f["module"], str) or not f["module"]:
-            return "no module: %r" % f
-        if f["func"] is not None and not isinstance(f["func"], str):
-            return "func neither string nor null: %r" % f
-    return None
-
-
-def line_problems(n, ev):
-    p = []
-    if not isinstance(ev, dict):
-        return ["line %d: not an object" % n]
-    kind = ev.get("kind")
-    need = ["ts", "pid", "tid", "prog", "level", "kind"]
-    if kind not in ("summary", "config_error"):
-        need += ["fd", "why", "stack"]
-        if kind not in NO_SOCKET and ev.get("problem") != "not_a_socket":
-            need += ["family", "role"]
-    for k in need:
-        if k not in ev:
-            p.append("line %d (%s): no %s" % (n, kind, k))
-    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z",
-                        str(ev.get("ts"))):
-        p.append("line %d: ts %r" % (n, ev.get("ts")))
-    for k in ("pid", "tid"):
-        if not isinstance(ev.get(k), int) or ev.get(k) <= 0:
-            p.append("line %d: %s %r" % (n, k, ev.get(k)))
-    if ev.get("level") not in ("error", "warn", "info", "debug"):
-        p.append("line %d: level %r" % (n, ev.get("level")))
-    if "fd" in ev and (not isinstance(ev["fd"], int) or ev["fd"] < 0):
-        p.append("line %d: fd %r" % (n, ev["fd"]))
-    for k in STACKS:
-        if k in ev:
-            why = frame_problem(ev[k])
-            if why:
-                p.append("line %d: %s %s" % (n, k, why))
-    return p
-
-
-def load(path):
-    problems, events = [], []
-    with open(path) as f:
-        for n, line in enumerate(f, 1):
-            try:
-                ev = json.loads(line)
-            except ValueError as e:
-                problems.append("%s:%d: not JSON (%s): %r" %
-                                (path, n, e, line[:200]))
-                continue
-            problems += ["%s: %s" % (path, x) for x in line_problems(n, ev)]
-            events.append(ev)
-    return problems, events
-
-
-def check_event(path, kind, specs):
-    problems, events = load(path)
-    mine = [e for e in events if isinstance(e, dict) and e.get("kind") == kind]
-    if len(mine) != 1:
-        return problems + ["%d %s events, not 1" % (len(mine), kind)]
-    ev = mine[0]
-    for spec in specs:
-        m = re.fullmatch(r"(\w+)(=|>|~|<=)(.*)", spec)
-        key, op, want = m.groups()
-        if op == "<=":  # depth<=N
-            for k in STACKS:
-                if k in ev and not 1 <= len(ev[k]) <= int(want):
-                    problems.append("%s has %d frames" % (k, len(ev[k])))
-        elif key not in ev:
-            problems.append("no %s" % key)
-        elif op == "=" and str(ev[key]) != want:
-            problems.append("%s is %r, not %r" % (key, ev[key], want))
-        elif op == ">" and not (isinstance(ev[key], int) and
-                                ev[key] > int(want)):
-            problems.append("%s is %r, not > %s" % (key, ev[key], want))
-        elif op == "~" and want not in [f.get("func") for f in ev[key]]:
-            problems.append("no %s frame in %s: %r" %
-                            (want, key, [f.get("func") for f in ev[key]]))
-    return problems
-
-
-if sys.argv[1] == "lines":
-    problems, events = [], 0
-    for path in sys.argv[2:]:
-        p, e = load(path)
-        problems += p
-        events += len(e)
-    if events == 0:
-        problems.append("no line at all")
-else:
-    problems = check_event(sys.argv[2], sys.argv[3], sys.argv[4:])
-for p in problems:
-    print(p)
-sys.exit(1 if problems else 0)
-EOF
-
-# jcheck DESC ARGS...: jcheck.py ARGS passes. 1 test.
+# jcheck DESC COMMAND ARGS...: jcheck.py COMMAND ARGS passes. 1 test.
 jcheck() {
     _desc=$1
     shift
-    if _why=$(bounded "$PY" "$TMP/jcheck.py" "$@" 2>&1); then
+    if _why=$(bounded "$PY" "$JCHECK" "$@" 2>&1); then
         ok 0 "$_desc"
     else
         ok 1 "$_desc"
@@ -533,43 +417,43 @@ L=$(pick '^server: listening on 127\.0\.0\.1:\([0-9]*\)$')
 fd=$(pick '^server: accepted fd=\([0-9]*\) from .*')
 P=$(pick '^server: accepted fd=[0-9]* from 127\.0\.0\.1:\([0-9]*\)$')
 jcheck "JSON close_unread: fd, addresses, unread, stack and created_at functions" \
-    event "$TMP/unread.json" close_unread prog=rst-peer level=warn fd="$fd" \
-    family=inet proto=tcp role=accept local="127.0.0.1:$L" \
-    peer="127.0.0.1:$P" unread=35 'stack~close_with_unread_data' \
-    'created_at~accept_connection'
+    event --diagnostic "$TMP/unread.json" close_unread prog=rst-peer \
+    level=warn fd="$fd" family=inet proto=tcp role=accept \
+    local="127.0.0.1:$L" peer="127.0.0.1:$P" unread=35 \
+    'stack~close_with_unread_data' 'created_at~accept_connection'
 
 jrun linger0 "$EX/rst-peer" --linger0
 fd=$(pick '^server: accepted fd=\([0-9]*\) from .*')
 jcheck "JSON abortive_close: fd, linger, unread, unacked, stack and created_at functions" \
-    event "$TMP/linger0.json" abortive_close fd="$fd" role=accept \
-    linger=on:0s unread=0 'unacked>0' 'stack~close_abortively' \
+    event --diagnostic "$TMP/linger0.json" abortive_close fd="$fd" \
+    role=accept linger=on:0s unread=0 'unacked>0' 'stack~close_abortively' \
     'created_at~accept_connection'
 
 jrun double "$EX/double-close" --bug
 fd=$(pick '^main: accepted fd=\([0-9]*\) from .*')
 jcheck "JSON double_close: level error, errno, stack and closed_at functions" \
-    event "$TMP/double.json" double_close level=error fd="$fd" errno=EBADF \
-    'stack~main_close_again' 'closed_at~worker_close'
+    event --diagnostic "$TMP/double.json" double_close level=error \
+    fd="$fd" errno=EBADF 'stack~main_close_again' 'closed_at~worker_close'
 
 jrun twice "$EX/shutdown-misuse" --twice
 L=$(pick '^server: listening on 127\.0\.0\.1:\([0-9]*\), fd=[0-9]*$')
 fd=$(pick '^client: connected fd=\([0-9]*\)$')
 jcheck "JSON shutdown_misuse (repeated): fd, peer, how, problem, functions" \
-    event "$TMP/twice.json" shutdown_misuse fd="$fd" role=connect \
-    peer="127.0.0.1:$L" how=SHUT_WR problem=repeated \
+    event --diagnostic "$TMP/twice.json" shutdown_misuse fd="$fd" \
+    role=connect peer="127.0.0.1:$L" how=SHUT_WR problem=repeated \
     'stack~shutdown_write_again' 'created_at~connect_client'
 
 jrun notsock "$EX/shutdown-misuse" --not-socket
 fd=$(pick '^pipe fd=\([0-9]*\) (read end).*')
 jcheck "JSON shutdown_misuse (not a socket): how, problem, errno, function" \
-    event "$TMP/notsock.json" shutdown_misuse fd="$fd" how=SHUT_RDWR \
-    problem=not_a_socket errno=ENOTSOCK 'stack~shutdown_pipe'
+    event --diagnostic "$TMP/notsock.json" shutdown_misuse fd="$fd" \
+    how=SHUT_RDWR problem=not_a_socket errno=ENOTSOCK 'stack~shutdown_pipe'
 
 jrun send "$EX/write-after-reset" --after-shutdown --call send
 L=$(pick '^server: listening on 127\.0\.0\.1:\([0-9]*\)$')
 fd=$(pick '^client fd=\([0-9]*\) connected$')
 jcheck "JSON write_after_shutdown: call=send, after, peer, functions" \
-    event "$TMP/send.json" write_after_shutdown fd="$fd" \
+    event --diagnostic "$TMP/send.json" write_after_shutdown fd="$fd" \
     peer="127.0.0.1:$L" call=send 'after=shutdown(SHUT_WR)' \
     'stack~write_message' 'created_at~connect_client'
 
@@ -577,9 +461,9 @@ jrun overflow "$EX/backlog-overflow"
 fd=$(pick '^server: listen(fd=\([0-9]*\), backlog=[0-9]*) on .*')
 L=$(pick '^server: listen(fd=[0-9]*, backlog=[0-9]*) on 127\.0\.0\.1:\([0-9]*\)$')
 jcheck "JSON accept_overflow: fd, local, queued, backlog, functions" \
-    event "$TMP/overflow.json" accept_overflow fd="$fd" role=listen \
-    local="127.0.0.1:$L" 'queued>0' backlog=1 'stack~accept_all' \
-    'created_at~open_listener'
+    event --diagnostic "$TMP/overflow.json" accept_overflow fd="$fd" \
+    role=listen local="127.0.0.1:$L" 'queued>0' backlog=1 \
+    'stack~accept_all' 'created_at~open_listener'
 
 if [ -n "$TW_FULL" ]; then
     skip "JSON addr_in_use: call, errno, port, time_wait, reuseaddr, help" "$TW_FULL"
@@ -588,14 +472,15 @@ else
     jrun tw "$EX/timewait-client"
     P=$(pick '^round 2: bind 127\.0\.0\.1:\([0-9]*\): .*')
     jcheck "JSON addr_in_use: call, errno, port, time_wait, reuseaddr, help" \
-        event "$TMP/tw.json" addr_in_use call=bind errno=EADDRINUSE port="$P" \
-        'time_wait>0' reuseaddr=off 'help=reuseaddr (SOCKSHIM_REUSEADDR=on)'
+        event --diagnostic "$TMP/tw.json" addr_in_use call=bind \
+        errno=EADDRINUSE port="$P" 'time_wait>0' reuseaddr=off \
+        'help=reuseaddr (SOCKSHIM_REUSEADDR=on)'
 fi
 
 jcheck "JSON: every line of the 8 runs parses, with ts pid tid prog level kind fd family role why and stacks of {ip, module, offset, func}" \
-    lines "$TMP/unread.json" "$TMP/linger0.json" "$TMP/double.json" \
-    "$TMP/twice.json" "$TMP/notsock.json" "$TMP/send.json" \
-    "$TMP/overflow.json" "$TMP/tw.json"
+    lines --diagnostic "$TMP/unread.json" "$TMP/linger0.json" \
+    "$TMP/double.json" "$TMP/twice.json" "$TMP/notsock.json" \
+    "$TMP/send.json" "$TMP/overflow.json" "$TMP/tw.json"
 
 # -------------------------------------------------------- 6. SOCKSHIM_CHECKS
 
@@ -703,7 +588,8 @@ is "2 2 " "$sizes" "SOCKSHIM_STACK_DEPTH=2: double_close's close and first-close
 shim "$J" SOCKSHIM_STACK_DEPTH=2 "$EX/rst-peer" --unread
 printf '%s\n' "$ERR" >"$TMP/depth.json"
 jcheck "SOCKSHIM_STACK_DEPTH=2 in JSON: stack and created_at of 1..2 frames" \
-    event "$TMP/depth.json" close_unread 'depth<=2' 'stack~close_with_unread_data'
+    event --diagnostic "$TMP/depth.json" close_unread 'depth<=2' \
+    'stack~close_with_unread_data'
 
 # ---------------------------------------------------------------- 9. repeats
 

@@ -3,8 +3,9 @@
 # plan N | skip_all REASON | ok COND_STATUS DESC | is EXPECTED SEEN DESC |
 # like TEXT REGEX DESC | unlike TEXT REGEX DESC | diag MSG | skip DESC REASON
 # | bail MSG | at_least N SEEN DESC | poll SECONDS CMD... | file_has FILE ERE. Also: run_with_shim (LD_PRELOAD the built library), PRELOAD,
-# PIDS (background pids killed at exit), and
-# SHIM_LIB, BUILD, SRC from the test environment.
+# PIDS (background pids killed at exit),
+# SHIM_LIB, BUILD, SRC from the test environment, and JCHECK, the checker
+# of JSON logs (t/helpers/jcheck.py; python3 runs it).
 
 : "${SOCKSHIM_TEST_LIB:?run the tests with make check}"
 SHIM_LIB=$SOCKSHIM_TEST_LIB
@@ -12,6 +13,7 @@ BUILD=$SOCKSHIM_TEST_BUILD
 SRC=$SOCKSHIM_TEST_SRC
 SAN_LIB=${SOCKSHIM_TEST_SAN_LIB:-}
 EX=$BUILD/examples
+JCHECK=$SRC/t/helpers/jcheck.py
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
 # Background processes a test starts: add their pids to PIDS and they are
 # killed (and reaped) at exit, with the temporary directory removed.
