@@ -10,6 +10,7 @@
 # scan every 200 ms; the servers of a section run side by side.
 # shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+. "$SRC/t/tap/events.sh"
 
 # A server holds 3 s at most: a hang is a failure, not a stalled test run.
 TEST_TIMEOUT=${TEST_TIMEOUT:-20}
@@ -33,7 +34,10 @@ plan 99
 
 # Every run under sockshim: a 1 s threshold, a scan every 200 ms (a
 # setting given to start or shim after these overrides them).
-FAST="SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
+SHIM_ENV="SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
+# one_event counts the lines shown in full: sockshim folds an event's
+# repeats into short repeat=N lines (section 9).
+REPEATS=aside
 
 # client.py PORT COUNT [--no-echo]: COUNT connections one after another;
 # each prints "client 127.0.0.1:PORT" (its own port), sends a line, reads
@@ -59,7 +63,7 @@ for i in range(count):
 EOF
 
 # start TAG shim|bare [VAR=VALUE...] PROGRAM [ARGS...]: a server in the
-# background (under sockshim with FAST and the settings, or bare), its
+# background (under sockshim with SHIM_ENV and the settings, or bare), its
 # stdout in $TMP/TAG.out, stderr in $TMP/TAG.err; waits (5 s at most) for
 # its "listening on 127.0.0.1:PORT" line and keeps PORT in $TMP/TAG.port.
 start() {
@@ -68,8 +72,8 @@ start() {
     # There before the background job opens it: the loop below reads it.
     : >"$TMP/$_tag.out"
     if [ "$_how" = shim ]; then
-        # shellcheck disable=SC2086 # FAST is a list of settings
-        bounded env LD_PRELOAD="$PRELOAD" $FAST "$@" \
+        # shellcheck disable=SC2086 # SHIM_ENV is a list of settings
+        bounded env LD_PRELOAD="$PRELOAD" $SHIM_ENV "$@" \
             >"$TMP/$_tag.out" 2>"$TMP/$_tag.err" &
     else
         bounded "$@" >"$TMP/$_tag.out" 2>"$TMP/$_tag.err" &
@@ -119,16 +123,6 @@ finish() {
     P=$(port "$1")
 }
 
-# shim [VAR=VALUE...] PROGRAM [ARGS...]: PROGRAM under sockshim, to its
-# end; sets OUT, ERR and RC.
-shim() {
-    # shellcheck disable=SC2086 # FAST is a list of settings
-    bounded env LD_PRELOAD="$PRELOAD" $FAST "$@" >"$TMP/out" 2>"$TMP/err"
-    RC=$?
-    OUT=$(cat "$TMP/out")
-    ERR=$(cat "$TMP/err")
-}
-
 # cw_sockets PORT [WANT]: how many sockets of local port PORT the kernel
 # has in CLOSE_WAIT; with WANT, asks again for up to 2 s until it is WANT.
 cw_sockets() {
@@ -144,89 +138,8 @@ cw_sockets() {
     done
 }
 
-# pick BRE: the first \(group\) of the first line of OUT matching BRE.
-pick() { printf '%s\n' "$OUT" | sed -n "s/$1/\\1/p" | head -n 1; }
-
-# The header lines of KIND events in ERR, and how many there are; FULL:
-# without the short lines that count repeats.
-HEAD='^sockshim\[[0-9]+\]: [a-z]+: '
-events() { printf '%s\n' "$ERR" | grep -E "$HEAD$1( |\$)"; }
-nevents() { printf '%s\n' "$ERR" | grep -cE "$HEAD$1( |\$)"; }
-full() { events "$1" | grep -v ' repeat='; }
-
-# one_event KIND ERE DESC: exactly one KIND event in ERR (repeat lines
-# aside), and its line matches ERE. 1 test.
-one_event() {
-    _n=$(full "$1" | grep -c .)
-    if [ "$_n" = 1 ] && full "$1" | grep -Eq -- "$2"; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        diag "expected one $1 event ($_n seen) matching /$2/; stderr:" \
-            "${ERR:-(empty)}"
-    fi
-}
-
-# one_like KIND ERE DESC: of the KIND events in ERR (repeat lines aside),
-# exactly one matches ERE. 1 test.
-one_like() {
-    _n=$(full "$1" | grep -cE -- "$2")
-    if [ "$_n" = 1 ]; then ok 0 "$3"; else
-        ok 1 "$3"
-        diag "expected one $1 event matching /$2/, $_n seen; stderr:" \
-            "${ERR:-(empty)}"
-    fi
-}
-
-# no_event KIND DESC: no KIND event in ERR. 1 test.
-no_event() {
-    _n=$(nevents "$1")
-    if [ "$_n" = 0 ]; then ok 0 "$2"; else
-        ok 1 "$2"
-        diag "expected no $1 event, $_n seen; stderr:" "$ERR"
-    fi
-}
-
-# block KIND N: the Nth KIND event of ERR, its line and the frames under it.
-block() {
-    printf '%s\n' "$ERR" | awk -v k="$1" -v n="$2" '
-        /^sockshim\[/ { on = ($3 == k && ++seen == n) } on'
-}
-
-# frames TEXT LABEL: the frame lines of TEXT's stack titled LABEL.
-frames() {
-    printf '%s\n' "$1" | awk -v l="    $2:" '$0 == l { on = 1; next }
-        on && /^    #[0-9]/ { print; next } { on = 0 }'
-}
-
-# A text frame naming function FUNC (an ERE) in module MODULE.
-frame_re() { printf '^    #[0-9]+ 0x[0-9a-f]+ %s\\+0x[0-9a-f]+ \\(%s\\)$' "$1" "$2"; }
-
-# has_frame TEXT LABEL FUNC MODULE DESC: TEXT's LABEL stack has a frame in
-# FUNC. 1 test.
-has_frame() {
-    if frames "$1" "$2" | grep -Eq -- "$(frame_re "$3" "$4")"; then
-        ok 0 "$5"
-    else
-        ok 1 "$5"
-        diag "no $3 frame under \"$2:\" in:" "${1:-(empty)}"
-    fi
-}
-
 # Only the port differs from one run to the next.
 mask() { printf '%s\n' "$1" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g'; }
-
-# jcheck DESC COMMAND ARGS...: jcheck.py COMMAND ARGS passes. 1 test.
-jcheck() {
-    _desc=$1
-    shift
-    if _why=$(bounded "$PY" "$JCHECK" "$@" 2>&1); then
-        ok 0 "$_desc"
-    else
-        ok 1 "$_desc"
-        diag "$_why"
-    fi
-}
 
 # ------------------------------------------- 1. the leak, seen and confirmed
 

@@ -9,6 +9,7 @@
 # SOCKSHIM_STACK_DEPTH; repeats folded; an unmodified program (python3).
 # shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+. "$SRC/t/tap/events.sh"
 
 # A run takes milliseconds (backlog-overflow half a second): a hang is a
 # failure, not a stalled test run.
@@ -43,15 +44,6 @@ done
 plan 127
 
 # ---------------------------------------------------------------- helpers
-
-# shim [VAR=VALUE...] PROGRAM [ARGS...]: PROGRAM under sockshim with the
-# settings; sets OUT (stdout), ERR (stderr) and RC.
-shim() {
-    bounded env LD_PRELOAD="$PRELOAD" "$@" >"$TMP/out" 2>"$TMP/err"
-    RC=$?
-    OUT=$(cat "$TMP/out")
-    ERR=$(cat "$TMP/err")
-}
 
 # bare PROGRAM [ARGS...]: PROGRAM without sockshim; sets BOUT and BRC.
 bare() {
@@ -96,53 +88,11 @@ clean_run() {
     fi
 }
 
-# pick BRE: the first \(group\) of the first line of OUT matching BRE.
-pick() { printf '%s\n' "$OUT" | sed -n "s/$1/\\1/p" | head -n 1; }
-
-# The header lines of KIND events in ERR, and how many there are.
-HEAD='^sockshim\[[0-9]+\]: [a-z]+: '
-events() { printf '%s\n' "$ERR" | grep -E "$HEAD$1( |\$)"; }
-nevents() { printf '%s\n' "$ERR" | grep -cE "$HEAD$1( |\$)"; }
-
-# one_event KIND ERE DESC: exactly one KIND event in ERR, and its line
-# matches ERE. 1 test.
-one_event() {
-    _n=$(nevents "$1")
-    if [ "$_n" = 1 ] && events "$1" | grep -Eq -- "$2"; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        diag "expected one $1 event ($_n seen) matching /$2/; stderr:" \
-            "${ERR:-(empty)}"
-    fi
-}
-
-# no_event KIND DESC: no KIND event in ERR. 1 test.
-no_event() {
-    _n=$(nevents "$1")
-    if [ "$_n" = 0 ]; then ok 0 "$2"; else
-        ok 1 "$2"
-        diag "expected no $1 event, $_n seen; stderr:" "$ERR"
-    fi
-}
-
-# frames KIND LABEL: the frame lines of the KIND event's stack titled
-# LABEL ("close() at", "socket created at", "first closed at").
-frames() {
-    printf '%s\n' "$ERR" |
-        awk -v k="$1" '/^sockshim\[/ { on = ($3 == k) } on' |
-        awk -v l="    $2:" '$0 == l { on = 1; next }
-            on && /^    #[0-9]/ { print; next } { on = 0 }'
-}
-
-# A text frame naming function FUNC (an ERE) in module MODULE.
-frame_re() { printf '^    #[0-9]+ 0x[0-9a-f]+ %s\\+0x[0-9a-f]+ \\(%s\\)$' "$1" "$2"; }
-
 # stacks KIND MODULE LABEL FUNC CLABEL CFUNC DESC: the KIND event's LABEL
 # stack has a frame in FUNC, its CLABEL stack one in CFUNC (CLABEL "-":
 # it has no creation stack at all). 1 test.
 stacks() {
-    _call=$(frames "$1" "$3")
+    _call=$(frames "$(block "$1")" "$3")
     _fail=
     printf '%s\n' "$_call" | grep -Eq "$(frame_re "$4" "$2")" ||
         _fail="no $4 frame under \"$3:\""
@@ -150,24 +100,12 @@ stacks() {
         ! printf '%s\n' "$ERR" | grep -q '^    socket created at:' ||
             _fail="$_fail; a creation stack for a non-socket"
     else
-        frames "$1" "$5" | grep -Eq "$(frame_re "$6" "$2")" ||
+        frames "$(block "$1")" "$5" | grep -Eq "$(frame_re "$6" "$2")" ||
             _fail="$_fail; no $6 frame under \"$5:\""
     fi
     if [ -z "$_fail" ]; then ok 0 "$7"; else
         ok 1 "$7"
         diag "${_fail#; }; stderr:" "${ERR:-(empty)}"
-    fi
-}
-
-# jcheck DESC COMMAND ARGS...: jcheck.py COMMAND ARGS passes. 1 test.
-jcheck() {
-    _desc=$1
-    shift
-    if _why=$(bounded "$PY" "$JCHECK" "$@" 2>&1); then
-        ok 0 "$_desc"
-    else
-        ok 1 "$_desc"
-        diag "$_why"
     fi
 }
 
@@ -392,7 +330,7 @@ for call in writev send sendto sendmsg; do
         re="^sockshim\[[0-9]+\]: warn: write_after_shutdown fd=$fd tcp .* role=connect call=$call $fields -- "
         n=$(nevents write_after_shutdown)
         if [ "$n" = 1 ] && [ "$RC" = 0 ] && events write_after_shutdown | grep -Eq "$re" &&
-            frames write_after_shutdown "$call() at" |
+            frames "$(block write_after_shutdown)" "$call() at" |
             grep -Eq "$(frame_re write_message write-after-reset)"; then
             ok 0 "$desc: one write_after_shutdown, fd=$fd call=$call $shown, at write_message"
         else
@@ -576,7 +514,7 @@ stack_sizes() {
 shim SOCKSHIM_STACK_DEPTH=2 "$EX/rst-peer" --unread
 sizes=$(stack_sizes | tr '\n' ' ')
 if [ "$sizes" = "2 2 " ] &&
-    frames close_unread 'close() at' | grep -Eq "^    #0 .* close_with_unread_data\\+"; then
+    frames "$(block close_unread)" 'close() at' | grep -Eq "^    #0 .* close_with_unread_data\\+"; then
     ok 0 "SOCKSHIM_STACK_DEPTH=2: two stacks of 2 frames, #0 still close_with_unread_data"
 else
     ok 1 "SOCKSHIM_STACK_DEPTH=2: two stacks of 2 frames, #0 still close_with_unread_data"
@@ -627,9 +565,9 @@ P=$(pick '^accepted fd=[0-9]* from 127\.0\.0\.1:\([0-9]*\)$')
 one_event close_unread "^sockshim\[[0-9]+\]: warn: close_unread fd=$fd tcp 127\.0\.0\.1:[0-9]+ <- 127\.0\.0\.1:$P role=accept unread=9 -- " \
     "python3: close_unread fd=$fd <- 127.0.0.1:$P unread=9"
 if [ -n "$PY_SOCKET_SO" ]; then
-    like "$(frames close_unread 'close() at')" "$(frame_re sock_close '_socket[^)]*')" \
+    like "$(frames "$(block close_unread)" 'close() at')" "$(frame_re sock_close '_socket[^)]*')" \
         "python3: the close() stack names sock_close in the _socket module"
-    like "$(frames close_unread 'socket created at')" "$(frame_re sock_accept '_socket[^)]*')" \
+    like "$(frames "$(block close_unread)" 'socket created at')" "$(frame_re sock_accept '_socket[^)]*')" \
         "python3: the creation stack names sock_accept in the _socket module"
 else
     skip "python3: the close() stack names sock_close in the _socket module" \

@@ -13,6 +13,7 @@
 # section go side by side.
 # shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+. "$SRC/t/tap/events.sh"
 
 # No program here runs longer than 3 s: a hang is a failure, not a stall.
 TEST_TIMEOUT=${TEST_TIMEOUT:-20}
@@ -34,6 +35,9 @@ plan 71
 # proves the library ran), a 300 ms CLOSE_WAIT threshold, a scan every
 # 100 ms (a setting given after these overrides them).
 FAST="SOCKSHIM_LOG_LEVEL=info SOCKSHIM_CLOSE_WAIT=300ms SOCKSHIM_SCAN=100ms"
+# one_event counts the lines shown in full, not the short repeat=N lines
+# sockshim folds an event's repeats into.
+REPEATS=aside
 
 # launch TAG shim|bare [VAR=VALUE...] PROGRAM [ARGS...]: in the background,
 # under sockshim with FAST and the settings, or without it (the settings
@@ -91,14 +95,7 @@ client() {
 # Only the pid and the port differ from one run to the next.
 mask() { printf '%s\n' "$1" | sed 's/^pid [0-9]*$/pid PID/; s/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/'; }
 
-# pick BRE: the first \(group\) of the first line of OUT matching BRE.
-pick() { printf '%s\n' "$OUT" | sed -n "s/$1/\\1/p" | head -n 1; }
-
-# The header lines of events (of KIND) in ERR; loud TEXT: the warn and
-# error events of TEXT.
-HEAD='^sockshim\[[0-9]+\]: [a-z]+: '
-events() { printf '%s\n' "$ERR" | grep -E "$HEAD$1( |\$)"; }
-nevents() { printf '%s\n' "$ERR" | grep -cE "$HEAD$1( |\$)"; }
+# loud TEXT: the warn and error events of TEXT.
 loud() { printf '%s\n' "$1" | grep -E '^sockshim\[[0-9]+\]: (warn|error): '; }
 
 # silent TEXT DESC: no warn or error event in TEXT. 1 test.
@@ -111,50 +108,11 @@ silent() {
     fi
 }
 
-# one_event KIND ERE DESC: exactly one KIND event in ERR (repeat lines
-# aside), and its line matches ERE. 1 test.
-one_event() {
-    _n=$(events "$1" | grep -v ' repeat=' | grep -c .)
-    if [ "$_n" = 1 ] && events "$1" | grep -Eq -- "$2"; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        diag "expected one $1 event ($_n seen) matching /$2/; events:" \
-            "$(printf '%s\n' "$ERR" | grep -E "$HEAD")"
-    fi
-}
-
-# one_like KIND ERE DESC: of the KIND events in ERR (repeat lines aside),
-# exactly one matches ERE. 1 test.
-one_like() {
-    _n=$(events "$1" | grep -v ' repeat=' | grep -cE -- "$2")
-    if [ "$_n" = 1 ]; then ok 0 "$3"; else
-        ok 1 "$3"
-        diag "expected one $1 event matching /$2/, $_n seen; events:" \
-            "$(printf '%s\n' "$ERR" | grep -E "$HEAD")"
-    fi
-}
-
 # has_summary TEXT: TEXT holds sockshim's summary line (the library ran
 # in that process and reached its exit).
 has_summary() {
     printf '%s\n' "$1" | grep -Eq '^sockshim\[[0-9]+\]: info: summary '
 }
-
-# block KIND N: the Nth KIND event of ERR, its line and the frames under it.
-block() {
-    printf '%s\n' "$ERR" | awk -v k="$1" -v n="$2" '
-        /^sockshim\[/ { on = ($3 == k && ++seen == n) } on'
-}
-
-# frames TEXT LABEL: the frame lines of TEXT's stack titled LABEL.
-frames() {
-    printf '%s\n' "$1" | awk -v l="    $2:" '$0 == l { on = 1; next }
-        on && /^    #[0-9]/ { print; next } { on = 0 }'
-}
-
-# A text frame naming function FUNC (an ERE) in module MODULE.
-frame_re() { printf '^    #[0-9]+ 0x[0-9a-f]+ %s\\+0x[0-9a-f]+ \\(%s\\)$' "$1" "$2"; }
 
 # ------------------------------- A. closed behind sockshim's back, reused
 
