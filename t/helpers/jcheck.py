@@ -3,15 +3,16 @@
 shell tests. Python 3 standard library only.
 
   jcheck.py lines [--min N] [--max N] [--width N] [--diagnostic] FILE...
-      Every line of every FILE is one JSON object, newline included; all
-      FILEs together hold N lines at least (--min, default 1) and at most
-      (--max); none is longer than --width bytes (its newline aside).
-  jcheck.py event [--diagnostic] FILE KIND SPEC...
+      Every line of every FILE is one JSON object, from its first byte to
+      its newline; all FILEs together hold N lines at least (--min,
+      default 1) and at most (--max); none is longer than --width bytes
+      (its newline aside).
+  jcheck.py event [OPTION...] FILE KIND SPEC...
       Exactly one KIND event among those that match every @SPEC, and it
-      matches every other SPEC.
-  jcheck.py every [--diagnostic] FILE SPEC...
+      matches every other SPEC; FILE as lines with the OPTIONs would have it.
+  jcheck.py every [OPTION...] FILE SPEC...
       The events that match every @SPEC (one at least) match every other
-      SPEC.
+      SPEC; FILE as lines with the OPTIONs would have it.
   jcheck.py count FILE SPEC...
       Prints how many events match every SPEC.
   jcheck.py get FILE KEY SPEC...
@@ -62,8 +63,22 @@ class Usage(Exception):
     pass
 
 
+def parse_line(line):
+    """The JSON object that line is, or what is wrong with it."""
+    try:
+        ev = json.loads(line)
+    except ValueError as e:
+        return None, "not JSON (%s): %r" % (e, line[:200])
+    # sockshim writes each object alone on its line: a space around one
+    # is a line put together from others (concurrent writers).
+    if not isinstance(ev, dict) or not line.startswith(b"{") or \
+            not line.endswith(b"}"):
+        return None, "not an object alone on its line: %r" % line[:200]
+    return ev, None
+
+
 def load(path):
-    """The objects of path, and what is wrong with its lines."""
+    """The objects of path, what is wrong with its lines, and its lines."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -73,15 +88,11 @@ def load(path):
     tail = lines.pop()
     problems, events = [], []
     for n, line in enumerate(lines, 1):
-        try:
-            ev = json.loads(line)
-        except ValueError as e:
-            problems.append("%s:%d: not JSON (%s): %r" % (path, n, e, line[:200]))
-            continue
-        if not isinstance(ev, dict):
-            problems.append("%s:%d: not an object: %r" % (path, n, line[:200]))
-            continue
-        events.append(ev)
+        ev, why = parse_line(line)
+        if why:
+            problems.append("%s:%d: %s" % (path, n, why))
+        else:
+            events.append(ev)
     if tail:
         problems.append("%s: last line without a newline: %r" % (path, tail[:200]))
     return events, problems, lines
@@ -225,14 +236,16 @@ def options(args, names):
     return got, args
 
 
-def cmd_lines(args):
-    opt, files = options(args, {"min": 1, "max": 1, "width": 1,
-                                "diagnostic": 0})
-    if not files:
-        raise Usage("lines needs a FILE")
-    problems, total = [], 0
-    for path in files:
-        events, p, lines = load(path)
+LINE_OPTIONS = {"min": 1, "max": 1, "width": 1, "diagnostic": 0}
+
+
+def read(paths, opt):
+    """The events of all paths, and what is wrong with them (see the
+    options of lines)."""
+    events, problems, total = [], [], 0
+    for path in paths:
+        mine, p, lines = load(path)
+        events += mine
         problems += p
         total += len(lines)
         for n, line in enumerate(lines, 1):
@@ -241,22 +254,28 @@ def cmd_lines(args):
                                 (path, n, len(line), opt["width"]))
         if opt.get("diagnostic"):
             problems += ["%s: %s" % (path, x)
-                         for e in events for x in diagnostic_problems(e)]
+                         for e in mine for x in diagnostic_problems(e)]
     if total < opt.get("min", 1):
         problems.append("%d lines in all, fewer than %d" % (total, opt.get("min", 1)))
     if "max" in opt and total > opt["max"]:
         problems.append("%d lines in all, more than %d" % (total, opt["max"]))
-    return problems
+    return events, problems
+
+
+def cmd_lines(args):
+    opt, files = options(args, LINE_OPTIONS)
+    if not files:
+        raise Usage("lines needs a FILE")
+    return read(files, opt)[1]
 
 
 def checked(args):
-    """The events of FILE (args' first after options) and their problems."""
-    opt, args = options(args, {"diagnostic": 0})
+    """The events of FILE (args' first after the options of lines), what
+    is wrong with them, and the arguments after FILE."""
+    opt, args = options(args, LINE_OPTIONS)
     if not args:
         raise Usage("no FILE")
-    events, problems, _ = load(args[0])
-    if opt.get("diagnostic"):
-        problems += [x for e in events for x in diagnostic_problems(e)]
+    events, problems = read(args[:1], opt)
     if not events:
         problems.append("%s: no event at all" % args[0])
     return events, problems, args[1:]
@@ -345,11 +364,8 @@ def cmd_print(args):
         lines.pop()
     bad = False
     for line in lines:
-        try:
-            ev = json.loads(line)
-            if not isinstance(ev, dict):
-                raise ValueError("not an object")
-        except ValueError:
+        ev, why = parse_line(line)
+        if why:
             print("NOT JSON: " + line.decode(errors="replace").rstrip())
             bad = True
             continue
