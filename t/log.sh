@@ -7,6 +7,7 @@
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC1091,SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+. "$SRC/t/tap/events.sh"
 
 # A hang is a failure: each run takes milliseconds.
 TEST_TIMEOUT=${TEST_TIMEOUT:-20}
@@ -41,29 +42,14 @@ same_out() {
     fi
 }
 
-# py_checks N SCRIPT ARGS...: SCRIPT prints N lines "0 DESC" (pass) or
-# "1 DESC", each possibly followed by "# diag" lines. Missing results
-# (a crash) count as failures, so the plan holds.
-py_checks() {
-    _n=$1 _seen=0
-    shift
-    "$PY" -I "$@" >"$TMP/py.out" 2>"$TMP/py.err"
-    while IFS= read -r _r; do
-        case $_r in
-        '#'*) printf '%s\n' "$_r" ;;
-        [01]' '*)
-            if [ "$_seen" -lt "$_n" ]; then
-                ok "${_r%% *}" "${_r#? }"
-                _seen=$((_seen + 1))
-            fi
-            ;;
-        esac
-    done <"$TMP/py.out"
-    while [ "$_seen" -lt "$_n" ]; do
-        _seen=$((_seen + 1))
-        ok 1 "python3 check $_seen of $_n ($2)"
-        diag "$(head -c 600 "$TMP/py.err")"
-    done
+# nlines FILE: how many lines FILE has (0 if it is missing).
+nlines() { cat "$1" 2>/dev/null | wc -l | tr -d ' '; }
+
+# roles FILE: the roles of the JSON log FILE's policy events, sorted, on
+# one line.
+roles() {
+    "$PY" "$JCHECK" print "$1" 'policy={role}' 2>/dev/null | LC_ALL=C sort |
+        paste -sd ' ' -
 }
 
 # one_warning ERR PATH DESC: exactly one config_error line, for
@@ -126,98 +112,40 @@ shim_run "$TMP/2.out" "$TMP/2.err" SOCKSHIM_LOG="file:$TMP/json-%p.log" \
 rc=$?
 pid=$(cat "$TMP/pid")
 same_out $rc "$TMP/2.out" "$TMP/nodelay.out" "json: stdout as expected"
-cat >"$TMP/check-json.py" <<'EOF'
-import json, re, sys
-path, pid = sys.argv[1], int(sys.argv[2])
-def result(desc, why):
-    print(("0 " if not why else "1 ") + desc)
-    for w in why[:5]:
-        print("# " + w)
-try:
-    raw = open(path, "rb").read()
-except OSError as e:
-    raw = b""
-lines = raw.split(b"\n")
-tail = lines.pop()
-objs, why = [], []
-if tail:
-    why.append("last line not terminated: %r" % tail[:200])
-for l in lines:
-    try:
-        o = json.loads(l)
-        if not isinstance(o, dict):
-            raise ValueError("not an object")
-        objs.append(o)
-    except ValueError as e:
-        why.append("%s: %r" % (e, l[:200]))
-if len(objs) < 4:
-    why.append("only %d objects" % len(objs))
-result("json: every line is one JSON object (%d lines)" % len(lines), why)
-
-why = [] if objs else ["no events to check"]
-ts = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-for o in objs:
-    miss = [f for f in ("ts", "pid", "tid", "prog", "level", "kind") if f not in o]
-    if miss:
-        why.append("missing %s in %s" % (miss, o))
-    elif not (isinstance(o["ts"], str) and ts.match(o["ts"])):
-        why.append("ts %r is not ISO 8601 UTC" % o["ts"])
-    elif o["pid"] != pid or o["tid"] != pid or o["prog"] != "sockopts":
-        why.append("pid/tid/prog %r/%r/%r, want %d/%d/sockopts"
-                   % (o["pid"], o["tid"], o["prog"], pid, pid))
-    elif o["level"] not in ("error", "warn", "info", "debug"):
-        why.append("level %r" % o["level"])
-result("json: ts, pid, tid, prog, level, kind on every line", why)
-
-pol = [o for o in objs if o.get("kind") == "policy"]
-why = []
-roles = sorted(o.get("role", "?") for o in pol)
-if roles != ["accept", "connect", "listen"]:
-    why.append("policy roles %r, want accept, connect, listen" % roles)
-for o in pol:
-    need = ["fd", "family", "role", "local", "applied", "level"]
-    if o.get("role") in ("accept", "connect"):
-        need.append("peer")
-    miss = [f for f in need if f not in o]
-    if miss:
-        why.append("policy without %s: %s" % (miss, o))
-    elif not isinstance(o["fd"], int) or o["family"] != "inet" or \
-            o.get("proto") != "tcp" or o["level"] != "info":
-        why.append("fd/family/proto/level %r/%r/%r/%r"
-                   % (o["fd"], o["family"], o.get("proto"), o["level"]))
-    elif not isinstance(o["applied"], dict) or \
-            o["applied"].get("TCP_NODELAY") != "on":
-        why.append("applied %r is not an object with TCP_NODELAY on"
-                   % (o["applied"],))
-result("json: policy events have fd, family, proto, role, local, peer, applied{}", why)
-
-why = []
-by = {o.get("role"): o for o in pol}
-try:
-    lport = by["listen"]["local"]
-    if not lport.startswith("127.0.0.1:"):
-        why.append("listener local %r" % lport)
-    if by["connect"]["peer"] != lport:
-        why.append("connect peer %r != listener %r" % (by["connect"]["peer"], lport))
-    if by["accept"]["local"] != lport or \
-            not by["accept"]["peer"].startswith("127.0.0.1:"):
-        why.append("accept local/peer %r/%r" % (by["accept"]["local"],
-                                                by["accept"]["peer"]))
-except (KeyError, AttributeError) as e:
-    why.append("missing %s" % e)
-result("json: addresses agree (client's peer = listener = accepted local)", why)
-
-ce = [o for o in objs if o.get("kind") == "config_error"]
-why = []
-if len(ce) != 1:
-    why.append("%d config_error objects" % len(ce))
-elif (ce[0].get("where"), ce[0].get("value"), ce[0].get("level")) != \
-        ("SOCKSHIM_KEEPALIVE", "bogus", "warn") or \
-        not ce[0].get("problem") or not ce[0].get("accepted"):
-    why.append("config_error %r" % ce[0])
-result("json: the config_error object has where, value, problem, accepted", why)
-EOF
-py_checks 5 "$TMP/check-json.py" "$TMP/json-$pid.log" "$pid"
+J=$TMP/json-$pid.log
+jcheck "json: every line is one JSON object ($(nlines "$J") lines)" \
+    lines --min 4 "$J"
+jcheck "json: ts, pid, tid, prog, level, kind on every line" every "$J" \
+    'ts=~\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z' pid=="$pid" tid=="$pid" \
+    prog=sockopts 'level=~error|warn|info|debug' kind
+roles=$(roles "$J")
+if [ "$roles" = "accept connect listen" ] &&
+    _why=$("$PY" "$JCHECK" every "$J" @kind=policy 'fd>=0' family=inet \
+        proto=tcp role local applied.TCP_NODELAY=on level=info 2>&1) &&
+    _why=$("$PY" "$JCHECK" every "$J" @kind=policy '@role=~accept|connect' \
+        peer 2>&1); then
+    ok 0 "json: policy events have fd, family, proto, role, local, peer, applied{}"
+else
+    ok 1 "json: policy events have fd, family, proto, role, local, peer, applied{}"
+    diag "policy roles: $roles (want accept connect listen)" "${_why:-}"
+fi
+lport=$("$PY" "$JCHECK" get "$J" local kind=policy role=listen)
+case $lport in
+127.0.0.1:*) _why= ;;
+*) _why="the listener's local address: '$lport'" ;;
+esac
+if [ -z "$_why" ] &&
+    _why=$("$PY" "$JCHECK" event "$J" policy @role=connect peer="$lport" 2>&1) &&
+    _why=$("$PY" "$JCHECK" event "$J" policy @role=accept local="$lport" \
+        'peer=~127\.0\.0\.1:.*' 2>&1); then
+    ok 0 "json: addresses agree (client's peer = listener = accepted local)"
+else
+    ok 1 "json: addresses agree (client's peer = listener = accepted local)"
+    diag "$_why"
+fi
+jcheck "json: the config_error object has where, value, problem, accepted" \
+    event "$J" config_error where=SOCKSHIM_KEEPALIVE value=bogus level=warn \
+    problem accepted
 
 # === 4. levels (5) =========================================================
 shim_run "$TMP/4.out" "$TMP/4.err" "$POLICY"
@@ -390,35 +318,19 @@ for p in $pids; do
     rcs="$rcs $?"
 done
 is " 0 0 0 0" "$rcs" "4 concurrent writers: all exit 0"
-cat >"$TMP/shared.py" <<'EOF'
-import json, sys
-path, n, pids = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-raw = open(path, "rb").read()
-lines = raw.split(b"\n")
-tail = lines.pop()
-bad = [l for l in lines if not l.startswith(b"{")]
-count = {}
-for l in lines:
-    try:
-        o = json.loads(l)
-        if o.get("kind") == "policy":
-            count[str(o["pid"])] = count.get(str(o["pid"]), 0) + 1
-    except (ValueError, KeyError, AttributeError):
-        bad.append(l)
-print(("0 " if not bad and not tail else "1 ") +
-      "4 concurrent writers: %d lines, each one complete JSON object" % len(lines))
-for l in bad[:3]:
-    print("# broken: %r" % l[:300])
-if tail:
-    print("# unterminated last line: %r" % tail[:300])
-want = {p: 1 + 2 * n for p in pids}
-print(("0 " if count == want else "1 ") +
-      "4 concurrent writers: %d policy events from each, none lost" % (1 + 2 * n))
-if count != want:
-    print("# per pid: %r, want %r" % (count, want))
-EOF
-# shellcheck disable=SC2046
-py_checks 2 "$TMP/shared.py" "$TMP/shared.log" $CHURN $(cat "$TMP"/churn.[1-4])
+# A policy event without its pid would not be counted for any writer.
+jcheck "4 concurrent writers: $(nlines "$TMP/shared.log") lines, each one complete JSON object" \
+    every "$TMP/shared.log" @kind=policy pid
+_why=
+for p in $(cat "$TMP"/churn.[1-4]); do
+    n=$("$PY" "$JCHECK" count "$TMP/shared.log" kind=policy pid=="$p")
+    [ "$n" = $((1 + 2 * CHURN)) ] || _why="$_why pid $p: ${n:-?};"
+done
+n=$("$PY" "$JCHECK" count "$TMP/shared.log" kind=policy)
+[ "$n" = $((4 * (1 + 2 * CHURN))) ] || _why="$_why all pids: ${n:-?}"
+ok "$([ -z "$_why" ]; echo $?)" \
+    "4 concurrent writers: $((1 + 2 * CHURN)) policy events from each, none lost"
+[ -z "$_why" ] || diag "policy events per pid:$_why"
 
 # === 9. fork: one file per process with %p (4) =============================
 cat >"$TMP/fork.py" <<'EOF'
@@ -445,26 +357,21 @@ read -r parent child <"$TMP/9.out"
 is "0 $(printf '%s\n' "$TMP/f-$parent.log" "$TMP/f-$child.log" | LC_ALL=C sort | tr '\n' ' ')" \
     "$rc $(for f in "$TMP"/f-*.log; do echo "$f"; done | LC_ALL=C sort | tr '\n' ' ')" \
     "fork: two files, f-PARENT.log and f-CHILD.log"
-cat >"$TMP/fork-check.py" <<'EOF'
-import json, sys
-d, parent, child = sys.argv[1], sys.argv[2], sys.argv[3]
-def events(pid):
-    try:
-        return [json.loads(l) for l in open("%s/f-%s.log" % (d, pid))]
-    except (OSError, ValueError) as e:
-        return [{"error": str(e)}]
-for who, pid, want in (("parent", parent, ["accept", "accept", "connect", "listen"]),
-                       ("child", child, ["connect"])):
-    ev = events(pid)
-    pids = sorted(set(str(o.get("pid")) for o in ev))
-    roles = sorted(o.get("role") for o in ev if o.get("kind") == "policy")
-    good = pids == [pid] and roles == want
-    print(("0 " if good else "1 ") +
-          "fork: the %s's file holds only its own events (%s)" % (who, ", ".join(want)))
-    if not good:
-        print("# pids %r, policy roles %r" % (pids, roles))
-EOF
-py_checks 2 "$TMP/fork-check.py" "$TMP" "${parent:-0}" "${child:-0}"
+for who in parent child; do
+    if [ $who = parent ]; then
+        p=${parent:-0} want="accept accept connect listen"
+    else
+        p=${child:-0} want="connect"
+    fi
+    d="fork: the $who's file holds only its own events ($(echo "$want" | sed 's/ /, /g'))"
+    if _why=$("$PY" "$JCHECK" every "$TMP/f-$p.log" pid=="$p" 2>&1) &&
+        [ "$(roles "$TMP/f-$p.log")" = "$want" ]; then
+        ok 0 "$d"
+    else
+        ok 1 "$d"
+        diag "$_why" "policy roles: $(roles "$TMP/f-$p.log")"
+    fi
+done
 is "" "$(cat "$TMP/9.err")" "fork: nothing on stderr"
 
 # === 9b. a file only for a process with something to say (4) ==============
