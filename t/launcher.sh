@@ -158,21 +158,9 @@ is "0:" "$rc:$(cat "$TMP/true2.err")" "true found through PATH: exit 0, no warni
 launch --json --log-level info --keepalive 45 -- "$EX/sockopts" \
     >/dev/null 2>"$TMP/json.err"
 is 0 $? "--json --log-level info -- sockopts: exit 0"
-events=$("$PY" -c 'import json, sys
-for line in open(sys.argv[1]):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        print("NOT JSON: " + line.rstrip())
-        continue
-    if not isinstance(e, dict):
-        print("NOT AN OBJECT: " + line.rstrip())
-        continue
-    if e.get("kind") == "summary":
-        continue
-    a = e.get("applied", {})
-    print(e.get("kind"), e.get("role"), a.get("SO_KEEPALIVE"),
-          a.get("TCP_KEEPIDLE"))' "$TMP/json.err" 2>&1 | sort)
+# Each event but the summary as "KIND ROLE KEEPALIVE IDLE".
+events=$("$PY" "$JCHECK" print "$TMP/json.err" 'summary=' \
+    '*={kind} {role} {applied.SO_KEEPALIVE} {applied.TCP_KEEPIDLE}' 2>&1 | sort)
 unlike "$events" '^NOT |Traceback' "--json: every stderr line is a JSON object"
 is "policy accept on 45s
 policy connect on 45s

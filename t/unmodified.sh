@@ -123,31 +123,14 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 
-# A JSON log as one line per policy/app_override/would_apply event, fields
-# in a fixed order; exit 1 if a line is not a JSON object.
-cat >"$TMP/events.py" <<'EOF'
-import json, sys
-bad = 0
-for line in open(sys.argv[1]):
-    try:
-        e = json.loads(line)
-        assert isinstance(e, dict)
-    except Exception:
-        print("NOT JSON: " + line.rstrip())
-        bad = 1
-        continue
-    kind = e.get("kind")
-    if kind == "policy":
-        applied = e.get("applied", {})
-        print("policy %s %s %s" % (e.get("family"), e.get("role"),
-              " ".join("%s=%s" % kv for kv in applied.items())))
-    elif kind in ("app_override", "would_apply"):
-        print("%s %s %s %s policy=%s app=%s action=%s" % (
-              kind, e.get("family"), e.get("role"), e.get("sockopt"),
-              e.get("policy", e.get("value")), e.get("app", e.get("current")),
-              e.get("action")))
-sys.exit(bad)
-EOF
+# policy_lines LOG: the JSON log LOG as one line per policy,
+# app_override and would_apply event, fields in a fixed order; a line
+# that is no JSON object as "NOT JSON: LINE", and then status 1.
+OVERRIDE='{kind} {family} {role} {sockopt} policy={policy|value} app={app|current} action={action}'
+policy_lines() {
+    "$PY" "$JCHECK" print "$1" 'policy=policy {family} {role} {applied}' \
+        "app_override=$OVERRIDE" "would_apply=$OVERRIDE"
+}
 
 # start_echo NAME LISTEN-ADDRESS [VAR=VALUE...]: a socat echo server (one
 # forked cat per connection) in the background, under the shim when
@@ -301,7 +284,7 @@ fi
 # curl sets SO_KEEPALIVE (idle 60s), TCP_KEEPINTVL and TCP_NODELAY itself
 # before connect(): in enforce mode its values stand, every policed one is
 # reported as kept, and nothing is left for a policy event to list.
-events=$("$PY" "$TMP/events.py" "$TMP/curl.log" 2>&1)
+events=$(policy_lines "$TMP/curl.log" 2>&1)
 ok $? "curl: every line of the JSON log is a JSON object"
 is "app_override inet connect SO_KEEPALIVE policy=on app=on action=kept
 app_override inet connect TCP_KEEPIDLE policy=30s app=60s action=kept
@@ -316,7 +299,7 @@ cmp -s "$TMP/base.out" "$TMP/nokeep.out"
 is "0 0" "$rc $?" "curl --no-keepalive under the shim: exit 0, same body"
 is "app_override inet connect TCP_NODELAY policy=on app=on action=kept
 policy inet connect SO_KEEPALIVE=on TCP_KEEPIDLE=30s" \
-    "$("$PY" "$TMP/events.py" "$TMP/nokeep.log" 2>&1)" \
+    "$(policy_lines "$TMP/nokeep.log" 2>&1)" \
     "curl --no-keepalive (enforce): policy event role=connect applies SO_KEEPALIVE=on TCP_KEEPIDLE=30s"
 
 # Force mode replaces curl's values.
@@ -327,7 +310,7 @@ cmp -s "$TMP/base.out" "$TMP/force.out"
 is "0 0" "$rc $?" "curl in force mode: exit 0, same body"
 is "app_override inet connect TCP_KEEPIDLE policy=30s app=60s action=overridden
 policy inet connect SO_KEEPALIVE=on TCP_KEEPIDLE=30s TCP_NODELAY=on" \
-    "$("$PY" "$TMP/events.py" "$TMP/force.log" 2>&1)" \
+    "$(policy_lines "$TMP/force.log" 2>&1)" \
     "curl (force): app_override overridden, policy event role=connect applies SO_KEEPALIVE=on TCP_KEEPIDLE=30s TCP_NODELAY=on"
 
 
@@ -403,7 +386,7 @@ socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
     rc=$?
     cmp -s "$TMP/base.out" "$TMP/curl6.out"
     is "0 0" "$rc $?" "curl over ::1 under the shim: exit 0, same body"
-    like "$("$PY" "$TMP/events.py" "$TMP/curl6.log" 2>&1)" \
+    like "$(policy_lines "$TMP/curl6.log" 2>&1)" \
         '^policy inet6 connect SO_KEEPALIVE=on TCP_KEEPIDLE=30s TCP_NODELAY=on$' \
         "curl over ::1: policy event family inet6, role connect"
     stop "$SLOW_PID"
