@@ -227,7 +227,7 @@ else
 fi
 is "3200 3200" "$(grep -c '"GET /file HTTP/1.1" 200 ' "$TMP/a-plain.err") $(grep -c '"GET /file HTTP/1.1" 200 ' "$TMP/a-shim.err")" \
     "http.server: its access log holds 3200 requests answered 200, with and without the shim"
-alog=$(events "$TMP/a-shim.log")
+alog=$(log_events "$TMP/a-shim.log")
 is 0 "$(count close_wait "$alog")" "http.server: no close_wait after 3200 short connections"
 is 0 "$(count late_close "$alog")" "http.server: no late_close"
 no_diagnostics "$alog" "http.server: no other diagnostic event (policy events only)"
@@ -237,14 +237,14 @@ at_least 3201 "$(summary_sockets "$alog")" \
     "http.server: the summary counts every connection accepted and the listener (>= 3201)"
 like "$alog" "info: policy fd=[0-9]+ tcp 127\\.0\\.0\\.1:[0-9]+ role=listen .*backlog=128" \
     "http.server: the shim was active (policy event for its listener)"
-no_diagnostics "$(events "$TMP/a-client-shim.log")" \
+no_diagnostics "$(log_events "$TMP/a-client-shim.log")" \
     "the load client (3000 connections, under the shim): no diagnostic event"
-is 1 "$(events "$TMP/a-client-shim.log" | grep -c ': info: summary sockets=3000 ')" \
+is 1 "$(log_events "$TMP/a-client-shim.log" | grep -c ': info: summary sockets=3000 ')" \
     "the load client: its summary counts its 3000 connections"
 set -- "$TMP"/curl/shim-*.log
-is 200 "$(events "$@" | grep -c ': info: summary sockets=')" \
+is 200 "$(log_events "$@" | grep -c ': info: summary sockets=')" \
     "curl: a log with a summary for each of the 200 runs under the shim"
-no_diagnostics "$(events "$@")" \
+no_diagnostics "$(log_events "$@")" \
     "curl: no diagnostic event in any run (policy and app_override only)"
 set --
 
@@ -313,7 +313,7 @@ else
 fi
 is "4060 4060" "$(grep -c '"GET /file HTTP/1.1" 200 ' "$TMP/b-plain.err") $(grep -c '"GET /file HTTP/1.1" 200 ' "$TMP/b-shim.err")" \
     "HTTP/1.1 server: its access log holds 4060 requests answered 200, with and without the shim"
-blog=$(events "$TMP/b-shim.log")
+blog=$(log_events "$TMP/b-shim.log")
 is 0 "$(count close_wait "$blog")" \
     "HTTP/1.1 server: no close_wait (keep-alive, Connection: close, idle past the threshold)"
 is 0 "$(count late_close "$blog")" "HTTP/1.1 server: no late_close"
@@ -322,9 +322,9 @@ like "$blog" '^sockshim\[[0-9]+\]: info: summary sockets=[0-9]+ repeated=0 suppr
     "HTTP/1.1 server: its summary at exit, with no event counted"
 at_least 1061 "$(summary_sockets "$blog")" \
     "HTTP/1.1 server: the summary counts every connection accepted and the listener (>= 1061)"
-no_diagnostics "$(events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log")" \
+no_diagnostics "$(log_events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log")" \
     "HTTP/1.1 server's clients (keep-alive, close, idle; under the shim): no diagnostic event"
-is 3 "$(events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log" | grep -c ': info: summary ')" \
+is 3 "$(log_events "$TMP/b-keep-shim.log" "$TMP/b-close-shim.log" "$TMP/b-idle-shim.log" | grep -c ': info: summary ')" \
     "HTTP/1.1 server's clients: each of the 3 logged its summary (the silence above is sockshim's)"
 
 # ------------------------------------------------ 4. socat, forking
@@ -374,7 +374,7 @@ echoed 300 of 300" "$(cat "$TMP/s-echo-plain.out" "$TMP/s-echo-shim.out")" \
 is "143 143" "$S_RC_plain $S_RC_shim" \
     "socat: exit status 143 on SIGTERM, with and without the shim"
 set -- "$TMP"/socat/socat-*.log
-slog=$(events "$@")
+slog=$(log_events "$@")
 is 301 "$(printf '%s\n' "$slog" | grep -c ': info: summary sockets=')" \
     "socat: a summary from each process (the parent and its 300 children)"
 is 0 "$(count close_wait "$slog")" "socat: no close_wait in the parent or any child"
@@ -494,7 +494,7 @@ is "$r0" "$CTL_RC $CTL_SS $(cat "$TMP/read-shim.out")" \
     "control (EOF read): exit status, stdout and the kernel's CLOSE_WAIT count are the same with and without the shim"
 is "0 0 5" "$CTL_RC $CTL_SS" \
     "control (EOF read): exit 0, and ss shows the 5 kept connections in CLOSE_WAIT"
-rlog=$(events "$TMP/read-shim.log")
+rlog=$(log_events "$TMP/read-shim.log")
 like "$rlog" ': info: summary sockets=26 close_wait=5 leak_at_exit=1 repeated=' \
     "control (EOF read): summary close_wait=5 (the 5 kept, not the 20 closed within the threshold), leak_at_exit=1"
 like "$rlog" ': error: close_wait fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ <- 127\.0\.0\.1:[0-9]+ role=accept open [0-9.]+s after peer FIN eof=read ' \
@@ -511,7 +511,7 @@ is "$k0" "$CTL_RC $CTL_SS $(cat "$TMP/kernel-shim.out")" \
     "control (EOF never read): exit status, stdout and the kernel's CLOSE_WAIT count are the same with and without the shim"
 is "0 0 5" "$CTL_RC $CTL_SS" \
     "control (EOF never read): exit 0, and ss shows the 5 kept connections in CLOSE_WAIT"
-klog=$(events "$TMP/kernel-shim.log")
+klog=$(log_events "$TMP/kernel-shim.log")
 like "$klog" ': info: summary sockets=29 close_wait=8 late_close=3 leak_at_exit=1 repeated=' \
     "control (EOF never read): summary close_wait=8 (5 kept, 3 closed late), late_close=3, leak_at_exit=1"
 like "$klog" ': error: close_wait fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ <- 127\.0\.0\.1:[0-9]+ role=accept open [0-9.]+s after peer FIN eof=kernel ' \

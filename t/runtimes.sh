@@ -291,12 +291,12 @@ $(head -n 1 "$TMP/$_n-client-shim.out")" \
             "without:" "$(cat "$TMP/$_n-plain.out")" "with:" "$(cat "$TMP/$_n-shim.out")"
     fi
     is 0 "$N_CW" "$_w: ss shows no server socket in CLOSE-WAIT after the hold (the silence below is true)"
-    _log=$(events "$TMP/$_n-shim.log")
+    _log=$(log_events "$TMP/$_n-shim.log")
     no_warnings "$_log" \
         "$_w server: no warn or error event (no close_wait, no leak_at_exit: libuv's syscall(SYS_close) closes are closes)"
     at_least "$4" "$(summary_sockets "$_log")" \
         "$_w server: its summary at exit counts every connection and the listener (>= $4)"
-    _log=$(events "$TMP/$_n-client-shim.log")
+    _log=$(log_events "$TMP/$_n-client-shim.log")
     no_warnings "$_log" "$_w client: no warn or error event"
     like "$_log" '^sockshim\[[0-9]+\]: info: summary sockets=[1-9]' \
         "$_w client: its summary at exit (the library was active there)"
@@ -384,7 +384,7 @@ if [ -n "$NODE" ]; then
         diag "exit:$K_RC, CLOSE-WAIT:$K_CW" \
             "without:" "$(cat "$TMP/keep-plain.out")" "with:" "$(cat "$TMP/keep-shim.out")"
     fi
-    klog=$(events "$TMP/keep-shim.log")
+    klog=$(log_events "$TMP/keep-shim.log")
     is 0 "$K_POLL" "node half-open: close_wait reported while the server runs"
     like "$klog" ': error: close_wait fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ <- 127\.0\.0\.1:[0-9]+ role=accept open [0-9.]+s after peer FIN eof=read ' \
         "node half-open: the close_wait event, on an accepted socket, eof=read"
@@ -485,7 +485,7 @@ if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
         diag "exit:$J_RC" "without:" "$(cat "$TMP/java-plain.out")" \
             "with:" "$(cat "$TMP/java-shim.out" "$TMP/java-shim.err")"
     fi
-    jlog=$(events "$TMP/java-shim.log")
+    jlog=$(log_events "$TMP/java-shim.log")
     no_warnings "$jlog" \
         "java: no warn or error event (no shutdown_misuse for the JDK's close of a listener under accept, no leak_at_exit)"
     like "$jlog" '^sockshim\[[0-9]+\]: info: summary sockets=[1-9]' \
@@ -583,7 +583,7 @@ ok=2000 fail=0" "$(cat "$TMP/hload-plain.out" "$TMP/hload-shim.out")" \
         diag "exit:$H_RC" "without:" "$(cat "$TMP/haproxy-plain.out")" \
             "with:" "$(cat "$TMP/haproxy-shim.out")"
     fi
-    hlog=$(events "$TMP/haproxy-shim.log")
+    hlog=$(log_events "$TMP/haproxy-shim.log")
     ab=$(count abortive_close "$hlog")
     is 0 "$ab" \
         "haproxy: no abortive_close (its SO_LINGER {1,0} close of a finished backend connection loses no data)"
@@ -615,7 +615,7 @@ else
     diag "exit:$R_RC" "without:" "$(cat "$TMP/rst-plain.out")" \
         "with:" "$(cat "$TMP/rst-shim.out")"
 fi
-rlog=$(events "$TMP/rst-shim.log")
+rlog=$(log_events "$TMP/rst-shim.log")
 like "$rlog" ': warn: abortive_close fd=' \
     "rst-peer --linger0: abortive_close"
 # A library that says what was lost must say something was: unread= or
@@ -717,7 +717,7 @@ cli() {
         diag "$_n: exit$_rcs" "without:" "$(cat "$TMP/$_n-plain.out" "$TMP/$_n-plain.err")" \
             "with:" "$(cat "$TMP/$_n-shim.out" "$TMP/$_n-shim.err")"
     fi
-    CLI_LOG=$(events "$TMP/$_n-shim.log")
+    CLI_LOG=$(log_events "$TMP/$_n-shim.log")
 }
 
 keeper keep keep

@@ -1,8 +1,9 @@
 # logfiles.sh — reading sockshim's text logs written to files (sourced
 # after libtap.sh by the tests that run programs with SOCKSHIM_LOG=file:).
 
-# events FILE...: the event lines (not their indented stack frames).
-events() { cat "$@" 2>/dev/null | grep -E '^sockshim\[[0-9]+\]: [a-z]+: '; }
+# log_events FILE...: the event lines (not their indented stack frames).
+# (events.sh's events KIND reads a run's stderr instead.)
+log_events() { cat "$@" 2>/dev/null | grep -E '^sockshim\[[0-9]+\]: [a-z]+: '; }
 
 # count KIND TEXT: how many events of KIND (repeat lines included) TEXT has.
 count() {
