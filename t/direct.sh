@@ -20,10 +20,11 @@ COUNTCONN=$BUILD/t/helpers/.libs/libcountconn.so
 plan 41
 
 LOG="file:$TMP/shim.log"
-# shim ARGS...: the helper under sockshim, killed after 15 s (a thread
-# that cannot be cancelled, or a process kept alive, then shows as 137).
-shim() { timeout -s KILL 15 env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG="$LOG" "$CANCEL" "$@"; }
-plain() { timeout -s KILL 15 "$CANCEL" "$@"; }
+# cancel_shim ARGS...: the helper under sockshim, killed after 15 s (a
+# thread that cannot be cancelled, or a process kept alive, then shows as
+# 137); cancel_plain ARGS...: the same without sockshim.
+cancel_shim() { timeout -s KILL 15 env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG="$LOG" "$CANCEL" "$@"; }
+cancel_plain() { timeout -s KILL 15 "$CANCEL" "$@"; }
 
 # summary_direct LOG: the direct_syscalls field of LOG's summary event.
 summary_direct() {
@@ -33,11 +34,11 @@ summary_direct() {
 # The helper cancels once the thread sleeps in the call (its state in
 # /proc), so the cancellation acts inside the system call.
 for call in read recv write send accept; do
-    out=$(plain blocked "$call" pthread 2>&1)
+    out=$(cancel_plain blocked "$call" pthread 2>&1)
     is "cancelled" "$out" "without sockshim: a thread blocked in $call() is cancelled"
     for how in pthread thrd; do
         rm -f "$TMP/shim.log"
-        out=$(SOCKSHIM_LOG_LEVEL=info shim blocked "$call" "$how" 2>&1)
+        out=$(SOCKSHIM_LOG_LEVEL=info cancel_shim blocked "$call" "$how" 2>&1)
         is "cancelled" "$out" "sockshim: a thread ($how) blocked in $call() is cancelled by pthread_cancel()"
     done
 done
@@ -46,8 +47,8 @@ is "off:threads" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=o
 # A single-threaded program cancels itself: the next cancellation point
 # acts, and the cancelled main thread ends the process with status 0.
 for call in read recv write send accept close; do
-    p=$(plain self "$call" 2>&1; echo "status=$?")
-    s=$(shim self "$call" 2>&1; echo "status=$?")
+    p=$(cancel_plain self "$call" 2>&1; echo "status=$?")
+    s=$(cancel_shim self "$call" 2>&1; echo "status=$?")
     is "cancelled at $call status=0|$p" "$(echo $s)|$s" \
         "self-cancel at $call(): cancelled there, status 0, as without sockshim"
 done
@@ -56,14 +57,14 @@ done
 # thread ends through cancellation: the process must end, not linger
 # with sockshim's thread alone. Wall time is bounded by the KILL above.
 start=$(date +%s)
-s=$(SOCKSHIM_SCAN=200ms shim self recv --threads 2>&1; echo "status=$?")
+s=$(SOCKSHIM_SCAN=200ms cancel_shim self recv --threads 2>&1; echo "status=$?")
 end=$(date +%s)
 is "threads=2 cancelled at recv status=0" "$(echo $s)" "the process (2 threads: the scan thread runs) ends once its last own thread is cancelled"
 ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "and within a few scan periods ($((end - start)) s)"
 # With a scan period of an hour, the check still runs every second.
 rm -f "$TMP/shim.log"
 start=$(date +%s)
-s=$(SOCKSHIM_SCAN=60m shim self send --threads 2>&1; echo "status=$?")
+s=$(SOCKSHIM_SCAN=60m cancel_shim self send --threads 2>&1; echo "status=$?")
 end=$(date +%s)
 is "threads=2 cancelled at send status=0" "$(echo $s)" "SOCKSHIM_SCAN=60m: the process still ends"
 ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "within seconds, not a scan period ($((end - start)) s)"
@@ -97,13 +98,13 @@ is "$ctl" "$out" "that library first, sockshim second: the same"
 
 # Without threads, direct calls are on: the same loop, same output.
 rm -f "$TMP/shim.log"
-p=$(plain io 2000 2>&1; echo "status=$?")
-s=$(SOCKSHIM_LOG_LEVEL=info shim io 2000 2>&1; echo "status=$?")
+p=$(cancel_plain io 2000 2>&1; echo "status=$?")
+s=$(SOCKSHIM_LOG_LEVEL=info cancel_shim io 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 send()/recv() single-threaded: output and status as without sockshim"
 is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on (they were made directly)"
 rm -f "$TMP/shim.log"
-p=$(plain conn 2000 2>&1; echo "status=$?")
-s=$(SOCKSHIM_LOG_LEVEL=info shim conn 2000 2>&1; echo "status=$?")
+p=$(cancel_plain conn 2000 2>&1; echo "status=$?")
+s=$(SOCKSHIM_LOG_LEVEL=info cancel_shim conn 2000 2>&1; echo "status=$?")
 is "$p" "$s" "2000 connections (connect, accept, close made directly): output and status as without sockshim"
 is "on" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=on for those too"
 unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "error|policy_failed" "no error event in sockshim's log"
