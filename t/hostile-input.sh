@@ -18,6 +18,7 @@
 # dropped line.
 # shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+. "$SRC/t/tap/runs.sh"
 
 # A run takes milliseconds (valgrind's a second or two): a hang is a
 # failure, not a stalled test run.
@@ -35,11 +36,6 @@ plan 54
 
 # ---------------------------------------------------------------- helpers
 
-show_file() { # diag the start of a file that may be huge
-    if [ -s "$1" ]; then diag "$(head -c 800 "$1" | head -n 8)"; else
-        diag "(${1##*/} is empty or missing)"; fi
-}
-
 # shim_prog OUT ERR [VAR=VALUE...] PROGRAM [ARGS...]: PROGRAM under the
 # shim with the settings; sets RC. shim_run OUT ERR [VAR=VALUE...]: the
 # same for sockopts.
@@ -50,17 +46,6 @@ shim_prog() {
     RC=$?
 }
 shim_run() { shim_prog "$@" "$EX/sockopts"; }
-
-# same_out RC OUT WANT DESC: exit status 0 and stdout equal to file WANT.
-same_out() {
-    if [ "$1" = 0 ] && cmp -s "$3" "$2"; then ok 0 "$4"; else
-        ok 1 "$4"
-        diag "exit status $1 (want 0; 124 = timed out); stdout:"
-        show_file "$2"
-        diag "want:"
-        show_file "$3"
-    fi
-}
 
 # config_errors ERR: how many config_error lines ERR holds.
 config_errors() { grep -c ': config_error ' "$1"; }

@@ -8,6 +8,7 @@
 # shellcheck disable=SC1091,SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
+. "$SRC/t/tap/runs.sh"
 
 # A hang is a failure: each run takes milliseconds.
 TEST_TIMEOUT=${TEST_TIMEOUT:-20}
@@ -26,20 +27,6 @@ shim_run() {
     shift 2
     bounded sh -c 'echo $$ >"$0"; exec "$@"' "$TMP/pid" \
         env "$@" LD_PRELOAD="$PRELOAD" "$EX/sockopts" >"$_out" 2>"$_err"
-}
-
-show_file() { # diag the start of a file
-    if [ -s "$1" ]; then diag "$(head -c 800 "$1" | head -n 8)"; else
-        diag "(${1##*/} is empty or missing)"; fi
-}
-
-# same_out RC OUT WANT DESC: exit status 0 and stdout equal to file WANT
-same_out() {
-    if [ "$1" = 0 ] && cmp -s "$3" "$2"; then ok 0 "$4"; else
-        ok 1 "$4"
-        diag "exit status $1 (want 0; 124 = timed out); stdout:"
-        show_file "$2"
-    fi
 }
 
 # nlines FILE: how many lines FILE has (0 if it is missing).

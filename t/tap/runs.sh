@@ -31,3 +31,15 @@ expect() {
         show_file "$TMP/$1.err"
     fi
 }
+
+# same_out RC OUT WANT DESC: exit status RC is 0 and the file OUT holds
+# what the file WANT does. 1 test.
+same_out() {
+    if [ "$1" = 0 ] && cmp -s "$3" "$2"; then ok 0 "$4"; else
+        ok 1 "$4"
+        diag "exit status $1 (want 0; 124 = timed out); stdout:"
+        show_file "$2"
+        diag "want:"
+        show_file "$3"
+    fi
+}
