@@ -8,7 +8,6 @@
 # SOCKSHIM_CHECKS; JSON; leak_at_exit grouped by creation stack
 # (t/helpers/leaky); repeats folded. Every run uses a 1 s threshold and a
 # scan every 200 ms; the servers of a section run side by side.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 
@@ -37,6 +36,7 @@ plan 99
 SHIM_ENV="SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
 # one_event counts the lines shown in full: sockshim folds an event's
 # repeats into short repeat=N lines (section 9).
+# shellcheck disable=SC2034 # events.sh's one_event reads it
 REPEATS=aside
 
 # client.py PORT COUNT [--no-echo]: COUNT connections one after another;

@@ -7,7 +7,6 @@
 # silence for their clean counterparts; every write call; JSON; and the
 # diagnostic options SOCKSHIM_CHECKS, SOCKSHIM_SUPPRESS, SOCKSHIM_STACKS,
 # SOCKSHIM_STACK_DEPTH; repeats folded; an unmodified program (python3).
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 
@@ -67,6 +66,7 @@ mask() {
 # same_run DESC: the shim's run printed what the bare run did (numbers
 # masked) and exited alike. 1 test.
 same_run() {
+    # shellcheck disable=SC2153 # OUT is shim's (events.sh), not a BOUT typo
     if [ "$RC" = "$BRC" ] && [ "$(mask "$OUT")" = "$(mask "$BOUT")" ]; then
         ok 0 "$1"
     else

@@ -49,6 +49,7 @@ is "off:threads" "$(summary_direct "$TMP/shim.log")" "summary: direct_syscalls=o
 for call in read recv write send accept close; do
     p=$(cancel_plain self "$call" 2>&1; echo "status=$?")
     s=$(cancel_shim self "$call" 2>&1; echo "status=$?")
+    # shellcheck disable=SC2086,SC2116 # echo joins the lines with spaces
     is "cancelled at $call status=0|$p" "$(echo $s)|$s" \
         "self-cancel at $call(): cancelled there, status 0, as without sockshim"
 done
@@ -59,15 +60,17 @@ done
 start=$(date +%s)
 s=$(SOCKSHIM_SCAN=200ms cancel_shim self recv --threads 2>&1; echo "status=$?")
 end=$(date +%s)
+# shellcheck disable=SC2086,SC2116 # echo joins the lines with spaces
 is "threads=2 cancelled at recv status=0" "$(echo $s)" "the process (2 threads: the scan thread runs) ends once its last own thread is cancelled"
-ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "and within a few scan periods ($((end - start)) s)"
+ok "$([ $((end - start)) -le 5 ]; echo $?)" "and within a few scan periods ($((end - start)) s)"
 # With a scan period of an hour, the check still runs every second.
 rm -f "$TMP/shim.log"
 start=$(date +%s)
 s=$(SOCKSHIM_SCAN=60m cancel_shim self send --threads 2>&1; echo "status=$?")
 end=$(date +%s)
+# shellcheck disable=SC2086,SC2116 # echo joins the lines with spaces
 is "threads=2 cancelled at send status=0" "$(echo $s)" "SOCKSHIM_SCAN=60m: the process still ends"
-ok $([ $((end - start)) -le 5 ] && echo 0 || echo 1) "within seconds, not a scan period ($((end - start)) s)"
+ok "$([ $((end - start)) -le 5 ]; echo $?)" "within seconds, not a scan period ($((end - start)) s)"
 unlike "$(cat "$TMP/shim.log" 2>/dev/null)" "config_error" "SOCKSHIM_SCAN=60m is accepted (no config_error)"
 
 # Another preload library after sockshim wraps recv() and send(): it

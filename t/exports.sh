@@ -11,6 +11,7 @@ close_range closefrom connect dup dup2 dup3 fcntl fcntl64 fork listen pipe2
 pthread_cancel pthread_create read readv recv recvfrom recvmmsg recvmsg send
 sendmmsg sendmsg sendto setsockopt shutdown sigaltstack socket socketpair
 syscall thrd_create vfork write writev"
+# shellcheck disable=SC2086 # one name a word, one a line
 expected=$(printf '%s\n' $expected | sort)
 seen=$(nm -D --defined-only "$SHIM_LIB" | awk '$2 ~ /^[TtWiu]$/ {print $3}' |
     sed 's/@.*//' | sort)

@@ -16,7 +16,6 @@
 # Every run is compared with the same program without sockshim. Each
 # config_error must come once, not once per chunk, per extra rule or per
 # dropped line.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/runs.sh"
 

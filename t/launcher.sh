@@ -2,7 +2,6 @@
 # launcher.sh — the launcher, tools/sockshim: its help, --dry-run, flag
 # validation, the policy reaching the command, exit statuses, the warnings
 # for programs it cannot interpose, and --json logging.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 L=$BUILD/tools/sockshim

@@ -5,7 +5,7 @@
 # directory), 20 (fd 2 reused by a socket) and 21 (secure execution).
 # Every run is compared with the same run without sockshim.
 # The sh -c scripts are single-quoted on purpose (SC2016).
-# shellcheck disable=SC1091,SC2016
+# shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 . "$SRC/t/tap/runs.sh"
@@ -30,7 +30,7 @@ shim_run() {
 }
 
 # nlines FILE: how many lines FILE has (0 if it is missing).
-nlines() { cat "$1" 2>/dev/null | wc -l | tr -d ' '; }
+nlines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 # roles FILE: the roles of the JSON log FILE's policy events, sorted, on
 # one line.
@@ -309,7 +309,8 @@ is " 0 0 0 0" "$rcs" "4 concurrent writers: all exit 0"
 jcheck "4 concurrent writers: $(nlines "$TMP/shared.log") lines, each one complete JSON object" \
     every "$TMP/shared.log" @kind=policy pid
 _why=
-for p in $(cat "$TMP"/churn.[1-4]); do
+writers=$(cat "$TMP"/churn.[1-4])
+for p in $writers; do
     n=$("$PY" "$JCHECK" count "$TMP/shared.log" kind=policy pid=="$p")
     [ "$n" = $((1 + 2 * CHURN)) ] || _why="$_why pid $p: ${n:-?};"
 done

@@ -5,7 +5,6 @@
 # naming the variable, the value and what is accepted; the option is ignored
 # and sockopts' stdout and exit status are byte-identical to a run without
 # sockshim.
-# shellcheck disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 # A hang is a failure, not a stalled test run (a run takes milliseconds).

@@ -81,6 +81,7 @@ is "" "$ERR" \
     "force: every setsockopt of the program returned success"
 
 # --- off: pure pass-through -----------------------------------------------
+# shellcheck disable=SC2086 # POLICY is a list of settings
 out=$(bounded env $POLICY SOCKSHIM_MODE=off SOCKSHIM_LOG_LEVEL=debug \
     SOCKSHIM_LOG="file:$TMP/off.log" LD_PRELOAD="$SHIM_LIB" \
     "$EX/sockopts" --set TCP_NODELAY=0 2>"$TMP/off.err")

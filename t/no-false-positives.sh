@@ -12,9 +12,7 @@
 # connections after the peer's EOF (read, or only seen by the kernel) gets
 # close_wait=5, and exits reporting exactly those 5 as leak_at_exit, while
 # the 20 it closes within the threshold never appear.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
-# shellcheck source=tap/logfiles.sh disable=SC1091
 . "$SRC/t/tap/logfiles.sh"
 
 # Debian's interpreter, not a wrapper script (pyenv's shim is bash).
@@ -206,7 +204,7 @@ for mode in plain shim; do
     wait "$A_PID"
     eval "A_RC_$mode=\$?"
 done
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154 # set by eval in the loop above, one per mode
 {
 is "ok=3000 fail=0 connections=3000" "$(head -n 1 "$TMP/a-load-plain.out")" \
     "http.server without the shim: 3000 Connection: close requests, all 200 with the file"
@@ -297,7 +295,7 @@ for mode in plain shim; do
     is "ok=60 fail=0 connections=30" "$(head -n 1 "$TMP/b-idle-$mode.out")" \
         "HTTP/1.1 server $w: 30 connections held idle make a second request on the same connection"
 done
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154 # set by eval in the loop above, one per mode
 {
 is "30 0" "$IDLE_SS_shim" \
     "HTTP/1.1 server: ss shows the 30 idle connections ESTABLISHED, none in CLOSE_WAIT, 2.5s into the idle time"
@@ -370,7 +368,7 @@ done
 is "echoed 300 of 300
 echoed 300 of 300" "$(cat "$TMP/s-echo-plain.out" "$TMP/s-echo-shim.out")" \
     "socat: 300 connections echoed, with and without the shim"
-# shellcheck disable=SC2154
+# shellcheck disable=SC2154 # set by eval in the loop above, one per mode
 is "143 143" "$S_RC_plain $S_RC_shim" \
     "socat: exit status 143 on SIGTERM, with and without the shim"
 set -- "$TMP"/socat/socat-*.log

@@ -10,7 +10,7 @@
 # and every check that could pass vacuously has a control showing the
 # set-up would catch the failure.
 # The sh -c scripts are single-quoted on purpose (SC2016).
-# shellcheck disable=SC1091,SC2016
+# shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/runs.sh"
 
@@ -228,12 +228,12 @@ EOF
 LOUD="$BAD SOCKSHIM_NODELAY=on SOCKSHIM_LOG_LEVEL=info"
 bounded "$PY" "$TMP/nopipe.py" sh -c 'echo canary >&2; echo survived' >"$TMP/7ctl.out"
 is 141 "$?" "no reader: (control: a write to that stderr dies of SIGPIPE, status 141)"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # LOUD is a list of settings
 bounded "$PY" "$TMP/nopipe.py" env $LOUD "$HELPER" sigpipe-stderr >"$TMP/7plain.out"
 rc=$?
 : >"$TMP/7plain.err"
 expect 7plain "done" "no reader: helper runs without sockshim"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # LOUD is a list of settings
 bounded "$PY" "$TMP/nopipe.py" env LD_PRELOAD="$PRELOAD" $LOUD "$HELPER" sigpipe-stderr \
     >"$TMP/7shim.out"
 rc=$?
@@ -241,7 +241,7 @@ rc=$?
 expect 7shim "done" "no reader: under sockshim (a warning and policy events to log), status 0, no SIGPIPE"
 # The same the shell way: stderr into "| true", which has exited after
 # the sleep; the status comes out through a file.
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # LOUD is a list of settings
 {
     bounded sh -c 'sleep 0.5; exec "$@"' sh env LD_PRELOAD="$PRELOAD" $LOUD \
         "$HELPER" sigpipe-stderr >"$TMP/7sh.out"
@@ -295,7 +295,7 @@ bounded "$PY" "$TMP/tcpstderr.py" "$TMP/8plain.got" "$HELPER" sigpipe-stderr \
     >"$TMP/8plain.out" 2>"$TMP/8plain.err"
 rc=$?
 expect 8plain "done" "inetd stderr: helper runs without sockshim"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # LOUD is a list of settings
 bounded "$PY" "$TMP/tcpstderr.py" "$TMP/8shim.got" env LD_PRELOAD="$PRELOAD" $LOUD \
     "$HELPER" sigpipe-stderr >"$TMP/8shim.out" 2>"$TMP/8shim.err"
 rc=$?

@@ -5,7 +5,6 @@
 # the moment of the reuse options; every kind of malformed line; the
 # launcher's --config, --rules and --check; and one unmodified program
 # (socat as a proxy) getting two policies from one file, seen with ss(8).
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 # A run takes milliseconds: a hang is a failure, not a stalled test run.

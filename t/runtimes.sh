@@ -24,9 +24,7 @@
 #     close_wait=1.
 # Every program's output and exit status are those of a run without the
 # shim.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
-# shellcheck source=tap/logfiles.sh disable=SC1091
 . "$SRC/t/tap/logfiles.sh"
 
 # Debian's interpreter, not a wrapper script (pyenv's shim is bash).

@@ -13,7 +13,7 @@
 SUBTESTS="policy-matrix modes timewait connect-timeout fd-tracking
 malformed-env diagnostics"
 
-plan $(( $(echo $SUBTESTS | wc -w) * 2 ))
+plan $(( $(printf '%s\n' "$SUBTESTS" | wc -w) * 2 ))
 
 [ -n "$SAN_LIB" ] || bail "SOCKSHIM_TEST_SAN_LIB is not set (run make check)"
 

@@ -12,7 +12,7 @@
 # program, and CPython's own suites must give the same results. Every run
 # is compared with the run without sockshim.
 # The sh -c scripts are single-quoted on purpose (SC2016).
-# shellcheck disable=SC1091,SC2016
+# shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/runs.sh"
 
@@ -109,18 +109,18 @@ first_on_stack() {
         _what="socket()+close()"
         [ -n "$_v" ] && _what="socket()+connect()+close()"
         _t="2-$1$_v"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # _v: an optional word, or none
         go "$_t-plain" plain "$HELPER" altstack-first "$1" $_v
         keep_rc "$_t-plain"
         expect "$_t-plain" "altstack-first ok" \
             "$2: first $_what in a handler, without sockshim"
         diag "$(grep 'altstack used' "$TMP/$_t-plain.err")"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # _v: an optional word, or none
         go "$_t-shim" shim "$HELPER" altstack-first "$1" $_v
         same_as "$_t-plain" "$_t-shim" \
             "$2: first $_what in a handler, under sockshim, as without"
         diag "$(grep 'altstack used' "$TMP/$_t-shim.err")"
-        # shellcheck disable=SC2086
+        # shellcheck disable=SC2086 # _v: an optional word, or none
         go "$_t-nostacks" shim SOCKSHIM_STACKS=off "$HELPER" altstack-first "$1" $_v
         same_as "$_t-plain" "$_t-nostacks" \
             "$2: first $_what in a handler, SOCKSHIM_STACKS=off, as without"
@@ -150,7 +150,7 @@ go 2warm-plain plain "$HELPER" altstack-warm
 expect 2warm-plain "altstack-warm ok" \
     "every wrapped call in a handler on AT_MINSIGSTKSZ + 4 KiB: without sockshim"
 diag "$(grep 'altstack used' "$TMP/2warm-plain.err")"
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # WARM is a list of settings
 go 2warm-shim shim $WARM "$HELPER" altstack-warm
 expect 2warm-shim "altstack-warm ok" \
     "every wrapped call in a handler on AT_MINSIGSTKSZ + 4 KiB: under sockshim (level info, keepalive, nodelay)"
@@ -274,7 +274,7 @@ pysuite() {
     shift
     _t0=$(date +%s)
     mkdir "$TMP/$_tag.tmp"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # PIDNS (a command or none), PYMODS: lists
     timeout -k 10 240 $PIDNS env TMPDIR="$TMP/$_tag.tmp" "$@" "$PY" -m test \
         -j2 --timeout 180 -i '*VSOCK*' $PYMODS >"$TMP/$_tag.out" 2>&1
     rc=$?

@@ -3,7 +3,6 @@
 # http.server, curl), verified from outside the program: ss(8) shows the
 # kernel's view of the sockets, the programs' own output is compared with a
 # run without the shim, and the log is checked for the events it must hold.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 PY=/usr/bin/python3

@@ -11,7 +11,6 @@
 # sockshim's log too). Every diagnostic run uses a 300 ms threshold and a
 # scan every 100 ms; the programs hold 1-2 s at most, and runs of a
 # section go side by side.
-# shellcheck source-path=SCRIPTDIR source=tap/libtap.sh disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 
@@ -37,6 +36,7 @@ plan 71
 FAST="SOCKSHIM_LOG_LEVEL=info SOCKSHIM_CLOSE_WAIT=300ms SOCKSHIM_SCAN=100ms"
 # one_event counts the lines shown in full, not the short repeat=N lines
 # sockshim folds an event's repeats into.
+# shellcheck disable=SC2034 # events.sh's one_event reads it
 REPEATS=aside
 
 # launch TAG shim|bare [VAR=VALUE...] PROGRAM [ARGS...]: in the background,

@@ -34,7 +34,7 @@ if [ -n "$missing" ]; then
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086 # one package a word
     apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 

@@ -11,6 +11,7 @@ SHIM_ENV=
 shim() {
     # shellcheck disable=SC2086 # SHIM_ENV is a list of settings
     bounded env LD_PRELOAD="$PRELOAD" $SHIM_ENV "$@" >"$TMP/out" 2>"$TMP/err"
+    # shellcheck disable=SC2034 # for the scripts that source this file
     RC=$?
     OUT=$(cat "$TMP/out")
     ERR=$(cat "$TMP/err")

@@ -11,8 +11,11 @@
 SHIM_LIB=$SOCKSHIM_TEST_LIB
 BUILD=$SOCKSHIM_TEST_BUILD
 SRC=$SOCKSHIM_TEST_SRC
+# shellcheck disable=SC2034 # for the scripts that source this file
 SAN_LIB=${SOCKSHIM_TEST_SAN_LIB:-}
+# shellcheck disable=SC2034 # for the scripts that source this file
 EX=$BUILD/examples
+# shellcheck disable=SC2034 # for the scripts that source this file
 JCHECK=$SRC/t/helpers/jcheck.py
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
 # Background processes a test starts: add their pids to PIDS and they are

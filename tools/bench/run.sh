@@ -11,7 +11,6 @@
 # BENCH_PORT (default: a free port from 18080). See tools/bench/README.
 set -u
 BUILD=$(cd "${1:-.}" && pwd)
-SRC=$(cd "$(dirname "$0")" && pwd)
 LIB=$BUILD/lib/.libs/libsockshim.so
 BIN=$BUILD/tools/bench
 RUNS=${BENCH_RUNS:-5}
@@ -39,9 +38,11 @@ SHIM_ENV="SOCKSHIM_MODE=enforce SOCKSHIM_KEEPALIVE=60 SOCKSHIM_NODELAY=on \
 SOCKSHIM_CHECKS=all SOCKSHIM_STACKS=on SOCKSHIM_SCAN=1s \
 SOCKSHIM_LOG=file:$TMP/sockshim-%p.log SOCKSHIM_LOG_LEVEL=warn"
 # shim CMD...: run CMD under sockshim, configured as above.
+# shellcheck disable=SC2086 # SHIM_ENV is a list of settings
 shim() { env $SHIM_ENV LD_PRELOAD="$LIB" "$@"; }
 # shim_exec CMD...: the same, replacing the current (sub)shell, so that a
 # backgrounded "shim_exec nginx ... &" has the pid of nginx itself.
+# shellcheck disable=SC2086 # SHIM_ENV is a list of settings
 shim_exec() { exec env $SHIM_ENV LD_PRELOAD="$LIB" "$@"; }
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
@@ -326,6 +327,7 @@ row "  reference: 100,000, host also holding ${TW:-?} TIME_WAIT, ms" "-" "$SCAN_
 
 # --- start-up ----------------------------------------------------------------
 note "start-up of /bin/true (300 alternated runs each)"
+# shellcheck disable=SC2046,SC2086 # settings in, the three figures out as $1 $2 $3
 set -- $(env $SHIM_ENV "$BIN/startup" "$LIB" 300 /bin/true)
 A=$(fmt "%.3f" "$3 / 1000")
 row "start-up, /bin/true, added wall time, ms (median)" "$(fmt "%.3f" "$1 / 1000")" "$(fmt "%.3f" "$2 / 1000")" "$A" "<= 1" "$(verdict "$A" le 1)"
@@ -334,6 +336,7 @@ row "start-up, /bin/true, added wall time, ms (median)" "$(fmt "%.3f" "$1 / 1000
 note "memory (memrss, 5 alternated runs)"
 # Each run appends its RSS at start and its bytes per socket.
 : >"$TMP/m.ps.all"; : >"$TMP/m.pd.all"; : >"$TMP/m.ss.all"; : >"$TMP/m.sd.all"
+# shellcheck disable=SC2016 # an awk program: its $1 is awk's
 per_socket='{print $1 >> s; print ($2-$1)*1024/$3 >> d}'
 for r in 1 2 3 4 5; do
     "$BIN/memrss" 10000 | awk -v s="$TMP/m.ps.all" -v d="$TMP/m.pd.all" "$per_socket"

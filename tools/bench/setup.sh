@@ -24,7 +24,7 @@ if [ $had_policy = 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086 # one package a word
 apt-get install -y -qq --no-install-recommends $need
 if [ $had_policy = 0 ]; then
     rm -f /usr/sbin/policy-rc.d
