@@ -1,13 +1,14 @@
 #!/bin/sh
-# closewait.sh — sockets left in CLOSE_WAIT (seeds 000, 002, 003), end to
-# end: close_wait for examples/closewait-server, its EOF read by each call
-# of the read family or never read (only the kernel knows); the kernel's
-# view (ss) agrees; silence for the fixed server and for a close within
-# the threshold; late_close for a close past it; fork-server --bug, whose
-# parent keeps the children's connections; SOCKSHIM_SCAN=0 and
-# SOCKSHIM_CHECKS; JSON; leak_at_exit grouped by creation stack
-# (t/helpers/leaky); repeats folded. Every run uses a 1 s threshold and a
-# scan every 200 ms; the servers of a section run side by side.
+# closewait.sh — sockets a program leaves in CLOSE_WAIT (the peer closed,
+# the program never does), end to end: close_wait for
+# examples/closewait-server, its EOF read by each call of the read family
+# or never read (only the kernel knows); the kernel's view (ss) agrees;
+# silence for the fixed server and for a close within the threshold;
+# late_close for a close past it; fork-server --bug, whose parent keeps
+# the children's connections; SOCKSHIM_SCAN=0 and SOCKSHIM_CHECKS; JSON;
+# leak_at_exit grouped by creation stack (t/helpers/leaky); repeats
+# folded. Every run uses a 1 s threshold and a scan every 200 ms; the
+# servers of a section run side by side.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 

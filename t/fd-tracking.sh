@@ -1,7 +1,8 @@
 #!/bin/sh
-# fd-tracking.sh — the descriptor items of PITFALLS.md's checklist: errno
-# transparency of every wrapper, the dup family, our own log descriptor,
-# high fds and EMFILE, close_range/closefrom/raw close, fork and spawn.
+# fd-tracking.sh — what a preload library can get wrong about descriptors:
+# errno transparency of every wrapper, the dup family, our own log
+# descriptor, high fds and EMFILE, close_range/closefrom/raw close, fork
+# and spawn.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 FDOPS=$BUILD/t/helpers/fdops

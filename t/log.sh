@@ -1,8 +1,8 @@
 #!/bin/sh
 # log.sh — the event log: destinations (stderr, file:PATH with %p/%n,
-# syslog), text and JSON formats, levels, and the PITFALLS reliability
-# checklist items 2 (planted symlink), 3 (/dev/full, missing or read-only
-# directory), 20 (fd 2 reused by a socket) and 21 (secure execution).
+# syslog), text and JSON formats, levels, and where a log can go wrong: a
+# planted symlink, /dev/full, a missing or read-only directory, fd 2
+# reused by a socket, secure execution (setuid).
 # Every run is compared with the same run without sockshim.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016
@@ -79,8 +79,9 @@ is "" "$(cat "$TMP/1.err")" "file: nothing from sockshim on stderr"
 same_out $rc "$TMP/1.out" "$TMP/nodelay.out" "file: stdout as expected"
 
 # === 3. text line shape (3) ================================================
-# As the SPEC's `sockshim[4242]: error: close_wait fd=7 tcp 127.0.0.1:8080
-# <- 127.0.0.1:51234 ...`: pid, level, kind, fd, protocol, addresses.
+# The shape README.md shows, `sockshim[4242]: info: policy fd=4 tcp
+# 127.0.0.1:8080 <- 127.0.0.1:51234 role=accept ...`: pid, level, kind,
+# fd, protocol, addresses.
 L=$(grep 'role=listen' "$log1")
 port=$(printf '%s\n' "$L" | sed -n 's/^.* tcp 127\.0\.0\.1:\([0-9][0-9]*\) .*$/\1/p')
 like "$L" "^sockshim\[$pid\]: info: policy fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ role=listen TCP_NODELAY=on\$" \

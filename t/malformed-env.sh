@@ -1,10 +1,9 @@
 #!/bin/sh
-# malformed-env.sh — PITFALLS reliability checklist item 1: every variable
-# with malformed values (empty, 10x, -1, overflow, huge, embedded newline and
-# per-variable near misses). Each must give exactly one config_error warning
-# naming the variable, the value and what is accepted; the option is ignored
-# and sockopts' stdout and exit status are byte-identical to a run without
-# sockshim.
+# malformed-env.sh — every variable with malformed values (empty, 10x, -1,
+# overflow, huge, embedded newline and per-variable near misses). Each
+# must give exactly one config_error warning naming the variable, the
+# value and what is accepted; the option is ignored and sockopts' stdout
+# and exit status are byte-identical to a run without sockshim.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 # A hang is a failure, not a stalled test run (a run takes milliseconds).

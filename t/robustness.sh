@@ -1,14 +1,14 @@
 #!/bin/sh
-# robustness.sh — hostile programs and hostile surroundings (SPEC
-# "Guarantees" 1-4; PITFALLS: errno, signals, small stacks, threads, our
-# own descriptors): errno at main() whatever happens to the log; a bad
-# address to connect(); a signal handler on a small alternate stack; a
-# thread with a 16 KiB stack; socket/close races against the enforce mode;
-# a failed setsockopt() that is not the program's choice; a stderr whose
-# reader is gone (SIGPIPE), that is a TCP socket (inetd), or that nobody
-# reads (a full pipe). Every run is compared with the run without sockshim,
-# and every check that could pass vacuously has a control showing the
-# set-up would catch the failure.
+# robustness.sh — hostile programs and hostile surroundings (README.md,
+# "Guarantees and limits": errno, signals, small stacks, threads, our own
+# descriptors): errno at main() whatever happens to the log; a bad address
+# to connect(); a signal handler on a small alternate stack; a thread with
+# a 16 KiB stack; socket/close races against the enforce mode; a failed
+# setsockopt() that is not the program's choice; a stderr whose reader is
+# gone (SIGPIPE), that is a TCP socket (inetd), or that nobody reads (a
+# full pipe). Every run is compared with the run without sockshim, and
+# every check that could pass vacuously has a control showing the set-up
+# would catch the failure.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"

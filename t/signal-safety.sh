@@ -1,16 +1,15 @@
 #!/bin/sh
 # signal-safety.sh — sockshim inside signal handlers and around the
 # program's own signals (README, "Guarantees and limits": transparent, so
-# async-signal-safe where libc is; PITFALLS: signals, small stacks, our
-# own descriptors). Extends t/robustness.sh, whose handler
-# runs with the library already warm: here the process's first socket is
-# made inside a handler (one that interrupted malloc(), one on a 6 KiB
-# signal stack), every wrapped call runs on AT_MINSIGSTKSZ + 4 KiB, a
-# connect() is interrupted by an SA_RESTART signal under
-# SOCKSHIM_CONNECT_TIMEOUT, a program that makes no socket must not find
-# our descriptors, a timer handler every 50 us must not starve the
-# program, and CPython's own suites must give the same results. Every run
-# is compared with the run without sockshim.
+# async-signal-safe where libc is; small stacks, our own descriptors).
+# Extends t/robustness.sh, whose handler runs with the library already
+# warm: here the process's first socket is made inside a handler (one that
+# interrupted malloc(), one on a 6 KiB signal stack), every wrapped call
+# runs on AT_MINSIGSTKSZ + 4 KiB, a connect() is interrupted by an
+# SA_RESTART signal under SOCKSHIM_CONNECT_TIMEOUT, a program that makes
+# no socket must not find our descriptors, a timer handler every 50 us
+# must not starve the program, and CPython's own suites must give the same
+# results. Every run is compared with the run without sockshim.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"

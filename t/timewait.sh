@@ -1,7 +1,7 @@
 #!/bin/sh
-# timewait.sh — seed 004: a client that binds a fixed local port cannot
-# reconnect while its last connection is in TIME_WAIT; SO_REUSEADDR, set
-# by sockshim before bind(), lets it.
+# timewait.sh — a client that binds a fixed local port cannot reconnect
+# while its last connection is in TIME_WAIT; SO_REUSEADDR, set by sockshim
+# before bind(), lets it.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 5
