@@ -14,7 +14,8 @@ shell tests. Python 3 standard library only.
       The events that match every @SPEC (one at least) match every other
       SPEC; FILE as lines with the OPTIONs would have it.
   jcheck.py count FILE SPEC...
-      Prints how many events match every SPEC.
+      Prints how many events match every SPEC (nothing if a line of FILE
+      is no JSON object).
   jcheck.py get FILE KEY SPEC...
       Prints KEY of the one event that matches every SPEC.
   jcheck.py print FILE KIND=TEMPLATE...
@@ -25,7 +26,8 @@ shell tests. Python 3 standard library only.
       object prints as "NOT JSON: LINE" where it stands.
 
 Every command fails (exit 1) when a line of FILE is no JSON object; the
-checks print what is wrong on stdout, the other commands on stderr.
+checks print what is wrong on stdout, the other commands on stderr. A
+wrong command line exits 2.
 
 --diagnostic: each object also has the fields every event has (ts to
 the microsecond, pid, tid, prog, level, kind) and, if it reports a
@@ -166,7 +168,9 @@ SPEC = re.compile(r"(!?)([\w.]+)(?:(==|=~|\^=|=|>=|<=|>|<|~)(.*))?", re.S)
 
 def parse(spec):
     m = SPEC.fullmatch(spec)
-    if not m or (m.group(1) and m.group(3)):
+    if not m or (m.group(1) and m.group(3)) or \
+            (m.group(3) in (">=", ">", "<=", "<") and
+             not re.fullmatch(r"-?\d+", m.group(4))):
         raise Usage("not a SPEC: %r" % spec)
     return m.groups()
 
@@ -232,7 +236,12 @@ def options(args, names):
         name = args.pop(0)[2:]
         if name not in names:
             raise Usage("unknown option --%s" % name)
-        got[name] = int(args.pop(0)) if names[name] else True
+        if not names[name]:
+            got[name] = True
+        elif args and re.fullmatch(r"\d+", args[0]):
+            got[name] = int(args.pop(0))
+        else:
+            raise Usage("--%s needs a number" % name)
     return got, args
 
 
