@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "lib/fdtab.h"
+#include "lib/base/fdtab.h"
 #include "t/tap/basic.h"
 
 #define THREADS 8

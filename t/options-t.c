@@ -1,12 +1,12 @@
 /*
- * options-t.c — the value parsers and formatters of lib/options.c.
+ * options-t.c — the value parsers and formatters of lib/config/options.c.
  */
 #include "config.h"
 
 #include <limits.h>
 #include <string.h>
 
-#include "lib/options.h"
+#include "lib/config/options.h"
 #include "t/tap/basic.h"
 
 static void test_durations(void)

@@ -1,6 +1,6 @@
 /*
- * outbuf-t.c — bounded formatting (lib/outbuf.c) and address text
- * (lib/sockaddr.c).
+ * outbuf-t.c — bounded formatting (lib/output/outbuf.c) and address text
+ * (lib/output/sockaddr.c).
  */
 #include "config.h"
 
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "lib/outbuf.h"
-#include "lib/sockaddr.h"
+#include "lib/output/outbuf.h"
+#include "lib/output/sockaddr.h"
 #include "t/tap/basic.h"
 
 static const char *ipv6_text(const char *address, int port)

@@ -1,5 +1,5 @@
 /*
- * rules-t.c — rule parsing and matching (lib/rules.c).
+ * rules-t.c — rule parsing and matching (lib/config/rules.c).
  */
 #include "config.h"
 
@@ -7,8 +7,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "lib/fdtab.h"
-#include "lib/rules.h"
+#include "lib/base/fdtab.h"
+#include "lib/config/rules.h"
 #include "t/tap/basic.h"
 
 static int errors;

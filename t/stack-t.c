@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/checks.h"
-#include "lib/stack.h"
-#include "lib/symbols.h"
+#include "lib/diagnose/report.h"
+#include "lib/output/stack.h"
+#include "lib/output/symbols.h"
 #include "t/tap/basic.h"
 
 #define DEPTH 16

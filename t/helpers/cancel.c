@@ -4,7 +4,7 @@
  *
  * sockshim makes the read and write families' system calls, and close(),
  * accept() and connect(), itself while the program is single-threaded
- * (lib/direct.h). These commands check that nothing a program can observe
+ * (lib/base/direct.h). These commands check that nothing a program can observe
  * changes:
  *
  *   cancel blocked CALL HOW   a thread made by HOW (pthread | thrd) blocks

@@ -91,7 +91,7 @@ int main(void)
     return skip("no seccomp architecture known for this build");
 #else
     /* sockshim's private numbers start at 1000 above a soft limit of
-     * 1024 (lib/log.c, private_fd_floor): aim there. */
+     * 1024 (lib/base/privfd.c, privfd_floor): aim there. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 2;

@@ -5,7 +5,7 @@
  *
  * Placed after sockshim in LD_PRELOAD it is "next in line" for sockshim's
  * wrappers: sockshim must then leave its direct system calls off
- * (lib/direct.h) and call through, so that this library sees every call
+ * (lib/base/direct.h) and call through, so that this library sees every call
  * the program makes. It prints "countio recv=N send=N connect=N accept=N
  * close=N" on stderr at exit. Only sockets' closes are counted: sockshim
  * closes files of its own through the next close() in line too.

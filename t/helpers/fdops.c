@@ -209,7 +209,7 @@ static long raise_nofile(rlim_t cap) {
 /* --- errno matrix ------------------------------------------------------ */
 
 /* The read and write families, which sockshim may make as system calls
- * of its own (lib/direct.h): every one succeeding, at EOF, and failing
+ * of its own (lib/base/direct.h): every one succeeding, at EOF, and failing
  * the ways a program meets (bad fd, not a socket, nothing to read on a
  * non-blocking socket, bad pointer, bad count, peer gone). LISTENER is
  * a listening loopback socket; DEVNULL /dev/null. */

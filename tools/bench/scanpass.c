@@ -27,7 +27,7 @@
  * scan_pass() is called directly and timed, ROUNDS times. With more
  * than 4096 connections the pass is the sock_diag dump; the first pass
  * learns each real socket's identity (one fstat() and two getsockopt()
- * each, lib/identity.h); with fewer, it asks
+ * each, lib/diagnose/identity.h); with fewer, it asks
  * the sockets themselves (one poll()). The first pass is shown apart; the
  * figure is the median of the following ones.
  *

@@ -1,7 +1,7 @@
 /*
  * stack-capture.c — what a stack costs: capture, store, naming.
  *
- * Not a test: a benchmark of lib/stack.c and lib/symbols.c, linked against
+ * Not a test: a benchmark of lib/output/stack.c and lib/output/symbols.c, linked against
  * the (unsanitized, optimised) core library, printing a small table of
  * median nanoseconds per call over ROUNDS rounds:
  *
