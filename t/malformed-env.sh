@@ -1,278 +1,209 @@
 #!/bin/sh
-# malformed-env.sh — every variable with malformed values (empty, 10x, -1,
-# overflow, huge, embedded newline and per-variable near misses). Each
-# must give exactly one config_error warning naming the variable, the
-# value and what is accepted; the option is ignored and sockopts' stdout
-# and exit status are byte-identical to a run without sockshim.
+# malformed-env.sh — bad configuration in a real process: a bad value of a
+# SOCKSHIM_* variable or config-file line gives one warning line (naming
+# the variable or FILE:LINE, the value and what is accepted) on stderr or
+# in the log, in text or JSON, and sockopts' stdout and exit status stay
+# byte-identical to a run without sockshim.
+#
+# Which values are bad, and what each variable then holds, is
+# t/configuration-t's part (table-driven through config_load(), one
+# process for all of them); here are only the cases that need a process:
+# the warning's form and bounds as written, its destination, good
+# settings applied to real sockets next to bad ones, misspelt variables
+# (read from the process's environment) and mode off.
+# shellcheck disable=SC1091
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+# shellcheck disable=SC1091
+. "$SRC/t/tap/runs.sh"
 
 # A hang is a failure, not a stalled test run (a run takes milliseconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-20}
-# Runs the JSON checks (jcheck.py); the system's, not a slower wrapper.
-PY=/usr/bin/python3
 
 nl='
 '
-BOOLS="SOCKSHIM_REUSEADDR SOCKSHIM_REUSEPORT SOCKSHIM_NODELAY"
-DURATIONS="SOCKSHIM_USER_TIMEOUT SOCKSHIM_RCVTIMEO SOCKSHIM_SNDTIMEO
-SOCKSHIM_CONNECT_TIMEOUT"
-ALL_VARS="$BOOLS $DURATIONS SOCKSHIM_KEEPALIVE SOCKSHIM_LINGER
-SOCKSHIM_BACKLOG SOCKSHIM_MODE SOCKSHIM_LOG SOCKSHIM_LOG_FORMAT
-SOCKSHIM_LOG_LEVEL"
+plan 30
 
-# The "1 MB" value. Linux limits one argv/environment string, "NAME=VALUE"
-# with its NUL, to MAX_ARG_STRLEN = 32 pages = 131072 bytes: a longer value
-# cannot reach the program at all (execve fails with E2BIG). So the huge
-# value is the largest that works: 131072 - len("NAME=") - 1 bytes.
-huge_for() { # huge_for VAR [PREFIX]: PREFIX then '1's up to the limit
-    printf '%s' "$2"
-    head -c $((131072 - ${#1} - 2 - ${#2})) /dev/zero | tr '\0' 1
-}
-
-show() { # a short printable form of a value, for test names
-    if [ -z "$1" ]; then
-        printf '(empty)'
-    elif [ ${#1} -gt 40 ]; then
-        printf '<%d bytes: %.12s...>' ${#1} "$1"
-    else
-        # <NL> for a newline: libtap's echo would expand a backslash.
-        printf '"%s"' "$1" | awk 'NR > 1 { printf "%s", "<NL>" } { printf "%s", $0 }'
-    fi
-}
-
-escaped() { # the value as the text log quotes it: a newline is \x0a
-    case $1 in
-    *"$nl"*) printf '%s' "$1" | awk 'NR > 1 { printf "%s", "\\x0a" } { printf "%s", $0 }' ;;
-    *) printf '%s' "$1" ;;
-    esac
-}
-
-show_file() { # diag the start of a file that may be huge
-    diag "$(head -c 600 "$1" | head -n 5)"
-}
-
-shim_env() { # shim_env OUT ERR NAME=VALUE...: sockopts under the shim
-    _out=$1 _err=$2
-    shift 2
-    bounded env "$@" LD_PRELOAD="$SHIM_LIB${LD_PRELOAD:+ $LD_PRELOAD}" \
-        "$EX/sockopts" >"$_out" 2>"$_err"
-}
-
-same_as_plain() { # same_as_plain RC OUT DESC: stdout and status as without us
-    if [ "$1" = "$base_rc" ] && cmp -s "$TMP/base.out" "$2"; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        diag "exit status $1 (without sockshim: $base_rc); stdout:"
-        show_file "$2"
-    fi
-}
-
-# --- one (variable, value) case --------------------------------------------
-n_text=0 n_huge=0 n_json=0
-bad() { # bad VAR VALUE
-    n_text=$((n_text + 1))
-    [ ${#2} -gt 1000 ] && n_huge=$((n_huge + 1))
-    [ -n "$counting" ] && return 0
-    _d="$1=$(show "$2")"
-    shim_env "$TMP/out" "$TMP/err" "$1=$2"
-    _rc=$?
-
-    # (i) stderr is one line: the warning, naming variable, value, remedy.
-    _line=$(head -n 1 "$TMP/err")
-    _why=
-    if [ "$(grep -c '' "$TMP/err")" != 1 ]; then
-        _why="stderr has $(grep -c '' "$TMP/err") lines, not 1"
-    elif ! printf '%s\n' "$_line" | grep -Eq "^sockshim\[[0-9]+\]: warn: config_error $1=\"[^\"]*\"(\.\.\.)?: (empty value|not a valid value); accepted: .+; ignored\$"; then
-        _why="not a config_error warning naming $1 with what is accepted"
-    elif [ ${#2} -le 80 ] &&
-        ! printf '%s\n' "$_line" | grep -Fq "$1=\"$(escaped "$2")\":"; then
-        _why="the value is not echoed (escaped) in the warning"
-    elif [ ${#2} -gt 80 ] &&
-        ! printf '%s\n' "$_line" | grep -Fq "$1=\"$(printf '%.16s' "$2")"; then
-        _why="the start of the value is not echoed in the warning"
-    fi
-    if [ -z "$_why" ]; then
-        ok 0 "$_d: one config_error warning naming it"
-    else
-        ok 1 "$_d: one config_error warning naming it"
-        diag "$_why; stderr:"
-        show_file "$TMP/err"
-    fi
-    # The echoed value of a huge one is cut: the line stays short.
-    if [ ${#2} -gt 1000 ]; then
-        _len=$(head -n 1 "$TMP/err" | wc -c)
-        ok "$([ "$_len" -lt 1000 ]; echo $?)" \
-            "$_d: the warning line is bounded ($_len bytes < 1000)"
-    fi
-    # (ii) the option is ignored: stdout and status as without sockshim.
-    same_as_plain "$_rc" "$TMP/out" "$_d: stdout and exit status unchanged"
-}
-
-# JSON variant: its stderr checked at once, the result told with the
-# others at the end (in $TMP/json.results, as "0 DESC" or "1 DESC" and
-# "# why" lines).
-json_bad() { # json_bad VAR VALUE
-    n_json=$((n_json + 1))
-    [ -n "$counting" ] && return 0
-    shim_env "$TMP/out" "$TMP/j.err" SOCKSHIM_LOG_FORMAT=json "$1=$2"
-    same_as_plain $? "$TMP/out" "json: $1=$(show "$2"): stdout and exit status unchanged"
-    _d="json: $1=$(show "$2"): one valid, bounded config_error object"
-    # One complete line under 1000 bytes, a config_error object naming
-    # the variable and echoing the value, or the start of a long one. The
-    # argument value^=VALUE is shorter than the NAME=VALUE that reached
-    # sockopts: it fits wherever that did.
-    if _why=$(bounded "$PY" "$JCHECK" event --max 1 --width 999 "$TMP/j.err" \
-        config_error level=warn where="$1" "value^=$2" problem accepted \
-        ts pid tid prog 2>&1); then
-        printf '0 %s\n' "$_d"
-    else
-        printf '1 %s\n' "$_d"
-        printf '%s\n' "$_why" "stderr starts:" "$(head -c 300 "$TMP/j.err")" |
-            sed 's/^/# /'
-    fi >>"$TMP/json.results"
-}
-
-# bad_common VAR NEWLINE_VALUE: the values every variable must reject.
-bad_common() {
-    bad "$1" ""
-    bad "$1" 10x
-    bad "$1" -1
-    bad "$1" 99999999999999999999
-    _huge=
-    [ -z "$counting" ] && _huge=$(huge_for "$1")
-    [ -n "$counting" ] && _huge=$(printf '%01001d' 1) # only its length counts
-    bad "$1" "$_huge"
-    bad "$1" "$2"
-    if [ "$1" != SOCKSHIM_LOG_FORMAT ]; then
-        json_bad "$1" 10x
-        json_bad "$1" "$2"
-        json_bad "$1" "$_huge"
-    fi
-}
-
-all_cases() {
-    for v in $BOOLS; do
-        bad_common "$v" "on${nl}off"
-        for x in maybe 2 enabled 0x1 "o n" onn " on"; do bad "$v" "$x"; done
-    done
-    for v in $DURATIONS; do
-        bad_common "$v" "10${nl}s"
-        # 2147483648ms, 2147484s and 35792m are just above INT_MAX ms.
-        for x in 1.5s 10h "5 s" ms s 2147483648ms 2147484s 35792m +5 0x10 \
-            -5s 5sec; do
-            bad "$v" "$x"
-        done
-    done
-    v=SOCKSHIM_KEEPALIVE
-    bad_common "$v" "60${nl}:10"
-    for x in 60: :10 60:10:5:1 0 32768 60:10:128 60:0 60:10:0 1500ms 60::5 \
-        60:10:5s onx -60 60:10:-1 :; do
-        bad "$v" "$x"
-    done
-    v=SOCKSHIM_LINGER
-    bad_common "$v" "5${nl}0"
-    # 1093m = 65580 s, just above 65535.
-    for x in 500ms 65536 1.5 on 1093m 1500ms 5x; do bad "$v" "$x"; done
-    v=SOCKSHIM_BACKLOG
-    bad_common "$v" "128${nl}1"
-    for x in 0 2147483648 1k +5 0x10 " 5"; do bad "$v" "$x"; done
-    v=SOCKSHIM_MODE
-    bad_common "$v" "audit${nl}off"
-    for x in fast enforced on enforce,audit; do bad "$v" "$x"; done
-    v=SOCKSHIM_LOG
-    bad_common "$v" "stderr${nl}syslog"
-    for x in file: tcp:1.2.3.4 fil:/tmp/x stdout syslog: "stderr "; do
-        bad "$v" "$x"
-    done
-    # A path far beyond PATH_MAX: refused, one warning either way.
-    if [ -n "$counting" ]; then bad "$v" "$(printf '%01001d' 1)"; else
-        bad "$v" "$(huge_for "$v" "file:$TMP/")"
-    fi
-    v=SOCKSHIM_LOG_FORMAT
-    bad_common "$v" "json${nl}text"
-    for x in xml jsonl txt; do bad "$v" "$x"; done
-    v=SOCKSHIM_LOG_LEVEL
-    bad_common "$v" "info${nl}debug"
-    for x in verbose warning trace 3; do bad "$v" "$x"; done
-}
-
-counting=1
-all_cases
-counting=
-N_EXTRA=9
-plan $((n_text * 2 + n_huge + n_json * 2 + N_EXTRA))
-
-bounded "$EX/sockopts" >"$TMP/base.out" 2>"$TMP/base.err"
-base_rc=$?
+go base plain "$EX/sockopts"
+base_rc=$rc
 if [ "$base_rc" != 0 ] || [ "$(grep -c TCP_NODELAY=off "$TMP/base.out")" != 3 ]
 then
     bail "sockopts without sockshim: exit $base_rc, unexpected output"
 fi
+is "" "$(cat "$TMP/base.err")" "sockopts without sockshim writes no stderr"
 
-n_text=0 n_huge=0 n_json=0
-all_cases
+# The largest value a process can be given: Linux limits one environment
+# string, NAME=VALUE with its NUL, to 32 pages (131072 bytes).
+huge_for() { # huge_for VAR: '1's up to the limit
+    head -c $((131072 - ${#1} - 2)) /dev/zero | tr '\0' 1
+}
 
-# --- the JSON variants' checks ----------------------------------------------
-if [ "$(grep -c '^[01] ' "$TMP/json.results")" != "$n_json" ]; then
-    bail "the JSON checks are not all there: $(head -c 300 "$TMP/json.results")"
-fi
-while IFS= read -r r; do
-    case $r in
-    '#'*) printf '%s\n' "$r" ;;
-    *) ok "${r%% *}" "${r#? }" ;;
-    esac
-done <"$TMP/json.results"
+unchanged() { # unchanged TAG DESC: stdout and status as without sockshim
+    if [ "$rc" = "$base_rc" ] && cmp -s "$TMP/base.out" "$TMP/$1.out"; then
+        ok 0 "$2"
+    else
+        ok 1 "$2"
+        diag "exit status $rc (without sockshim: $base_rc); stdout:"
+        show_file "$TMP/$1.out"
+    fi
+}
 
-# --- a valid value next to a bad one ----------------------------------------
-shim_env "$TMP/out" "$TMP/err" SOCKSHIM_NODELAY=on SOCKSHIM_KEEPALIVE=bogus
-sed 's/TCP_NODELAY=off/TCP_NODELAY=on/g' "$TMP/base.out" >"$TMP/want"
-if cmp -s "$TMP/want" "$TMP/out"; then
-    ok 0 "NODELAY=on next to KEEPALIVE=bogus: nodelay applied, keepalive off"
-else
-    ok 1 "NODELAY=on next to KEEPALIVE=bogus: nodelay applied, keepalive off"
-    show_file "$TMP/out"
-fi
-is "1 1" "$(grep -c '' "$TMP/err") $(grep -c 'config_error SOCKSHIM_KEEPALIVE=' "$TMP/err")" \
+# applied TAG SED DESC: stdout is the plain one edited by SED (the policy
+# took effect on all three sockets), exit status unchanged.
+applied() {
+    sed "$2" "$TMP/base.out" >"$TMP/$1.want"
+    if [ "$rc" = "$base_rc" ] && cmp -s "$TMP/$1.want" "$TMP/$1.out"; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        diag "exit status $rc; stdout:"
+        show_file "$TMP/$1.out"
+    fi
+}
+
+# one_warning TAG ERE DESC: stderr is exactly one line, matching ERE.
+one_warning() {
+    if [ "$(grep -c '' "$TMP/$1.err")" = 1 ] &&
+        grep -Eq -- "$2" "$TMP/$1.err"; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        diag "want one line matching /$2/; stderr:"
+        show_file "$TMP/$1.err"
+    fi
+}
+
+W='^sockshim\[[0-9]+\]: warn: config_error'
+
+# --- the text warning --------------------------------------------------------
+go bad shim SOCKSHIM_KEEPALIVE=10x "$EX/sockopts"
+one_warning bad "$W SOCKSHIM_KEEPALIVE=\"10x\": not a valid value; accepted: off, on, or IDLE\[:INTVL\[:CNT\]\] .+; ignored\$" \
+    "KEEPALIVE=10x: one warning naming variable, value and what is accepted"
+unchanged bad "KEEPALIVE=10x: stdout and exit status unchanged"
+
+go empty shim SOCKSHIM_NODELAY= "$EX/sockopts"
+one_warning empty "$W SOCKSHIM_NODELAY=\"\": empty value; accepted: on\|off .+; ignored\$" \
+    "NODELAY= (empty): one 'empty value' warning"
+unchanged empty "NODELAY= (empty): stdout and exit status unchanged"
+
+# A newline in the value must not make a second, forged log line.
+go newline shim "SOCKSHIM_LINGER=5${nl}0" "$EX/sockopts"
+one_warning newline "$W SOCKSHIM_LINGER=\"5\\\\x0a0\": not a valid value; " \
+    "LINGER=5<NL>0: one line, the newline escaped as \\x0a"
+unchanged newline "LINGER=5<NL>0: stdout and exit status unchanged"
+
+# A 128 KiB value is echoed cut: the warning line stays short.
+go huge shim "SOCKSHIM_BACKLOG=$(huge_for SOCKSHIM_BACKLOG)" "$EX/sockopts"
+one_warning huge "$W SOCKSHIM_BACKLOG=\"1111111111111111[1]*\"\.\.\.: not a valid value; " \
+    "BACKLOG=<128 KiB>: one warning quoting the start of the value"
+len=$(head -n 1 "$TMP/huge.err" | wc -c)
+ok "$([ "$len" -lt 1000 ]; echo $?)" \
+    "BACKLOG=<128 KiB>: the warning line is bounded ($len bytes < 1000)"
+unchanged huge "BACKLOG=<128 KiB>: stdout and exit status unchanged"
+
+# --- the JSON warning (checked with jcheck.py further down) -----------------
+go json shim SOCKSHIM_LOG_FORMAT=json SOCKSHIM_KEEPALIVE=10x "$EX/sockopts"
+unchanged json "json, KEEPALIVE=10x: stdout and exit status unchanged"
+go jsonnl shim SOCKSHIM_LOG_FORMAT=json "SOCKSHIM_LOG_LEVEL=info${nl}debug" \
+    "$EX/sockopts"
+go jsonhuge shim SOCKSHIM_LOG_FORMAT=json \
+    "SOCKSHIM_RCVTIMEO=$(huge_for SOCKSHIM_RCVTIMEO)" "$EX/sockopts"
+
+# --- good settings next to bad ones ------------------------------------------
+go mixed shim SOCKSHIM_NODELAY=on SOCKSHIM_KEEPALIVE=bogus "$EX/sockopts"
+applied mixed 's/TCP_NODELAY=off/TCP_NODELAY=on/g' \
+    "NODELAY=on next to KEEPALIVE=bogus: nodelay applied, keepalive not"
+one_warning mixed "$W SOCKSHIM_KEEPALIVE=\"bogus\"" \
     "NODELAY=on next to KEEPALIVE=bogus: only the keepalive warning"
 
-# A bad log variable does not stop the policy either.
-shim_env "$TMP/out" "$TMP/err" SOCKSHIM_LOG_LEVEL=verbose SOCKSHIM_LINGER=5
-sed 's/SO_LINGER=off/SO_LINGER=on:5s/g' "$TMP/base.out" >"$TMP/want"
-if cmp -s "$TMP/want" "$TMP/out"; then
-    ok 0 "LINGER=5 next to LOG_LEVEL=verbose: linger applied"
-else
-    ok 1 "LINGER=5 next to LOG_LEVEL=verbose: linger applied"
-    show_file "$TMP/out"
-fi
-is "1 1" "$(grep -c '' "$TMP/err") $(grep -c 'config_error SOCKSHIM_LOG_LEVEL=' "$TMP/err")" \
+# A bad log setting does not stop the policy either.
+go loglevel shim SOCKSHIM_LOG_LEVEL=verbose SOCKSHIM_LINGER=5 "$EX/sockopts"
+applied loglevel 's/SO_LINGER=off/SO_LINGER=on:5s/g' \
+    "LINGER=5 next to LOG_LEVEL=verbose: linger applied"
+one_warning loglevel "$W SOCKSHIM_LOG_LEVEL=\"verbose\"" \
     "LINGER=5 next to LOG_LEVEL=verbose: only the log level warning"
 
-# --- every variable bad at once: one warning each ---------------------------
+# A bad mode leaves the default one (enforce): the policy still applies.
+go mode shim SOCKSHIM_MODE=fast SOCKSHIM_NODELAY=on "$EX/sockopts"
+applied mode 's/TCP_NODELAY=off/TCP_NODELAY=on/g' \
+    "MODE=fast next to NODELAY=on: enforced as by default"
+one_warning mode "$W SOCKSHIM_MODE=\"fast\": not a valid value; accepted: enforce, force, audit or off; ignored\$" \
+    "MODE=fast: one warning"
+
+# --- every variable bad at once: one line each ------------------------------
+ALL_VARS="SOCKSHIM_REUSEADDR SOCKSHIM_REUSEPORT SOCKSHIM_NODELAY
+SOCKSHIM_USER_TIMEOUT SOCKSHIM_RCVTIMEO SOCKSHIM_SNDTIMEO
+SOCKSHIM_CONNECT_TIMEOUT SOCKSHIM_KEEPALIVE SOCKSHIM_LINGER SOCKSHIM_BACKLOG
+SOCKSHIM_MODE SOCKSHIM_LOG SOCKSHIM_LOG_FORMAT SOCKSHIM_LOG_LEVEL
+SOCKSHIM_CHECKS SOCKSHIM_STACKS SOCKSHIM_STACK_DEPTH SOCKSHIM_CLOSE_WAIT
+SOCKSHIM_SCAN SOCKSHIM_SUMMARY"
 set --
 for v in $ALL_VARS; do set -- "$@" "$v=10x"; done
 n_vars=$#
-shim_env "$TMP/out" "$TMP/err" "$@"
-same_as_plain $? "$TMP/out" "all $n_vars variables bad: stdout and exit status unchanged"
-_why=
+go all shim "$@" "$EX/sockopts"
+unchanged all "all $n_vars variables bad: stdout and exit status unchanged"
+why=
 for v in $ALL_VARS; do
-    [ "$(grep -c "config_error $v=\"10x\"" "$TMP/err")" = 1 ] ||
-        _why="$_why $v"
+    [ "$(grep -c "config_error $v=\"10x\"" "$TMP/all.err")" = 1 ] ||
+        why="$why $v"
 done
-n=$(grep -c '' "$TMP/err")
-if [ -z "$_why" ] && [ "$n" = "$n_vars" ]; then
+n=$(grep -c '' "$TMP/all.err")
+if [ -z "$why" ] && [ "$n" = "$n_vars" ]; then
     ok 0 "all $n_vars variables bad: $n_vars lines, one warning naming each"
 else
     ok 1 "all $n_vars variables bad: $n_vars lines, one warning naming each"
-    diag "$n lines; not named exactly once:$_why"
-    show_file "$TMP/err"
+    diag "$n lines; not named exactly once:$why"
+    show_file "$TMP/all.err"
 fi
 
-# --- a misspelt variable ----------------------------------------------------
-shim_env "$TMP/out" "$TMP/err" SOCKSHIM_KEEPALVE=60
-same_as_plain $? "$TMP/out" "SOCKSHIM_KEEPALVE (typo): stdout and exit status unchanged"
-is "1 1" "$(grep -c '' "$TMP/err") $(grep -Ec '^sockshim\[[0-9]+\]: warn: config_error SOCKSHIM_KEEPALVE: unknown variable' "$TMP/err")" \
+# --- a misspelt variable (found in the process's environment) ---------------
+go typo shim SOCKSHIM_KEEPALVE=60 "$EX/sockopts"
+one_warning typo "$W SOCKSHIM_KEEPALVE: unknown variable; " \
     "SOCKSHIM_KEEPALVE (typo): one 'unknown variable' warning"
+unchanged typo "SOCKSHIM_KEEPALVE (typo): stdout and exit status unchanged"
 
-# The baseline itself stayed silent (sockopts prints nothing on stderr).
-is "" "$(cat "$TMP/base.err")" "sockopts without sockshim writes no stderr"
+# --- a config file: the warning names FILE:LINE, the good lines apply --------
+printf '# settings\nkeepalive = 60:10\nnodelay = maybe\nlinger = 5\n' \
+    >"$TMP/bad.conf"
+go conf shim SOCKSHIM_CONFIG="$TMP/bad.conf" "$EX/sockopts"
+one_warning conf "$W $TMP/bad.conf:3=\"maybe\": not a valid value; accepted: on\|off " \
+    "config file, bad line 3: one warning naming FILE:3 and the value"
+applied conf 's/SO_LINGER=off/SO_LINGER=on:5s/g
+s/SO_KEEPALIVE=off TCP_KEEPIDLE=[0-9]*s TCP_KEEPINTVL=[0-9]*s/SO_KEEPALIVE=on TCP_KEEPIDLE=60s TCP_KEEPINTVL=10s/g' \
+    "config file, bad line 3: lines 2 and 4 apply to every socket"
+
+# --- the warning goes where the log goes ------------------------------------
+# Set in the config file, the log is known before the errors are reported
+# (the configuration is read twice): they land in it, not on stderr.
+printf 'log = file:%s/shim.log\n' "$TMP" >"$TMP/log.conf"
+go logfile shim SOCKSHIM_CONFIG="$TMP/log.conf" SOCKSHIM_SNDTIMEO=5sec \
+    "$EX/sockopts"
+is "" "$(cat "$TMP/logfile.err")" "log file from the config file: nothing on stderr"
+is 1 "$(grep -Ec "$W SOCKSHIM_SNDTIMEO=\"5sec\": not a valid value" "$TMP/shim.log" 2>/dev/null)" \
+    "log file from the config file: the SNDTIMEO warning is in it"
+
+# --- mode off: sockshim does nothing, not even warn -------------------------
+go off shim SOCKSHIM_MODE=off SOCKSHIM_KEEPALIVE=bogus SOCKSHIM_KEEPALVE=1 \
+    "$EX/sockopts"
+is "" "$(cat "$TMP/off.err")" "MODE=off with bad values: no warning at all"
+unchanged off "MODE=off with bad values: stdout and exit status unchanged"
+
+# --- the JSON warnings: one valid, bounded object each ----------------------
+JCHECK="$SOCKSHIM_TEST_SRC/t/helpers/jcheck.py"
+# One complete line under 1000 bytes, a config_error object naming the
+# variable and echoing the value, or the start of a long one.
+json_warning() { # json_warning TAG VAR VALUE DESC
+    if _why=$(bounded /usr/bin/python3 "$JCHECK" event --max 1 --width 999 \
+        "$TMP/$1.err" config_error level=warn where="$2" "value^=$3" \
+        problem accepted ts pid tid prog 2>&1); then
+        ok 0 "$4"
+    else
+        ok 1 "$4"
+        diag "$_why" "stderr starts:" "$(head -c 300 "$TMP/$1.err")"
+    fi
+}
+json_warning json SOCKSHIM_KEEPALIVE 10x \
+    "json, KEEPALIVE=10x: one valid, bounded config_error object"
+json_warning jsonnl SOCKSHIM_LOG_LEVEL "info${nl}debug" \
+    "json, LOG_LEVEL=info<NL>debug: one valid, bounded config_error object"
+json_warning jsonhuge SOCKSHIM_RCVTIMEO "$(huge_for SOCKSHIM_RCVTIMEO)" \
+    "json, RCVTIMEO=<128 KiB>: one valid, bounded config_error object"
