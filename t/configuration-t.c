@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/configuration.h"
-#include "lib/real.h"
+#include "lib/config/configuration.h"
+#include "lib/base/real.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

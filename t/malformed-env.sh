@@ -188,7 +188,6 @@ is "" "$(cat "$TMP/off.err")" "MODE=off with bad values: no warning at all"
 unchanged off "MODE=off with bad values: stdout and exit status unchanged"
 
 # --- the JSON warnings: one valid, bounded object each ----------------------
-JCHECK="$SOCKSHIM_TEST_SRC/t/helpers/jcheck.py"
 # One complete line under 1000 bytes, a config_error object naming the
 # variable and echoing the value, or the start of a long one.
 json_warning() { # json_warning TAG VAR VALUE DESC

@@ -26,11 +26,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/configuration.h"
-#include "lib/fdtab.h"
-#include "lib/log.h"
-#include "lib/policy.h"
-#include "lib/real.h"
+#include "lib/config/configuration.h"
+#include "lib/base/fdtab.h"
+#include "lib/output/event.h"
+#include "lib/output/log.h"
+#include "lib/policy/policy.h"
+#include "lib/base/real.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -734,6 +735,7 @@ int main(void)
     unlink(log_path);
     configure(NULL, NULL, "");
     log_configure(&config.log);
+    event_configure(config.diag.checks, config.log.level, config.log.format);
 
     test_policy_for_socket();
     test_same_items();

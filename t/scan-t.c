@@ -29,6 +29,7 @@
 #include "lib/interpose/hooks.h"
 #include "lib/diagnose/scan.h"
 #include "lib/base/clock.h"
+#include "lib/output/event.h"
 #include "lib/output/log.h"
 #include "lib/base/real.h"
 #include "lib/diagnose/sockdiag.h"
@@ -122,6 +123,7 @@ int main(void)
     config_defaults(&config);
     config_load(&config, table_getenv, report_error);
     log_configure(&config.log);
+    event_configure(config.diag.checks, config.log.level, config.log.format);
     clock_init();
     scan_init();
     checks_init();

@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/sockaddr.h"
+#include "lib/output/sockaddr.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
