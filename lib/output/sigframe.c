@@ -25,7 +25,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "output/stack.h"
+#include "output/stackmap.h"
 
 /* The kernel's flag for a handler with its own return trampoline, which
  * glibc sets on every handler it installs (not in glibc's headers). */
@@ -86,9 +86,10 @@ __attribute__((no_sanitize_address)) int sigframe_in_handler(void)
     if (want == 0)
         return 0;
 #if defined(__x86_64__)
-    uintptr_t start, end;
-    if (!stack_current_mapping(&start, &end))
+    struct stack_mapping map;
+    if (!stackmap_current(&map))
         return 1;
+    uintptr_t end = map.end;
     /* The kernel aligns the frame so that the handler starts as a called
      * function would: the return address at 8 mod 16. */
     uintptr_t at = ((uintptr_t)__builtin_frame_address(0) + 15) & ~(uintptr_t)15;

@@ -44,11 +44,6 @@ int stack_frames(uint32_t id, const uintptr_t **ips);
  * full). stack_capture() uses it; exposed for tests and benchmarks. */
 uint32_t stack_store(const uintptr_t *ips, int n);
 
-/* The bounds [*START, *END) of the mapping that holds this thread's
- * stack (found once per thread in /proc/self/maps, without malloc):
- * 1, or 0 when it cannot be found. */
-int stack_current_mapping(uintptr_t *start, uintptr_t *end);
-
 /* The program installed a signal stack: captures check their room first. */
 void stack_note_altstack(void);
 
