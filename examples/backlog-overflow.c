@@ -1,6 +1,6 @@
 /*
  * backlog-overflow — a listener's accept queue reached its backlog
- * (seed 003).
+ * (Linux then drops further handshakes; clients retry after 1 s, 3 s).
  *
  * The kernel completes the three-way handshake on its own and puts each
  * finished connection in the listener's accept (full) queue until the

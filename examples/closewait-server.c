@@ -1,5 +1,6 @@
 /*
- * closewait-server — a server with the CLOSE_WAIT bug of seeds 002/003.
+ * closewait-server — a server with the CLOSE_WAIT bug: it never closes
+ * a connection after reading its EOF.
  *
  * It accepts connections, echoes what it reads, and when recv() returns 0
  * (the peer sent FIN) it forgets to close() the socket. The connection

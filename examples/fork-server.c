@@ -1,5 +1,6 @@
 /*
- * fork-server — the multi-process echo server of seed 000, and its leak.
+ * fork-server — the classic multi-process echo server (accept, fork, the
+ * child serves), and its leak when the parent forgets close(connfd).
  *
  * The classic concurrent server: the parent accept()s, fork()s, and the
  * child serves the connection. After fork() both processes hold the
@@ -83,7 +84,7 @@ static __attribute__((noinline)) int open_listener(unsigned short port)
     return fd;
 }
 
-/* Accept one connection from LISTENER, retrying as the seed's Accept()
+/* Accept one connection from LISTENER, retrying as a textbook Accept()
  * wrapper does: EINTR (a signal arrived) and ECONNABORTED (the client
  * gave up while queued) are not the server's errors. Returns the fd, or
  * -1 after printing why (EMFILE once leaked descriptors fill the table). */
@@ -106,7 +107,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 
 /* Send all LEN bytes of BUF on FD. Returns 0, or -1 on an error.
  * MSG_NOSIGNAL: a client that reset must cost an EPIPE, not the child's
- * life by SIGPIPE (seed 002). */
+ * life by SIGPIPE. */
 static int send_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
@@ -160,8 +161,8 @@ static __attribute__((noinline)) int parent_close_connection(int conn)
     return rc;
 }
 
-/* Close a listening socket: the child's copy right after fork() (the
- * seed's other rule), the parent's before it exits. Returns close()'s
+/* Close a listening socket: the child's copy right after fork() (a
+ * child never accepts), the parent's before it exits. Returns close()'s
  * result. */
 static __attribute__((noinline)) int close_listener(int fd)
 {

@@ -1,6 +1,6 @@
 /*
  * rst-peer — a peer that closes with unread data, and one with SO_LINGER
- * {1,0} (seeds 002 and 004).
+ * {1,0}.
  *
  * A normal close() sends FIN: the peer reads what is left, then EOF. Two
  * things make the kernel send RST instead, and the peer's next read()
@@ -8,12 +8,12 @@
  * reset overtook:
  *
  *   --unread   the server close()s while the client's request is still
- *              unread in its receive buffer (seed 002: "RST when closing
- *              with unread data");
+ *              unread in its receive buffer (Linux answers a close
+ *              with unread data with RST);
  *   --linger0  the server reads the request, queues a reply larger than
  *              the client has room for yet, then sets SO_LINGER
  *              {l_onoff=1, l_linger=0} and close()s: an abortive close,
- *              which skips TIME_WAIT by resetting the connection (seed 004)
+ *              which skips TIME_WAIT by resetting the connection
  *              and throws away the part of the reply still queued;
  *   --clean    (default) the server reads the request, replies, then
  *              closes gracefully: shutdown(SHUT_WR), read until the

@@ -4,7 +4,7 @@
  * shutdown(fd, how) ends one or both directions of a connected socket:
  * SHUT_WR sends FIN (the peer reads EOF) while this side can still read,
  * and unlike close() it acts on the connection, not on this descriptor,
- * so every process sharing the socket is affected (seed 000). Called on
+ * so every process sharing the socket is affected. Called on
  * anything else it is a mistake, which the kernel reports only in part,
  * with one exception on Linux:
  *

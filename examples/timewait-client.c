@@ -1,5 +1,6 @@
 /*
- * timewait-client — the client of seed 004 that binds a fixed local port.
+ * timewait-client — a client that binds a fixed local port, and
+ * so meets its own TIME_WAIT.
  *
  * Each round binds 127.0.0.1:PORT, connects to a server in this same
  * process, and closes first. The side that closes first keeps the

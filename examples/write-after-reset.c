@@ -1,6 +1,6 @@
 /*
  * write-after-reset — a write after the peer reset, and a write after
- * SHUT_WR (seed 002).
+ * SHUT_WR.
  *
  * Writing to a connection that can no longer carry data fails, and the
  * first failure is often not the one a program expects:

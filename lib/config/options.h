@@ -1,6 +1,6 @@
 /*
- * options.h — the policy options of SPEC.md, their values, and the socket
- * options (sockopt items) they turn into.
+ * options.h — the policy options (README "Policy options"), their
+ * values, and the socket options (sockopt items) they turn into.
  *
  * A policy option is what the user writes (keepalive=60:10:5); a sockopt
  * item is one setsockopt() call it implies (SO_KEEPALIVE, TCP_KEEPIDLE,

@@ -1,6 +1,7 @@
 /*
  * hostile — programs that are hard on a preload library, for
- * t/robustness.sh (SPEC "Guarantees" 1-4, PITFALLS "Known failure modes").
+ * t/robustness.sh: what the library must survive (never crash, hang or
+ * change what the program sees) and the ways preload libraries fail.
  *
  *   hostile SUBCOMMAND
  *
