@@ -8,8 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
-  binutils iproute2 procps util-linux socat curl python3 jq haproxy
-  redis-tools faketime valgrind"
+  binutils iproute2 procps util-linux socat curl python3 haproxy
+  redis-tools faketime valgrind clang-format shellcheck"
 
 missing=
 for p in $PACKAGES; do
