@@ -1045,8 +1045,9 @@ static int test_files(void)
         diag_errors();
     n += 2;
 
-    /* TODO: the line cut at the 64 KiB limit is applied as though it
-     * were whole, silently changing its value. */
+    /* The line cut at the 64 KiB limit is dropped, not applied as though
+     * it were whole (its value silently changed), and the one warning
+     * says so. */
     memset(big, '#', sizeof big);
     for (size_t i = 100; i < sizeof big; i += 100)
         big[i] = '\n';
@@ -1057,14 +1058,28 @@ static int test_files(void)
     env_set("SOCKSHIM_CONFIG", path);
     load();
     const char *backlog = describe(&cfg, "SOCKSHIM_BACKLOG");
-    if (!ok(strcmp(backlog, "40") != 0,
-            "a line cut by the 64 KiB limit is not applied as if whole "
-            "# TODO lib/configuration.c applies the cut line"))
-        diag("backlog = 4096 straddles the limit and reads as %s: the "
-             "last, partial line of a too large file should be dropped "
-             "(or reported), not applied; %d errors",
-             backlog, error_count);
-    n++;
+    if (!ok(strcmp(backlog, "unset") == 0 && error_count == 1 &&
+                strcmp(errors[0].problem, "too large") == 0 &&
+                strstr(errors[0].accepted, "the line the limit cuts is "
+                                           "not") != NULL,
+            "a line cut by the 64 KiB limit is not applied, and the "
+            "warning says so")) {
+        diag("backlog = 4096 straddles the limit and reads as %s", backlog);
+        diag_errors();
+    }
+    /* A line whose newline is the first byte past the limit is whole. */
+    memset(big, '#', sizeof big);
+    for (size_t i = 100; i < sizeof big; i += 100)
+        big[i] = '\n';
+    memcpy(big + 64 * 1024 - (sizeof cut - 1) + 1, cut, sizeof cut - 1);
+    path = write_file_n("whole-at-limit.conf", big, sizeof big);
+    env_set("SOCKSHIM_CONFIG", path);
+    load();
+    backlog = describe(&cfg, "SOCKSHIM_BACKLOG");
+    if (!ok(strcmp(backlog, "4096") == 0 && error_count == 1,
+            "a line ending right at the 64 KiB limit applies whole"))
+        diag("backlog reads as %s; %d errors", backlog, error_count);
+    n += 2;
 
     /* What cannot be read at all: one error naming SOCKSHIM_CONFIG and the
      * path, never a hang (a FIFO would block an open() for reading). */
@@ -1465,7 +1480,7 @@ int main(void)
                 (int)(ARRAY_SIZE(variables) - 1) *
                     (int)(ARRAY_SIZE(bad_everywhere) + 1) +
                 3 + 2 + 3;
-    int n_files = (int)ARRAY_SIZE(file_cases) + 1 + 3 + 1 + 2 + 1 + 5 + 1;
+    int n_files = (int)ARRAY_SIZE(file_cases) + 1 + 3 + 1 + 2 + 2 + 5 + 1;
     int n_precedence = (int)ARRAY_SIZE(precedence_cases) + 1;
     int n_rules = 10 + 1 + 2 + 2 + 3;
     int n_supp = 2 + 6 + 1 + 4 + 1;

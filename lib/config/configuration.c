@@ -226,9 +226,26 @@ static void file_where(char *where, size_t size, const char *path, int line)
     ob_uint(&ob, (unsigned)line);
 }
 
+/* Report the file at PATH (variable VAR) as longer than LIMIT bytes, a
+ * multiple of 1 KiB, saying what of it is read. */
+static void report_too_large(const char *var, const char *path, size_t limit,
+                             config_report_fn report)
+{
+    char accepted[160];
+    struct outbuf ob;
+    ob_init(&ob, accepted, sizeof accepted);
+    ob_str(&ob, "at most ");
+    ob_uint(&ob, limit / 1024);
+    ob_str(&ob, " KiB; its whole lines up to the limit are read, the line "
+                "the limit cuts is not");
+    report(var, path, "too large", ob.buf);
+}
+
 /* Read the file at PATH (named by variable VAR) into TEXT[SIZE], NUL
  * terminated, its length in *LEN (a NUL byte inside is the file's, not
- * its end); returns 0, or -1 after reporting why nothing was read. */
+ * its end); returns 0, or -1 after reporting why nothing was read. A file
+ * longer than SIZE - 1 bytes is reported and read up to its last whole
+ * line within that limit. */
 static int read_text_file(const char *path, const char *var, char *text,
                           size_t size, size_t *len_out, config_report_fn report)
 {
@@ -262,10 +279,15 @@ static int read_text_file(const char *path, const char *var, char *text,
     char extra;
     int too_long = len == size - 1 && real_read(fd, &extra, 1) == 1;
     real_close(fd);
+    /* The limit may cut a line: applied, "backlog = 4096" would become
+     * "backlog = 40" without a word. Drop the cut part, unless the byte
+     * past the limit ends the line and nothing of it is missing. */
+    if (too_long && extra != '\n')
+        while (len > 0 && text[len - 1] != '\n')
+            len--;
     text[len] = '\0';
     if (too_long)
-        report(var, path, "too large",
-               "a smaller file; only its beginning is read");
+        report_too_large(var, path, size - 1, report);
     *len_out = len;
     return 0;
 }

@@ -71,7 +71,8 @@ void config_read_policy_env(struct config *cfg, config_getenv_fn get,
                             config_report_fn report);
 
 /* Read the config file at PATH (global "key = value" lines and rule lines)
- * into CFG. No malloc: the file is read into a static buffer (64 KiB). */
+ * into CFG. No malloc: the file is read into a static buffer (64 KiB); of a
+ * longer file, reported, the whole lines within the limit are read. */
 void config_read_file(struct config *cfg, const char *path,
                       config_report_fn report);
 
