@@ -79,13 +79,15 @@ void config_read_log_env(struct config *cfg, config_getenv_fn get,
     read_settings_env(cfg, SETTING_LOG, get, report);
 }
 
+/* What SOCKSHIM_MODE and the file's mode key accept. */
+static const char mode_accepted[] = "enforce, force, audit or off";
+
 void config_read_policy_env(struct config *cfg, config_getenv_fn get,
                             config_report_fn report)
 {
-    static const char mode_words[] = "enforce, force, audit or off";
-    const char *mode = get_value(get, report, "SOCKSHIM_MODE", mode_words);
+    const char *mode = get_value(get, report, "SOCKSHIM_MODE", mode_accepted);
     if (mode != NULL && parse_mode(mode, &cfg->mode) != 0)
-        report("SOCKSHIM_MODE", mode, "not a valid value", mode_words);
+        report("SOCKSHIM_MODE", mode, "not a valid value", mode_accepted);
 
     for (int opt = 0; opt < OPT_COUNT; opt++) {
         const struct option_desc *d = &option_descs[opt];
@@ -167,6 +169,18 @@ static char *trim(char *s)
     return s;
 }
 
+/* What the file's KEY accepts; NULL when KEY is not a key. */
+static const char *key_accepted(const char *key)
+{
+    const struct setting_desc *setting = setting_by_key(key);
+    if (setting != NULL)
+        return setting->accepted;
+    if (strcmp(key, "mode") == 0)
+        return mode_accepted;
+    enum policy_option opt = option_by_key(key);
+    return opt != OPT_COUNT ? option_descs[opt].accepted : NULL;
+}
+
 /* One "key = value" line of the file. */
 static void file_setting(struct config *cfg, char *line, const char *where,
                          config_report_fn report)
@@ -191,7 +205,11 @@ static void file_setting(struct config *cfg, char *line, const char *where,
         return;
     }
     if (*value == '\0') {
-        report(where, key, "empty value", keys_accepted);
+        /* The value is what is missing: say what this key takes. Only an
+         * unknown key gets the list of keys. */
+        const char *accepted = key_accepted(key);
+        report(where, key, "empty value",
+               accepted != NULL ? accepted : keys_accepted);
         return;
     }
     const struct setting_desc *setting = setting_by_key(key);
@@ -202,8 +220,7 @@ static void file_setting(struct config *cfg, char *line, const char *where,
     }
     if (strcmp(key, "mode") == 0) {
         if (parse_mode(value, &cfg->mode) != 0)
-            report(where, value, "not a valid mode",
-                   "enforce, force, audit or off");
+            report(where, value, "not a valid mode", mode_accepted);
         return;
     }
     enum policy_option opt = option_by_key(key);
