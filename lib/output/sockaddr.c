@@ -64,6 +64,25 @@ static void format_ipv6(struct outbuf *ob, const unsigned char *b)
     }
 }
 
+/* The abstract name NAME, LEN bytes with NAME[LEN] a NUL, escaped as
+ * ob_escaped() does, its NUL bytes too: the kernel reads the name by
+ * length, so a NUL in it is as much the name's as any other byte, and
+ * stopping there would show two different sockets as the same. */
+static void format_abstract_name(struct outbuf *ob, const char *name,
+                                 size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        if (name[i] == '\0') {
+            ob_str(ob, "\\x00");
+            i++;
+        } else {
+            size_t run = strlen(name + i); /* up to the next NUL */
+            ob_escaped(ob, name + i, run);
+            i += run;
+        }
+    }
+}
+
 void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
                      socklen_t len)
 {
@@ -89,17 +108,23 @@ void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
         if (len <= offsetof(struct sockaddr_un, sun_path) || path_len == 0) {
             ob_str(ob, "unnamed");
         } else {
-            /* A path may hold any byte but NUL: escape it, so that no
-             * address can forge a log line. */
+            /* A path may hold any byte but NUL, and ends at its first
+             * NUL; an abstract name holds any byte. Escape them, so that
+             * no address can forge a log line. The copy adds the NUL a
+             * path filling sun_path lacks. */
             char path[sizeof un->sun_path + 1];
             int abstract = un->sun_path[0] == '\0';
             if (path_len > sizeof un->sun_path)
                 path_len = sizeof un->sun_path;
-            memcpy(path, un->sun_path + abstract, path_len - abstract);
-            path[path_len - abstract] = '\0';
-            if (abstract)
+            size_t name_len = path_len - abstract;
+            memcpy(path, un->sun_path + abstract, name_len);
+            path[name_len] = '\0';
+            if (abstract) {
                 ob_char(ob, '@');
-            ob_escaped(ob, path, sizeof path);
+                format_abstract_name(ob, path, name_len);
+            } else {
+                ob_escaped(ob, path, sizeof path);
+            }
         }
     } else {
         ob_char(ob, '?');

@@ -10,7 +10,9 @@
 #include "output/outbuf.h"
 
 /* Append ADDR as "1.2.3.4:80", "[::1]:80", the UNIX path ("@name" for the
- * abstract namespace, "unnamed" when empty) or "?" when unknown. */
+ * abstract namespace, every byte of the name, NULs too; "unnamed" when
+ * empty) or "?" when unknown. Quotes, backslashes and bytes that are not
+ * printable ASCII show as \xNN. */
 void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
                      socklen_t len);
 
