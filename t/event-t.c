@@ -1,0 +1,906 @@
+/*
+ * event-t.c — events as lines (lib/output/event.c) and the writing of
+ * those lines (lib/output/log.c).
+ *
+ * Every event is built through the public calls (event_begin,
+ * event_str, event_int, event_object_*, event_why, event_socket,
+ * event_stack, event_end) into a log file under $TMPDIR, read back and
+ * compared with the line it must be: exactly in text; in JSON exactly
+ * from "pid" on (the timestamp is checked on its own), and with a small
+ * JSON checker where a line comes near the 4 KiB bound, since a cut line
+ * is what goes wrong there. Stacks are stored with stack_store() from
+ * real return addresses in this program, so that their names are known.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/base/fdtab.h"
+#include "lib/base/real.h"
+#include "lib/config/configuration.h"
+#include "lib/output/event.h"
+#include "lib/output/log.h"
+#include "lib/output/stack.h"
+#include "t/tap/basic.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* event.c's bound on one value (not exported: a test of the bound must
+ * know it). */
+#define EVENT_VALUE_MAX 512
+
+/* --- configuration through a fake environment ---------------------------- */
+
+static char log_path[256], log_setting[270];
+
+static const char *fake_getenv(const char *name)
+{
+    if (strcmp(name, "SOCKSHIM_LOG") == 0)
+        return log_setting;
+    if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
+        return "info";
+    return NULL;
+}
+
+static void report_error(const char *where, const char *value,
+                         const char *problem, const char *accepted)
+{
+    bail("the test's configuration has an error: %s=%s: %s (%s)", where,
+         value ? value : "", problem, accepted);
+}
+
+/* Events from now on in FORMAT, every kind, info and more severe: the
+ * configuration most tests below write under. */
+static void use_format(enum log_format format)
+{
+    event_configure(CHECKS_ALL, LEVEL_INFO, format);
+}
+
+/* --- the log file -------------------------------------------------------- */
+
+static long log_read_to;
+
+/* The bytes the log file received since the last call. */
+static const char *new_log_text(void)
+{
+    static char text[65536];
+    size_t n = 0;
+    FILE *f = fopen(log_path, "r");
+    if (f != NULL) {
+        if (fseek(f, log_read_to, SEEK_SET) == 0)
+            n = fread(text, 1, sizeof text - 1, f);
+        fclose(f);
+    }
+    text[n] = '\0';
+    log_read_to += (long)n;
+    return text;
+}
+
+/* How many lines TEXT holds. */
+static int line_count(const char *text)
+{
+    int n = 0;
+    for (; *text != '\0'; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* The "sockshim[PID]: " every text line starts with. */
+static const char *head(void)
+{
+    static char h[64];
+    snprintf(h, sizeof h, "sockshim[%d]: ", (int)getpid());
+    return h;
+}
+
+/* TEXT with its control bytes shown as \n or \xNN: a diagnostic of a
+ * multi-line event must stay one TAP comment line. */
+static const char *visible(const char *text)
+{
+    static char out[4][20000];
+    static int turn;
+    char *o = out[turn++ % 4];
+    size_t n = 0;
+    for (; *text != '\0' && n < sizeof out[0] - 8; text++) {
+        unsigned char c = (unsigned char)*text;
+        if (c == '\n')
+            n += (size_t)sprintf(o + n, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            n += (size_t)sprintf(o + n, "\\x%02x", c);
+        else
+            o[n++] = (char)c;
+    }
+    o[n] = '\0';
+    return o;
+}
+
+/* is_string() for text that may hold newlines. */
+static int is_text(const char *expected, const char *seen, const char *fmt,
+                   ...)
+{
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    int same = strcmp(expected, seen) == 0;
+    ok(same, "%s", what);
+    if (!same) {
+        diag("expected '%s'", visible(expected));
+        diag("seen     '%s'", visible(seen));
+    }
+    return same;
+}
+
+/* The one text line expected: "sockshim[PID]: " BODY "\n". */
+static const char *text_line(const char *body)
+{
+    static char line[8192];
+    snprintf(line, sizeof line, "%s%s\n", head(), body);
+    return line;
+}
+
+/* The JSON line expected after its timestamp: "pid":PID,"tid":PID,
+ * "prog":PROG, then REST (the main thread's tid is the pid). */
+static const char *json_after_ts(const char *rest)
+{
+    static char line[8192];
+    snprintf(line, sizeof line, "\"pid\":%d,\"tid\":%d,\"prog\":\"%s\",%s\n",
+             (int)getpid(), (int)getpid(), program_invocation_short_name,
+             rest);
+    return line;
+}
+
+/* Length of {"ts":"2024-01-02T03:04:05.123456Z", */
+#define TS_PREFIX_LEN 36
+
+/* LINE past its {"ts":"...", prefix, or "" when it has none of that
+ * shape. */
+static const char *skip_ts(const char *line)
+{
+    if (strncmp(line, "{\"ts\":\"", 7) != 0 || strlen(line) < TS_PREFIX_LEN ||
+        strncmp(line + TS_PREFIX_LEN - 3, "Z\",", 3) != 0)
+        return "";
+    return line + TS_PREFIX_LEN;
+}
+
+/* --- a minimal JSON checker ---------------------------------------------- */
+/* Just enough of RFC 8259 to tell whether a line is one whole object: a
+ * line cut at the buffer's end stops inside a string or an object, and
+ * raw control bytes in a string are what an escaping bug leaves. */
+
+static const char *json_value(const char *p, int depth);
+
+static const char *json_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
+    return p;
+}
+
+static const char *json_string(const char *p)
+{
+    if (*p++ != '"')
+        return NULL;
+    for (;;) {
+        unsigned char c = (unsigned char)*p++;
+        if (c == '"')
+            return p;
+        if (c < 0x20) /* the terminating NUL too */
+            return NULL;
+        if (c != '\\')
+            continue;
+        c = (unsigned char)*p++;
+        if (c == 'u') {
+            for (int i = 0; i < 4; i++, p++)
+                if (!isxdigit((unsigned char)*p))
+                    return NULL;
+        } else if (c == '\0' || strchr("\"\\/bfnrt", c) == NULL) {
+            return NULL;
+        }
+    }
+}
+
+/* '{' members '}' or '[' elements ']'. */
+static const char *json_container(const char *p, int depth)
+{
+    char close = *p == '{' ? '}' : ']';
+    int object = *p == '{';
+    p = json_space(p + 1);
+    if (*p == close)
+        return p + 1;
+    for (;;) {
+        if (object) {
+            p = json_string(json_space(p));
+            if (p == NULL || *(p = json_space(p)) != ':')
+                return NULL;
+            p++;
+        }
+        p = json_value(p, depth + 1);
+        if (p == NULL)
+            return NULL;
+        p = json_space(p);
+        if (*p == close)
+            return p + 1;
+        if (*p++ != ',')
+            return NULL;
+    }
+}
+
+static const char *json_value(const char *p, int depth)
+{
+    p = json_space(p);
+    if (depth > 16)
+        return NULL;
+    if (*p == '{' || *p == '[')
+        return json_container(p, depth);
+    if (*p == '"')
+        return json_string(p);
+    if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+        return p + 4;
+    if (strncmp(p, "false", 5) == 0)
+        return p + 5;
+    const char *start = p;
+    if (*p == '-')
+        p++;
+    if (!isdigit((unsigned char)*p))
+        return NULL;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return p > start ? p : NULL;
+}
+
+/* Is TEXT exactly one JSON object and its newline? */
+static int json_object_line(const char *text)
+{
+    if (*text != '{')
+        return 0;
+    const char *end = json_value(text, 0);
+    return end != NULL && strcmp(end, "\n") == 0;
+}
+
+/* --- lines of text ------------------------------------------------------- */
+
+/* A string of N bytes C (N < 4096). */
+static const char *repeated(char c, size_t n)
+{
+    static char s[2][4096];
+    static int turn;
+    char *o = s[turn++ % 2];
+    memset(o, c, n);
+    o[n] = '\0';
+    return o;
+}
+
+static void test_text(void)
+{
+    struct event ev;
+    use_format(FORMAT_TEXT);
+    new_log_text();
+
+    /* The fields in the order given, the explanation after them. */
+    int began = event_begin(&ev, EV_CLOSE_UNREAD, 7);
+    ok(began, "close_unread is begun");
+    if (began) {
+        event_int(&ev, "unread", 12);
+        event_str(&ev, "call", "close");
+        event_why(&ev, "the kernel sends RST");
+        event_end(&ev);
+    }
+    is_text(text_line("warn: close_unread fd=7 unread=12 call=close -- the "
+                      "kernel sends RST"),
+            new_log_text(), "text: level, kind, fd, fields, then why");
+
+    /* No descriptor: no fd=; each kind at its own level. */
+    if (event_begin(&ev, EV_DOUBLE_CLOSE, -1))
+        event_end(&ev);
+    if (event_begin(&ev, EV_POLICY, -1))
+        event_end(&ev);
+    if (event_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1))
+        event_end(&ev);
+    char want[512];
+    snprintf(want, sizeof want, "%serror: double_close\n%sinfo: policy\n"
+                                "%sinfo: leak_at_exit\n",
+             head(), head(), head());
+    is_text(want, new_log_text(),
+            "text: fd -1 gives no fd=; the kind's level, or the one "
+            "event_begin_at is given");
+
+    /* Integers at their extremes. */
+    if (event_begin(&ev, EV_POLICY, 0)) {
+        event_int(&ev, "min", LLONG_MIN);
+        event_int(&ev, "max", LLONG_MAX);
+        event_int(&ev, "zero", 0);
+        event_end(&ev);
+    }
+    is_text(text_line("info: policy fd=0 min=-9223372036854775808 "
+                      "max=9223372036854775807 zero=0"),
+            new_log_text(), "text: integers, LLONG_MIN and LLONG_MAX whole");
+
+    /* An object is flat in text: its fields follow as any other. */
+    if (event_begin(&ev, EV_POLICY, 3)) {
+        event_object_begin(&ev, "applied");
+        event_str(&ev, "SO_KEEPALIVE", "on");
+        event_int(&ev, "backlog", 4096);
+        event_object_end(&ev);
+        event_int(&ev, "app_backlog", 128);
+        event_end(&ev);
+    }
+    is_text(text_line("info: policy fd=3 SO_KEEPALIVE=on backlog=4096 "
+                      "app_backlog=128"),
+            new_log_text(), "text: an object's fields flat, no key for it");
+}
+
+/* Values as text shows them: bare when they cannot be misread, else in
+ * quotes (a space no longer ends the field), with every byte that could
+ * end the quotes or the line (quote, backslash, control bytes, DEL) as
+ * \xNN. JSON escapes what RFC 8259 requires, and DEL. */
+static const struct {
+    const char *what, *value, *text, *json;
+} values[] = {
+    {"a plain word", "close", "close", "\"close\""},
+    {"empty", "", "\"\"", "\"\""},
+    {"a space", "a b", "\"a b\"", "\"a b\""},
+    {"a quote", "say \"hi\"", "\"say \\x22hi\\x22\"",
+     "\"say \\\"hi\\\"\""},
+    {"a backslash", "C:\\dir", "\"C:\\x5cdir\"", "\"C:\\\\dir\""},
+    {"a newline (a forged second line)",
+     "x\nsockshim[1]: error: double_close",
+     "\"x\\x0asockshim[1]: error: double_close\"",
+     "\"x\\u000asockshim[1]: error: double_close\""},
+    {"a tab and a carriage return", "a\tb\r", "\"a\\x09b\\x0d\"",
+     "\"a\\u0009b\\u000d\""},
+    {"DEL and an escape byte", "\x7f\x1b[31m", "\"\\x7f\\x1b[31m\"",
+     "\"\\u007f\\u001b[31m\""},
+    {"'=' and ':' need no quotes", "a=b:c", "a=b:c", "\"a=b:c\""},
+};
+
+static void test_values(void)
+{
+    struct event ev;
+    char body[512], rest[512];
+    for (int json = 0; json <= 1; json++) {
+        use_format(json ? FORMAT_JSON : FORMAT_TEXT);
+        for (size_t i = 0; i < ARRAY_SIZE(values); i++) {
+            new_log_text();
+            if (event_begin(&ev, EV_POLICY, -1)) {
+                event_str(&ev, "v", values[i].value);
+                event_end(&ev);
+            }
+            const char *seen = new_log_text();
+            if (json) {
+                snprintf(rest, sizeof rest,
+                         "\"level\":\"info\",\"kind\":\"policy\",\"v\":%s}",
+                         values[i].json);
+                is_text(json_after_ts(rest), skip_ts(seen), "JSON: %s",
+                        values[i].what);
+            } else {
+                snprintf(body, sizeof body, "info: policy v=%s",
+                         values[i].text);
+                is_text(text_line(body), seen, "text: %s", values[i].what);
+            }
+        }
+    }
+}
+
+static pid_t thread_tid;
+static char thread_line[4096];
+
+/* An event from a second thread: its own tid. */
+static void *event_from_thread(void *arg)
+{
+    (void)arg;
+    struct event ev;
+    thread_tid = (pid_t)syscall(SYS_gettid);
+    if (event_begin(&ev, EV_POLICY, -1))
+        event_end(&ev);
+    return NULL;
+}
+
+static void test_json(void)
+{
+    struct event ev;
+    use_format(FORMAT_JSON);
+    new_log_text();
+
+    /* The fields every line has, then the event's own. */
+    /* The same clock event.c reads: time() may lag it by a tick. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t before = now.tv_sec;
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 7)) {
+        event_int(&ev, "unread", 12);
+        event_str(&ev, "call", "close");
+        event_why(&ev, "the kernel sends RST");
+        event_end(&ev);
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    time_t after = now.tv_sec;
+    const char *line = new_log_text();
+    is_text(json_after_ts("\"level\":\"warn\",\"kind\":\"close_unread\","
+                          "\"fd\":7,\"unread\":12,\"call\":\"close\","
+                          "\"why\":\"the kernel sends RST\"}"),
+            skip_ts(line),
+            "JSON: pid, tid, prog, level, kind, fd, fields, why");
+
+    /* The timestamp: UTC to the microsecond, between the clock's reading
+     * before and after (event.c computes the civil date itself). */
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    unsigned usec = 0;
+    char z = 0;
+    int fields = sscanf(line, "{\"ts\":\"%4d-%2d-%2dT%2d:%2d:%2d.%6u%c",
+                        &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                        &tm.tm_min, &tm.tm_sec, &usec, &z);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t ts = timegm(&tm);
+    if (!ok(fields == 8 && z == 'Z' && line[26] == '.' && ts >= before &&
+                ts <= after,
+            "JSON: ts is UTC ISO 8601 with microseconds, and now"))
+        diag("line: %s; now: %lld..%lld", visible(line), (long long)before,
+             (long long)after);
+
+    /* Another thread's event carries that thread's id. */
+    pthread_t t;
+    if (pthread_create(&t, NULL, event_from_thread, NULL) != 0)
+        bail("pthread_create: %s", strerror(errno));
+    pthread_join(t, NULL);
+    snprintf(thread_line, sizeof thread_line,
+             "\"pid\":%d,\"tid\":%d,\"prog\":\"%s\",\"level\":\"info\","
+             "\"kind\":\"policy\"}\n",
+             (int)getpid(), (int)thread_tid, program_invocation_short_name);
+    line = new_log_text();
+    ok(thread_tid != getpid(), "the second thread has a tid of its own");
+    is_text(thread_line, skip_ts(line), "JSON: tid is the writing thread's");
+
+    /* Objects nest; a field after one follows with its comma; an empty
+     * one is {}; keys are escaped like values. */
+    if (event_begin(&ev, EV_POLICY, 3)) {
+        event_object_begin(&ev, "applied");
+        event_str(&ev, "SO_KEEPALIVE", "on");
+        event_object_begin(&ev, "keepalive");
+        event_int(&ev, "idle", 60);
+        event_int(&ev, "cnt", 5);
+        event_object_end(&ev);
+        event_int(&ev, "backlog", 4096);
+        event_object_end(&ev);
+        event_object_begin(&ev, "none");
+        event_object_end(&ev);
+        event_int(&ev, "k\"ey", LLONG_MIN);
+        event_end(&ev);
+    }
+    line = new_log_text();
+    is_text(json_after_ts("\"level\":\"info\",\"kind\":\"policy\",\"fd\":3,"
+                          "\"applied\":{\"SO_KEEPALIVE\":\"on\","
+                          "\"keepalive\":{\"idle\":60,\"cnt\":5},"
+                          "\"backlog\":4096},\"none\":{},"
+                          "\"k\\\"ey\":-9223372036854775808}"),
+            skip_ts(line), "JSON: nested objects, an empty one, an escaped "
+                           "key");
+    ok(json_object_line(line), "... and the line is one JSON object");
+
+    /* An object right after the fixed fields, as the summary's counts
+     * come: a comma before its key, none before its first member. */
+    if (event_begin(&ev, EV_SUMMARY, -1)) {
+        event_object_begin(&ev, "counts");
+        event_int(&ev, "close_unread", 2);
+        event_object_end(&ev);
+        event_end(&ev);
+    }
+    is_text(json_after_ts("\"level\":\"info\",\"kind\":\"summary\","
+                          "\"counts\":{\"close_unread\":2}}"),
+            skip_ts(new_log_text()), "JSON: an object right after the "
+                                     "fixed fields");
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+/* Describe FD in the fd table as the hooks would: FLAGS, family, type,
+ * role. */
+static struct fd_slot *track(int fd, int family, int type, uint32_t flags,
+                             int role)
+{
+    struct fd_slot *slot = fdtab_slot(fd);
+    if (slot == NULL)
+        bail("fdtab_slot(%d) failed", fd);
+    slot->family = (uint8_t)family;
+    slot->sock_type = (uint16_t)type;
+    slot->role = ROLE_NONE;
+    fdtab_set_flags(slot, flags);
+    fdtab_set_role(slot, role);
+    return slot;
+}
+
+static int port_of(int fd)
+{
+    struct sockaddr_in in;
+    socklen_t len = sizeof in;
+    if (getsockname(fd, (struct sockaddr *)&in, &len) != 0)
+        bail("getsockname: %s", strerror(errno));
+    return ntohs(in.sin_port);
+}
+
+/* One event of kind policy about FD with event_socket(), in the current
+ * format; the line the log got. */
+static const char *socket_event(int fd, const struct fd_slot *slot,
+                                const struct sockaddr *hint, socklen_t len)
+{
+    struct event ev;
+    new_log_text();
+    if (event_begin(&ev, EV_POLICY, fd)) {
+        event_socket(&ev, fd, slot, hint, len);
+        event_end(&ev);
+    }
+    return new_log_text();
+}
+
+static void test_socket(void)
+{
+    const uint32_t tcp = FD_TRACKED | FD_CREATED | FD_TCP;
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    if (listener < 0 ||
+        bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(listener, 4) != 0)
+        bail("loopback listener: %s", strerror(errno));
+    addr.sin_port = htons((unsigned short)port_of(listener));
+    int client = socket(AF_INET, SOCK_STREAM, 0);
+    if (client < 0 ||
+        connect(client, (struct sockaddr *)&addr, sizeof addr) != 0)
+        bail("connect: %s", strerror(errno));
+    int accepted = accept(listener, NULL, NULL);
+    if (accepted < 0)
+        bail("accept: %s", strerror(errno));
+    int lport = port_of(listener), cport = port_of(client);
+    struct fd_slot *ls = track(listener, AF_INET, SOCK_STREAM, tcp,
+                               ROLE_LISTEN);
+    struct fd_slot *as = track(accepted, AF_INET, SOCK_STREAM, tcp,
+                               ROLE_ACCEPT);
+    struct fd_slot *cs = track(client, AF_INET, SOCK_STREAM, tcp,
+                               ROLE_CONNECT);
+    char body[512], rest[512];
+
+    /* Text: protocol, local address, then the peer: "<-" for an
+     * accepted connection, "->" for the client. */
+    use_format(FORMAT_TEXT);
+    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
+             "<- 127.0.0.1:%d role=accept", accepted, lport, cport);
+    is_text(text_line(body), socket_event(accepted, as, NULL, 0),
+            "text: an accepted connection, peer after <-");
+    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
+             "-> 127.0.0.1:%d role=connect", client, cport, lport);
+    is_text(text_line(body), socket_event(client, cs, NULL, 0),
+            "text: a client, peer after ->");
+    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
+             "role=listen", listener, lport);
+    is_text(text_line(body), socket_event(listener, ls, NULL, 0),
+            "text: a listener, no peer");
+
+    /* JSON: each part a field of its own. */
+    use_format(FORMAT_JSON);
+    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+             "\"fd\":%d,\"family\":\"inet\",\"proto\":\"tcp\","
+             "\"role\":\"accept\",\"local\":\"127.0.0.1:%d\","
+             "\"peer\":\"127.0.0.1:%d\"}", accepted, lport, cport);
+    is_text(json_after_ts(rest), skip_ts(socket_event(accepted, as, NULL, 0)),
+            "JSON: family, proto, role, local, peer of an accepted "
+            "connection");
+    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+             "\"fd\":%d,\"family\":\"inet\",\"proto\":\"tcp\","
+             "\"role\":\"listen\",\"local\":\"127.0.0.1:%d\"}", listener,
+             lport);
+    is_text(json_after_ts(rest), skip_ts(socket_event(listener, ls, NULL, 0)),
+            "JSON: a listener has no peer field");
+
+    /* A UDP socket not connected yet: the peer it is about to be given
+     * stands in (connect() is reported before the call). */
+    int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    struct fd_slot *us = track(udp, AF_INET, SOCK_DGRAM, FD_TRACKED |
+                               FD_CREATED, ROLE_CONNECT);
+    struct sockaddr_in hint = {.sin_family = AF_INET, .sin_port = htons(53)};
+    inet_pton(AF_INET, "192.0.2.1", &hint.sin_addr);
+    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+             "\"fd\":%d,\"family\":\"inet\",\"proto\":\"udp\","
+             "\"role\":\"connect\",\"local\":\"0.0.0.0:0\","
+             "\"peer\":\"192.0.2.1:53\"}", udp);
+    is_text(json_after_ts(rest),
+            skip_ts(socket_event(udp, us, (struct sockaddr *)&hint,
+                                 sizeof hint)),
+            "JSON: UDP, not connected: the peer hint is the peer");
+
+    /* A UNIX socketpair: proto unix, unnamed ends. */
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0)
+        bail("socketpair: %s", strerror(errno));
+    struct fd_slot *ps = track(sp[0], AF_UNIX, SOCK_STREAM, FD_TRACKED |
+                               FD_CREATED, ROLE_NONE);
+    use_format(FORMAT_TEXT);
+    snprintf(body, sizeof body, "info: policy fd=%d unix unnamed -> "
+             "unnamed role=none", sp[0]);
+    is_text(text_line(body), socket_event(sp[0], ps, NULL, 0),
+            "text: a socketpair end, unix, unnamed on both sides");
+
+    int fds[] = {listener, accepted, client, udp, sp[0]};
+    for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+        fdtab_clear(fds[i]);
+        close(fds[i]);
+    }
+    close(sp[1]);
+}
+
+/* --- stacks -------------------------------------------------------------- */
+
+static __attribute__((noinline)) uintptr_t return_address(void)
+{
+    uintptr_t ra = (uintptr_t)__builtin_return_address(0);
+    __asm__ volatile("" ::: "memory");
+    return ra;
+}
+
+/* Return addresses inside three static functions: frames as a capture
+ * would hold them, named only through .symtab. Each keeps a mark of its
+ * own, so that the compiler cannot merge them into one. */
+static __attribute__((noinline)) uintptr_t event_t_site_a(void)
+{
+    volatile int mark = 1;
+    uintptr_t ra = return_address();
+    __asm__ volatile("" ::: "memory");
+    return ra + (uintptr_t)(mark - 1);
+}
+
+static __attribute__((noinline)) uintptr_t event_t_site_b(void)
+{
+    volatile int mark = 2;
+    uintptr_t ra = return_address();
+    __asm__ volatile("" ::: "memory");
+    return ra + (uintptr_t)(mark - 2);
+}
+
+static __attribute__((noinline)) uintptr_t event_t_site_c(void)
+{
+    volatile int mark = 3;
+    uintptr_t ra = return_address();
+    __asm__ volatile("" ::: "memory");
+    return ra + (uintptr_t)(mark - 3);
+}
+
+struct site {
+    uintptr_t ip, func, base;
+    const char *name;
+};
+
+static struct site site(uintptr_t ip, uintptr_t (*func)(void),
+                        const char *name)
+{
+    Dl_info info;
+    struct site s = {ip, (uintptr_t)func, 0, name};
+    if (dladdr((void *)(ip - 1), &info) == 0)
+        bail("dladdr(%#lx) failed", (unsigned long)ip);
+    s.base = (uintptr_t)info.dli_fbase;
+    return s;
+}
+
+/* The text line of frame N at S. */
+static void text_frame(char *out, size_t size, int n, const struct site *s)
+{
+    snprintf(out, size, "\n    #%d %#lx %s+%#lx (%s)", n,
+             (unsigned long)s->ip, s->name, (unsigned long)(s->ip - s->func),
+             program_invocation_short_name);
+}
+
+/* The JSON object of the frame at S. */
+static void json_frame(char *out, size_t size, const struct site *s)
+{
+    snprintf(out, size,
+             "{\"ip\":\"%#lx\",\"module\":\"%s\",\"offset\":\"%#lx\","
+             "\"func\":\"%s\",\"func_offset\":\"%#lx\"}",
+             (unsigned long)s->ip, program_invocation_short_name,
+             (unsigned long)(s->ip - s->base), s->name,
+             (unsigned long)(s->ip - s->func));
+}
+
+/* How often NEEDLE occurs in TEXT. */
+static int occurrences(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL;
+         p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void test_stack(void)
+{
+    struct event ev;
+    struct site a = site(event_t_site_a(), event_t_site_a, "event_t_site_a");
+    struct site b = site(event_t_site_b(), event_t_site_b, "event_t_site_b");
+    struct site c = site(event_t_site_c(), event_t_site_c, "event_t_site_c");
+    uintptr_t ab[] = {a.ip, b.ip}, cc[] = {c.ip};
+    uint32_t id_ab = stack_store(ab, 2), id_c = stack_store(cc, 1);
+    if (id_ab == 0 || id_c == 0)
+        bail("stack_store failed");
+    char fa[512], fb[512], fc[512], want[4096];
+
+    /* Text: after the explanation, one labelled block per stack. */
+    use_format(FORMAT_TEXT);
+    new_log_text();
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 5)) {
+        event_int(&ev, "unread", 3);
+        event_why(&ev, "the kernel sends RST");
+        event_stack(&ev, "stack", "close() at", id_ab);
+        event_stack(&ev, "created_at", "socket created at", id_c);
+        event_end(&ev);
+    }
+    text_frame(fa, sizeof fa, 0, &a);
+    text_frame(fb, sizeof fb, 1, &b);
+    text_frame(fc, sizeof fc, 0, &c);
+    snprintf(want, sizeof want,
+             "%swarn: close_unread fd=5 unread=3 -- the kernel sends RST\n"
+             "    close() at:%s%s\n    socket created at:%s\n",
+             head(), fa, fb, fc);
+    is_text(want, new_log_text(), "text: each stack a label line and one "
+                                  "line per frame: ip, func+offset, module");
+
+    /* JSON: a list of frame objects per stack. */
+    use_format(FORMAT_JSON);
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 5)) {
+        event_stack(&ev, "stack", "close() at", id_ab);
+        event_stack(&ev, "created_at", "socket created at", id_c);
+        event_end(&ev);
+    }
+    json_frame(fa, sizeof fa, &a);
+    json_frame(fb, sizeof fb, &b);
+    json_frame(fc, sizeof fc, &c);
+    char rest[4096];
+    snprintf(rest, sizeof rest, "\"level\":\"warn\",\"kind\":\"close_unread\","
+             "\"fd\":5,\"stack\":[%s,%s],\"created_at\":[%s]}", fa, fb, fc);
+    is_text(json_after_ts(rest), skip_ts(new_log_text()),
+            "JSON: each stack a list of {ip, module, offset, func, "
+            "func_offset}");
+
+    /* Id 0 (no stack captured) adds nothing at all. */
+    for (int json = 0; json <= 1; json++) {
+        use_format(json ? FORMAT_JSON : FORMAT_TEXT);
+        if (event_begin(&ev, EV_POLICY, -1)) {
+            event_stack(&ev, "stack", "close() at", 0);
+            event_end(&ev);
+        }
+        const char *line = new_log_text();
+        is_text(json ? json_after_ts("\"level\":\"info\",\"kind\":\"policy\"}")
+                     : text_line("info: policy"),
+                json ? skip_ts(line) : line, "%s: stack id 0 adds nothing",
+                json ? "JSON" : "text");
+    }
+
+    /* A frame no module holds: "??" and module "?" in text, func null
+     * (and no func_offset) in JSON. */
+    uintptr_t nowhere[] = {0x10};
+    uint32_t id_nowhere = stack_store(nowhere, 1);
+    use_format(FORMAT_TEXT);
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_stack(&ev, "stack", "at", id_nowhere);
+        event_end(&ev);
+    }
+    is_text(text_line("info: policy\n    at:\n    #0 0x10 ?? (?)"),
+            new_log_text(), "text: an address in no module is ?? (?)");
+    use_format(FORMAT_JSON);
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_stack(&ev, "stack", "at", id_nowhere);
+        event_end(&ev);
+    }
+    is_text(json_after_ts("\"level\":\"info\",\"kind\":\"policy\","
+                          "\"stack\":[{\"ip\":\"0x10\",\"module\":\"?\","
+                          "\"offset\":\"0x10\",\"func\":null}]}"),
+            skip_ts(new_log_text()), "JSON: ... func null, no func_offset");
+
+    /* 64 frames after three values at the bound: the frames that do not
+     * fit are left out and counted, and the line stays whole. */
+    uintptr_t deep[STACK_DEPTH_MAX];
+    for (int i = 0; i < STACK_DEPTH_MAX; i++)
+        deep[i] = i % 3 == 0 ? a.ip : i % 3 == 1 ? b.ip : c.ip;
+    uint32_t id_deep = stack_store(deep, STACK_DEPTH_MAX);
+    const uintptr_t *ips;
+    if (stack_frames(id_deep, &ips) != STACK_DEPTH_MAX)
+        bail("the store keeps %d frames, not 64", stack_frames(id_deep, &ips));
+    for (int json = 0; json <= 1; json++) {
+        use_format(json ? FORMAT_JSON : FORMAT_TEXT);
+        if (event_begin(&ev, EV_CLOSE_UNREAD, 5)) {
+            event_str(&ev, "a", repeated('a', EVENT_VALUE_MAX));
+            event_str(&ev, "b", repeated('b', EVENT_VALUE_MAX));
+            event_str(&ev, "c", repeated('c', EVENT_VALUE_MAX));
+            event_stack(&ev, "stack", "close() at", id_deep);
+            event_end(&ev);
+        }
+        const char *line = new_log_text();
+        size_t len = strlen(line);
+        int shown, more = -1;
+        const char *tail;
+        if (json) {
+            shown = occurrences(line, "{\"ip\":");
+            tail = strstr(line, "],\"stack_truncated\":");
+            if (tail != NULL)
+                sscanf(tail, "],\"stack_truncated\":%d}", &more);
+            if (!ok(json_object_line(line) && len <= LOG_LINE_MAX &&
+                        shown > 0 && more > 0 && shown + more == 64,
+                    "JSON: 64 frames with three 512-byte values: %d shown, "
+                    "stack_truncated %d, one whole object of %zu bytes",
+                    shown, more, len))
+                diag("line: %s", visible(line));
+        } else {
+            shown = occurrences(line, "\n    #");
+            char last[64];
+            snprintf(last, sizeof last, "\n    #%d ", shown - 1);
+            tail = strstr(line, "\n    ... ");
+            if (tail != NULL)
+                sscanf(tail, "\n    ... %d more frames\n", &more);
+            char end[64];
+            snprintf(end, sizeof end, "\n    ... %d more frames\n", more);
+            if (!ok(len <= LOG_LINE_MAX && shown > 0 && more > 0 &&
+                        shown + more == 64 && strstr(line, last) != NULL &&
+                        tail != NULL && strcmp(tail, end) == 0 &&
+                        line_count(line) == 1 + 1 + shown + 1,
+                    "text: 64 frames with three 512-byte values: %d shown "
+                    "(#0..#%d), then '... %d more frames'; %zu bytes",
+                    shown, shown - 1, more, len))
+                diag("line: %s", visible(line));
+        }
+    }
+}
+
+int main(void)
+{
+    plan(48);
+    real_resolve_all();
+
+    const char *tmp = getenv("TMPDIR");
+    snprintf(log_path, sizeof log_path, "%s/event-t-%d.log",
+             tmp != NULL && *tmp != '\0' ? tmp : "/tmp", (int)getpid());
+    snprintf(log_setting, sizeof log_setting, "file:%s", log_path);
+    unlink(log_path);
+
+    /* Before event_configure nothing is shown: events may come before
+     * the configuration is read. */
+    struct event ev;
+    int early = event_begin(&ev, EV_DOUBLE_CLOSE, 3);
+    if (early)
+        event_end(&ev);
+    ok(!early && !event_enabled(EV_DOUBLE_CLOSE),
+       "before event_configure: nothing enabled, nothing begun");
+
+    config_load(&config, fake_getenv, report_error);
+    log_configure(&config.log);
+    event_configure(config.diag.checks, config.log.level, config.log.format);
+    if (stack_init(STACK_DEPTH_MAX) != 0)
+        bail("stack_init failed");
+
+    /* The file is created by the first line, not by log_configure. */
+    ok(access(log_path, F_OK) != 0 && errno == ENOENT,
+       "no log file before the first line");
+    test_text();
+    ok(access(log_path, F_OK) == 0, "the first line created the log file");
+
+    test_values();
+    test_json();
+    test_socket();
+    test_stack();
+
+    unlink(log_path);
+    return 0;
+}
