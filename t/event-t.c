@@ -10,6 +10,12 @@
  * JSON checker where a line comes near the 4 KiB bound, since a cut line
  * is what goes wrong there. Stacks are stored with stack_store() from
  * real return addresses in this program, so that their names are known.
+ *
+ * Then configuration errors, which kinds the level and SOCKSHIM_CHECKS
+ * let through, the bound on values, events begun while another is built
+ * (by a signal handler, by another thread), and the log's destination:
+ * a %p/%n path, a pipe as stderr (one write per line, no SIGPIPE), and a
+ * fallback to stderr reported once.
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -18,9 +24,11 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -864,9 +872,445 @@ static void test_stack(void)
     }
 }
 
+/* --- configuration errors ------------------------------------------------ */
+
+static void test_config_error(void)
+{
+    struct event ev;
+    static const char accepted[] = "off, audit, enforce or force";
+
+    /* Every kind off by SOCKSHIM_CHECKS and the level at error: warnings
+     * and checks are filtered, a configuration error is not (it is the
+     * only sign that a setting was ignored). */
+    event_configure(0, LEVEL_ERROR, FORMAT_TEXT);
+    new_log_text();
+    int began = event_begin(&ev, EV_DOUBLE_CLOSE, 3);
+    if (began)
+        event_end(&ev);
+    ok(!began && !event_enabled(EV_CONFIG_ERROR) &&
+           !event_level_shown(LEVEL_WARN),
+       "checks none, level error: double_close is not begun, warn not "
+       "shown");
+    event_config_error("SOCKSHIM_MODE", "bogus", "not a mode", accepted);
+    is_text(text_line("warn: config_error SOCKSHIM_MODE=\"bogus\": not a "
+                      "mode; accepted: off, audit, enforce or force; "
+                      "ignored"),
+            new_log_text(), "text: config_error shown all the same: where, "
+                            "quoted value, problem, accepted");
+
+    /* No value (a bad line as a whole): no "=". */
+    event_config_error("/etc/sockshim.conf:3", NULL, "a NUL byte in the line",
+                       "text lines");
+    is_text(text_line("warn: config_error /etc/sockshim.conf:3: a NUL byte "
+                      "in the line; accepted: text lines; ignored"),
+            new_log_text(), "text: config_error without a value");
+
+    /* A hostile value: escaped, and cut at 80 bytes with "..." after the
+     * quotes; the place escaped too. */
+    char value[128];
+    snprintf(value, sizeof value, "x\n%s", repeated('y', 100));
+    event_config_error("SOCKSHIM_\"X\"", value, "unknown variable",
+                       "the SOCKSHIM_* variables");
+    char body[512];
+    snprintf(body, sizeof body, "warn: config_error SOCKSHIM_\\x22X\\x22="
+             "\"x\\x0a%s\"...: unknown variable; accepted: the SOCKSHIM_* "
+             "variables; ignored", repeated('y', 78));
+    is_text(text_line(body), new_log_text(),
+            "text: a value with a newline escaped and cut at 80 bytes, the "
+            "place escaped");
+
+    /* JSON: the same fields by name. */
+    event_configure(0, LEVEL_ERROR, FORMAT_JSON);
+    event_config_error("SOCKSHIM_MODE", "bogus", "not a mode", accepted);
+    is_text(json_after_ts("\"level\":\"warn\",\"kind\":\"config_error\","
+                          "\"where\":\"SOCKSHIM_MODE\",\"value\":\"bogus\","
+                          "\"problem\":\"not a mode\",\"accepted\":\"off, "
+                          "audit, enforce or force\"}"),
+            skip_ts(new_log_text()),
+            "JSON: config_error with where, value, problem, accepted");
+    event_config_error("SOCKSHIM_RULES #2", NULL, "no role", "a role");
+    is_text(json_after_ts("\"level\":\"warn\",\"kind\":\"config_error\","
+                          "\"where\":\"SOCKSHIM_RULES #2\","
+                          "\"problem\":\"no role\",\"accepted\":\"a role\"}"),
+            skip_ts(new_log_text()), "JSON: config_error without a value has "
+                                     "no value field");
+}
+
+/* --- which kinds are shown ----------------------------------------------- */
+
+/* The kinds event_enabled() says yes to, by name. */
+static const char *enabled_kinds(void)
+{
+    static char out[512];
+    size_t n = 0;
+    out[0] = '\0';
+    for (int k = 0; k < EV_COUNT; k++)
+        if (event_enabled((enum event_kind)k))
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
+                                  n ? " " : "",
+                                  event_kind_name((enum event_kind)k));
+    return out;
+}
+
+static const char *levels_shown(void)
+{
+    static char out[64];
+    size_t n = 0;
+    out[0] = '\0';
+    for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++)
+        if (event_level_shown((enum log_level)l))
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
+                                  n ? " " : "",
+                                  log_level_name((enum log_level)l));
+    return out;
+}
+
+#define BIT(k) (1u << (k))
+
+static void test_enabled(void)
+{
+    static const struct {
+        const char *what;
+        uint32_t checks;
+        enum log_level level;
+        const char *kinds, *levels;
+    } cases[] = {
+        {"all checks at warn", CHECKS_ALL, LEVEL_WARN,
+         "policy_failed close_unread abortive_close double_close "
+         "shutdown_misuse write_after_shutdown close_wait leak_at_exit "
+         "addr_in_use accept_overflow",
+         "error warn"},
+        {"all checks at info", CHECKS_ALL, LEVEL_INFO,
+         "policy policy_failed would_apply app_override close_unread "
+         "abortive_close double_close shutdown_misuse write_after_shutdown "
+         "close_wait late_close leak_at_exit addr_in_use accept_overflow "
+         "summary",
+         "error warn info"},
+        {"all checks at error", CHECKS_ALL, LEVEL_ERROR,
+         "double_close close_wait", "error"},
+        {"close_wait alone at debug", BIT(EV_CLOSE_WAIT), LEVEL_DEBUG,
+         "close_wait", "error warn info debug"},
+        {"all but double_close and policy at info",
+         CHECKS_ALL & ~BIT(EV_DOUBLE_CLOSE) & ~BIT(EV_POLICY), LEVEL_INFO,
+         "policy_failed would_apply app_override close_unread "
+         "abortive_close shutdown_misuse write_after_shutdown close_wait "
+         "late_close leak_at_exit addr_in_use accept_overflow summary",
+         "error warn info"},
+        {"none at debug", 0, LEVEL_DEBUG, "", "error warn info debug"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        event_configure(cases[i].checks, cases[i].level, FORMAT_TEXT);
+        is_string(cases[i].kinds, enabled_kinds(), "event_enabled: %s",
+                  cases[i].what);
+        is_string(cases[i].levels, levels_shown(), "event_level_shown: %s",
+                  cases[i].what);
+        /* event_begin agrees with event_enabled for every kind but
+         * config_error, and writes exactly the kinds begun. */
+        new_log_text();
+        int disagree = 0, begun = 0;
+        for (int k = 0; k < EV_COUNT; k++) {
+            if (k == EV_CONFIG_ERROR)
+                continue;
+            struct event ev;
+            int b = event_begin(&ev, (enum event_kind)k, -1);
+            if (b) {
+                begun++;
+                event_end(&ev);
+            }
+            disagree += b != event_enabled((enum event_kind)k);
+        }
+        int lines = line_count(new_log_text());
+        ok(disagree == 0 && lines == begun,
+           "event_begin: %s: begun as enabled (%d disagree), %d lines for "
+           "%d begun", cases[i].what, disagree, lines, begun);
+    }
+
+    /* leak_at_exit is enabled at its most severe level, warn; its info
+     * events pass only at info. */
+    struct event ev;
+    event_configure(CHECKS_ALL, LEVEL_WARN, FORMAT_TEXT);
+    new_log_text();
+    int info = event_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1);
+    if (info)
+        event_end(&ev);
+    int warn = event_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_WARN, -1);
+    if (warn)
+        event_end(&ev);
+    ok(!info && warn && line_count(new_log_text()) == 1,
+       "at warn: leak_at_exit begun at warn, not at info");
+}
+
+/* --- the bound on values ------------------------------------------------- */
+
+static void test_bound(void)
+{
+    struct event ev;
+    char rest[8192], body[8192];
+    const char *line;
+
+    /* JSON: a long value is cut at 512 bytes, "..." inside the quotes. */
+    use_format(FORMAT_JSON);
+    new_log_text();
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_str(&ev, "v", repeated('a', 600));
+        event_end(&ev);
+    }
+    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+             "\"v\":\"%s...\"}", repeated('a', EVENT_VALUE_MAX));
+    is_text(json_after_ts(rest), skip_ts(new_log_text()),
+            "JSON: a 600-byte value is cut to 512 and marked ... inside the "
+            "string");
+
+    /* The worst case of escaping: 512 control bytes become 3072 bytes;
+     * the line is still whole, and so with a place of control bytes too
+     * (the longest a config_error can have: 63 bytes). */
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_str(&ev, "v", repeated('\x01', 600));
+        event_end(&ev);
+    }
+    line = new_log_text();
+    ok(json_object_line(line) && strlen(line) <= LOG_LINE_MAX &&
+           occurrences(line, "\\u0001") == EVENT_VALUE_MAX &&
+           strstr(line, "\\u0001...\"}\n") != NULL,
+       "JSON: 600 control bytes: 512 escaped, then ..., one whole object "
+       "(%zu bytes)", strlen(line));
+    event_config_error(repeated('\x02', 63), repeated('\x03', 600),
+                       "not a number", "a number from 1 to 64");
+    line = new_log_text();
+    ok(json_object_line(line) && strlen(line) <= LOG_LINE_MAX,
+       "JSON: config_error with a place and a value of control bytes: one "
+       "whole object (%zu bytes)", strlen(line));
+
+    /* Several values at the bound, quotes doubling them: still whole. */
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        for (int i = 0; i < 3; i++)
+            event_str(&ev, "q", repeated('"', 600));
+        event_end(&ev);
+    }
+    line = new_log_text();
+    ok(json_object_line(line) && strlen(line) <= LOG_LINE_MAX,
+       "JSON: three values of 600 quotes: one whole object (%zu bytes)",
+       strlen(line));
+
+    /* Text: a value in quotes is cut at 512 bytes, "..." after them. */
+    use_format(FORMAT_TEXT);
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_str(&ev, "v", repeated(' ', 600));
+        event_end(&ev);
+    }
+    snprintf(body, sizeof body, "info: policy v=\"%s\"...",
+             repeated(' ', EVENT_VALUE_MAX));
+    is_text(text_line(body), new_log_text(),
+            "text: 600 spaces: 512 in quotes, then ...");
+}
+
+/* --- an event begun while another is built ------------------------------- */
+
+static int handler_began = -1;
+
+/* A signal handler that reports something while the interrupted code is
+ * building its own event: its event is dropped, not mixed in. */
+static void busy_handler(int sig)
+{
+    (void)sig;
+    struct event ev;
+    handler_began = event_begin(&ev, EV_DOUBLE_CLOSE, 9);
+    if (handler_began)
+        event_end(&ev);
+    event_config_error("SOCKSHIM_MODE", "x", "nested", "none");
+}
+
+static void *whole_event_thread(void *arg)
+{
+    (void)arg;
+    struct event ev;
+    if (event_begin(&ev, EV_DOUBLE_CLOSE, 11)) {
+        event_str(&ev, "from", "thread");
+        event_end(&ev);
+    }
+    return NULL;
+}
+
+static void test_nested(void)
+{
+    struct event ev, inner;
+    use_format(FORMAT_TEXT);
+    new_log_text();
+
+    int outer = event_begin(&ev, EV_CLOSE_UNREAD, 4);
+    event_int(&ev, "unread", 1);
+    int nested = event_begin(&inner, EV_DOUBLE_CLOSE, 8);
+    if (nested)
+        event_end(&inner);
+    event_str(&ev, "call", "close");
+    if (outer)
+        event_end(&ev);
+    ok(outer && !nested, "event_begin while this thread builds an event: 0");
+    is_text(text_line("warn: close_unread fd=4 unread=1 call=close"),
+            new_log_text(), "... and the outer event is written whole, "
+                            "alone");
+    int again = event_begin(&ev, EV_DOUBLE_CLOSE, 8);
+    if (again)
+        event_end(&ev);
+    is_text(text_line("error: double_close fd=8"), new_log_text(),
+            "after event_end, event_begin works again");
+
+    /* A signal handler's event (and configuration error) while the
+     * thread builds one. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = busy_handler;
+    sigaction(SIGUSR1, &sa, &old);
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 4)) {
+        event_int(&ev, "unread", 2);
+        raise(SIGUSR1);
+        event_str(&ev, "call", "close");
+        event_end(&ev);
+    }
+    sigaction(SIGUSR1, &old, NULL);
+    ok(handler_began == 0, "a signal handler's event_begin during one: 0");
+    is_text(text_line("warn: close_unread fd=4 unread=2 call=close"),
+            new_log_text(), "... its event and config_error dropped, the "
+                            "interrupted one whole");
+
+    /* Another thread builds its own at the same time: the buffer is per
+     * thread, both are written. */
+    pthread_t t;
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 4)) {
+        event_int(&ev, "unread", 3);
+        if (pthread_create(&t, NULL, whole_event_thread, NULL) != 0)
+            bail("pthread_create: %s", strerror(errno));
+        pthread_join(t, NULL);
+        event_end(&ev);
+    }
+    char want[512];
+    snprintf(want, sizeof want, "%serror: double_close fd=11 from=thread\n"
+             "%swarn: close_unread fd=4 unread=3\n", head(), head());
+    is_text(want, new_log_text(), "another thread's event while this one "
+                                  "builds: both whole");
+}
+
+/* --- the log's destination ----------------------------------------------- */
+
+static volatile sig_atomic_t sigpipes;
+
+static void count_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
+
+/* What the pipe holds now (without waiting: the write is done when the
+ * event returns). */
+static const char *pipe_text(int fd)
+{
+    static char text[8192];
+    ssize_t n = read(fd, text, sizeof text - 1);
+    text[n > 0 ? n : 0] = '\0';
+    return text;
+}
+
+static void test_destinations(void)
+{
+    struct event ev;
+    struct log_settings s = config.log;
+
+    /* %p and %n in the path: this process's pid and name. */
+    char pattern[300], expanded[300];
+    const char *dir = strrchr(log_path, '/');
+    snprintf(pattern, sizeof pattern, "%.*s/event-t-%%p-%%n.log",
+             (int)(dir - log_path), log_path);
+    snprintf(expanded, sizeof expanded, "%.*s/event-t-%d-%s.log",
+             (int)(dir - log_path), log_path, (int)getpid(),
+             program_invocation_short_name);
+    unlink(expanded);
+    snprintf(s.path, sizeof s.path, "%s", pattern);
+    s.dest = DEST_FILE;
+    log_configure(&s);
+    use_format(FORMAT_TEXT);
+    if (event_begin(&ev, EV_POLICY, -1))
+        event_end(&ev);
+    char got[256] = "";
+    FILE *f = fopen(expanded, "r");
+    if (f != NULL) {
+        if (fgets(got, sizeof got, f) == NULL)
+            got[0] = '\0';
+        fclose(f);
+    }
+    is_text(text_line("info: policy"), got, "file:DIR/event-t-%%p-%%n.log "
+                                            "is written as %s", expanded);
+    unlink(expanded);
+
+    /* stderr a pipe: each event is one write(2) of one whole line. */
+    int p[2], saved = dup(STDERR_FILENO);
+    if (saved < 0 || pipe(p) != 0)
+        bail("pipe: %s", strerror(errno));
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    dup2(p[1], STDERR_FILENO);
+    close(p[1]);
+    s.dest = DEST_STDERR;
+    log_configure(&s);
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 6)) {
+        event_int(&ev, "unread", 1);
+        event_end(&ev);
+    }
+    is_text(text_line("warn: close_unread fd=6 unread=1"), pipe_text(p[0]),
+            "stderr a pipe: the line arrives whole in one read");
+
+    /* The reader gone: no SIGPIPE reaches the program. */
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = count_sigpipe;
+    sigaction(SIGPIPE, &sa, &old);
+    close(p[0]);
+    errno = 0;
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 6))
+        event_end(&ev);
+    int err = errno;
+    sigset_t pending;
+    sigpending(&pending);
+    ok(sigpipes == 0 && !sigismember(&pending, SIGPIPE) && err == 0,
+       "stderr a pipe with no reader: no SIGPIPE, errno kept (%d SIGPIPE, "
+       "errno %d)", (int)sigpipes, err);
+    sigaction(SIGPIPE, &old, NULL);
+
+    /* A log file that cannot be opened: stderr instead, and the first
+     * event there is preceded by one config_error saying why. */
+    if (pipe(p) != 0)
+        bail("pipe: %s", strerror(errno));
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    dup2(p[1], STDERR_FILENO);
+    close(p[1]);
+    s.dest = DEST_FILE;
+    snprintf(s.path, sizeof s.path, "/nonexistent-%d/x.log", (int)getpid());
+    log_configure(&s);
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 6))
+        event_end(&ev);
+    const char *text = pipe_text(p[0]);
+    char first[1200];
+    snprintf(first, sizeof first, "%swarn: config_error SOCKSHIM_LOG=\"%s\": ",
+             head(), s.path);
+    const char *second = strchr(text, '\n');
+    if (!ok(strncmp(text, first, strlen(first)) == 0 && second != NULL &&
+                strstr(text, "; ignored\n") ==
+                    second - strlen("; ignored") &&
+                strcmp(second + 1, text_line("warn: close_unread fd=6")) == 0,
+            "log file in a missing directory: config_error naming it, then "
+            "the event, on stderr"))
+        diag("stderr: %s", visible(text));
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 6))
+        event_end(&ev);
+    is_text(text_line("warn: close_unread fd=6"), pipe_text(p[0]),
+            "... the fallback reported once: the next event comes alone");
+    close(p[0]);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    log_configure(&config.log);
+}
+
 int main(void)
 {
-    plan(48);
+    plan(89);
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");
@@ -900,6 +1344,11 @@ int main(void)
     test_json();
     test_socket();
     test_stack();
+    test_config_error();
+    test_enabled();
+    test_bound();
+    test_nested();
+    test_destinations();
 
     unlink(log_path);
     return 0;
