@@ -1,7 +1,7 @@
 /*
  * stack-t.c — the stack store (ids, frames, depth, racing threads), stack
- * capture from named functions, small stacks and deep recursion, the
- * naming of frames through .symtab, and glob_match.
+ * capture from named functions, small stacks and deep recursion, and the
+ * naming of frames through .symtab.
  *
  * The core library is linked into this program, so the whole of its code
  * counts as "sockshim's own" to stack_capture(), which skips the leading
@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/diagnose/report.h"
 #include "lib/output/stack.h"
 #include "lib/output/symbols.h"
 #include "t/tap/basic.h"
@@ -194,40 +193,12 @@ static void *small_thread(void *arg)
     return NULL;
 }
 
-/* --- glob_match ----------------------------------------------------------- */
-
-static const struct {
-    const char *pattern, *text;
-    int match;
-} globs[] = {
-    {"*", "", 1},
-    {"*", "anything", 1},
-    {"?", "a", 1},
-    {"?", "", 0},
-    {"?", "ab", 0},
-    {"conn*", "connect_loop", 1},
-    {"conn*", "con", 0},
-    {"*_loop", "connect_loop", 1},
-    {"*_loop", "loop_connect", 0},
-    {"*ect*", "connect_loop", 1},
-    {"c?nn*t", "connect", 1},
-    {"", "", 1},
-    {"", "a", 0},
-    {"abc", "abd", 0},
-    {"a*b*c", "aXbYc", 1},
-    {"a*b*c", "aXcYb", 0},
-    {"*a", "aaaa", 1},
-    {"libc.so.*", "libc.so.6", 1},
-    {"a*", "", 0},
-    {"**", "", 1},
-};
-
 int main(void)
 {
     uintptr_t a[24], b[24];
     const uintptr_t *ips;
 
-    plan(43 + (int)(sizeof globs / sizeof globs[0]));
+    plan(43);
 
     /* --- before stack_init ---------------------------------------------- */
     fill(a, 1, 8);
@@ -376,11 +347,5 @@ int main(void)
         all_recurse =
             strcmp(frame_func(id_rec, i, &f), "stack_t_recurse") == 0;
     ok(all_recurse, "... the test's frames all name stack_t_recurse");
-
-    /* --- glob_match ------------------------------------------------------- */
-    for (size_t i = 0; i < sizeof globs / sizeof globs[0]; i++)
-        is_int(globs[i].match, glob_match(globs[i].pattern, globs[i].text),
-               "glob_match(\"%s\", \"%s\") is %d", globs[i].pattern,
-               globs[i].text, globs[i].match);
     return 0;
 }
