@@ -549,6 +549,31 @@ static void test_fork(void)
                "the parent's summary after the child's: unchanged");
 }
 
+/* At exit, lib/diagnose/exitreport.c groups the open sockets by
+ * creation stack and by whether the peer closed them, and reports each
+ * group through report_begin_at(): the leaked ones at warn, those merely
+ * still open at info, both with call stack 0 and the group's creation
+ * stack. Run last, so that the summaries above do not depend on it. */
+static void test_levels_of_one_stack(void)
+{
+    struct event ev;
+    event_configure(CHECKS_ALL, LEVEL_INFO, FORMAT_TEXT);
+    new_log_text();
+    /* TODO: the repeat key has no level, so the info group is folded
+     * into the warn one test_filters wrote from the same stack: a
+     * process that leaked some sockets of a creation stack and kept
+     * others of it open never hears of the open ones. */
+    int began = report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0,
+                                s_other);
+    if (began)
+        event_end(&ev);
+    const char *log = new_log_text();
+    if (!ok(began && strcmp(log, text_lines("info: leak_at_exit", NULL)) == 0,
+            "leak_at_exit at info after one at warn from the same stack: "
+            "written # TODO lib/diagnose/report.c folds it as a repeat"))
+        diag("log: '%s'", visible(log));
+}
+
 /* --- glob_match ---------------------------------------------------------- */
 
 /* The suppressions' patterns: '*' any run (backtracking when a later part
@@ -582,7 +607,7 @@ static const struct {
 
 int main(void)
 {
-    plan(38 + (int)ARRAY_SIZE(globs));
+    plan(39 + (int)ARRAY_SIZE(globs));
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");
@@ -618,6 +643,7 @@ int main(void)
     test_filters();
     test_summary();
     test_fork();
+    test_levels_of_one_stack();
 
     for (size_t i = 0; i < ARRAY_SIZE(globs); i++)
         is_int(globs[i].match, glob_match(globs[i].pattern, globs[i].text),
