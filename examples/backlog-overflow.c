@@ -44,8 +44,7 @@
 #define SETTLE_MS 300 /* let the handshakes complete, before any SYN retry */
 #define QUIET_MS 200  /* accept_all() stops after this long with nothing */
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -55,12 +54,11 @@ static struct sockaddr_in loopback(unsigned short port)
 }
 
 /* The name of FD's TCP state (TCP_INFO), e.g. "SYN_SENT". */
-static const char *tcp_state(int fd)
-{
+static const char *tcp_state(int fd) {
     static const char *const names[] = {
-        "?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV",
-        "FIN_WAIT1", "FIN_WAIT2",   "TIME_WAIT",  "CLOSE",
-        "CLOSE_WAIT", "LAST_ACK",   "LISTEN",     "CLOSING"};
+        "?",          "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+        "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+        "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
     struct tcp_info info;
     socklen_t len = sizeof info;
     if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
@@ -73,8 +71,7 @@ static const char *tcp_state(int fd)
  * BACKLOG. The socket is non-blocking so that accept_all() cannot hang.
  * Returns the listening fd, or -1 after printing why. */
 static __attribute__((noinline)) int open_listener(int backlog,
-                                                   struct sockaddr_in *addr)
-{
+                                                   struct sockaddr_in *addr) {
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     *addr = loopback(0);
@@ -86,8 +83,8 @@ static __attribute__((noinline)) int open_listener(int backlog,
             close(fd);
         return -1;
     }
-    printf("server: listen(fd=%d, backlog=%d) on 127.0.0.1:%u\n", fd,
-           backlog, ntohs(addr->sin_port));
+    printf("server: listen(fd=%d, backlog=%d) on 127.0.0.1:%u\n", fd, backlog,
+           ntohs(addr->sin_port));
     return fd;
 }
 
@@ -95,8 +92,7 @@ static __attribute__((noinline)) int open_listener(int backlog,
  * returns EINPROGRESS and the kernel completes the handshake, or retries
  * the SYN, on its own. Returns the fd, or -1 after printing why. */
 static __attribute__((noinline)) int
-connect_client_nonblocking(int n, const struct sockaddr_in *server)
-{
+connect_client_nonblocking(int n, const struct sockaddr_in *server) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         printf("client %d: socket: %s\n", n, strerror(errno));
@@ -104,8 +100,8 @@ connect_client_nonblocking(int n, const struct sockaddr_in *server)
     }
     int rc = connect(fd, (const struct sockaddr *)server, sizeof *server);
     int err = errno;
-    printf("client %d: connect(fd=%d) = %d%s%s\n", n, fd, rc,
-           rc ? ": " : "", rc ? strerror(err) : "");
+    printf("client %d: connect(fd=%d) = %d%s%s\n", n, fd, rc, rc ? ": " : "",
+           rc ? strerror(err) : "");
     if (rc != 0 && err != EINPROGRESS) {
         close(fd);
         return -1;
@@ -117,8 +113,7 @@ connect_client_nonblocking(int n, const struct sockaddr_in *server)
  * until QUIET_MS pass without one; store up to MAX of them in ACCEPTED.
  * Returns how many were accepted. */
 static __attribute__((noinline)) int accept_all(int listener, int *accepted,
-                                                int max)
-{
+                                                int max) {
     struct pollfd p = {.fd = listener, .events = POLLIN};
     int count = 0;
     while (count < max && poll(&p, 1, QUIET_MS) > 0) {
@@ -136,8 +131,7 @@ static __attribute__((noinline)) int accept_all(int listener, int *accepted,
     return count;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int backlog = 1, clients = -1;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--backlog") == 0 && i + 1 < argc)
@@ -156,8 +150,10 @@ int main(int argc, char **argv)
     if (clients < 0)
         clients = backlog + 3;
     if (backlog < 0 || clients < 1 || clients > MAX_CLIENTS) {
-        fprintf(stderr, "backlog-overflow: need --backlog >= 0 and "
-                        "1 <= --clients <= %d\n", MAX_CLIENTS);
+        fprintf(stderr,
+                "backlog-overflow: need --backlog >= 0 and "
+                "1 <= --clients <= %d\n",
+                MAX_CLIENTS);
         return 2;
     }
     /* Line-buffered, so every step is out before the next one runs. */
@@ -175,8 +171,8 @@ int main(int argc, char **argv)
     poll(NULL, 0, SETTLE_MS);
     for (int i = 0; i < clients; i++)
         if (client_fds[i] >= 0)
-            printf("client %d: fd=%d %s after %d ms\n", i + 1,
-                   client_fds[i], tcp_state(client_fds[i]), SETTLE_MS);
+            printf("client %d: fd=%d %s after %d ms\n", i + 1, client_fds[i],
+                   tcp_state(client_fds[i]), SETTLE_MS);
 
     int count = accept_all(listener, accepted, clients);
 

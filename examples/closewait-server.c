@@ -43,19 +43,24 @@
 /* The read-family functions --call can pick. */
 static const char *const call_names[] = {"read",    "recv",  "recvfrom",
                                          "recvmsg", "readv", "recvmmsg"};
-enum call { CALL_READ, CALL_RECV, CALL_RECVFROM, CALL_RECVMSG, CALL_READV,
-            CALL_RECVMMSG, CALL_COUNT };
+enum call {
+    CALL_READ,
+    CALL_RECV,
+    CALL_RECVFROM,
+    CALL_RECVMSG,
+    CALL_READV,
+    CALL_RECVMMSG,
+    CALL_COUNT
+};
 
-static int get_int(int fd, int level, int name)
-{
+static int get_int(int fd, int level, int name) {
     int v = -1;
     socklen_t len = sizeof v;
     getsockopt(fd, level, name, &v, &len);
     return v;
 }
 
-static void show_options(int fd)
-{
+static void show_options(int fd) {
     printf("fd %d: SO_KEEPALIVE=%s TCP_KEEPIDLE=%ds TCP_KEEPINTVL=%ds "
            "TCP_KEEPCNT=%d TCP_NODELAY=%s\n",
            fd, get_int(fd, SOL_SOCKET, SO_KEEPALIVE) ? "on" : "off",
@@ -67,9 +72,8 @@ static void show_options(int fd)
 
 /* Read up to SIZE bytes of CONN into BUF with CALL. Returns the bytes
  * read, 0 at the peer's FIN, -1 on an error. */
-static __attribute__((noinline)) ssize_t read_some(int conn, char *buf,
-                                                   size_t size, enum call call)
-{
+static __attribute__((noinline)) ssize_t
+read_some(int conn, char *buf, size_t size, enum call call) {
     struct iovec iov = {.iov_base = buf, .iov_len = size};
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
@@ -101,8 +105,7 @@ static __attribute__((noinline)) ssize_t read_some(int conn, char *buf,
 }
 
 /* Sleep SECONDS (a fraction allowed) in full, whatever signal comes. */
-static void pause_for(double seconds)
-{
+static void pause_for(double seconds) {
     struct timespec left;
     left.tv_sec = (time_t)seconds;
     left.tv_nsec = (long)((seconds - (double)left.tv_sec) * 1e9);
@@ -113,10 +116,8 @@ static void pause_for(double seconds)
 /* Serve one connection until the peer closes. The bug is what is missing
  * at the end: after recv() == 0 the socket must be closed. CLOSE_AFTER
  * >= 0 closes it, but only that many seconds later. */
-static __attribute__((noinline)) void serve_client(int conn, int fixed,
-                                                   enum call call,
-                                                   double close_after)
-{
+static __attribute__((noinline)) void
+serve_client(int conn, int fixed, enum call call, double close_after) {
     char buf[4096];
     ssize_t n;
     while ((n = read_some(conn, buf, sizeof buf, call)) > 0)
@@ -130,15 +131,13 @@ static __attribute__((noinline)) void serve_client(int conn, int fixed,
         printf("fd %d: closed\n", conn);
         return;
     }
-    printf("fd %d: peer closed (%s returned %zd)%s\n", conn,
-           call_names[call], n,
-           fixed ? ", closing" : ", NOT closing it: CLOSE_WAIT from now on");
+    printf("fd %d: peer closed (%s returned %zd)%s\n", conn, call_names[call],
+           n, fixed ? ", closing" : ", NOT closing it: CLOSE_WAIT from now on");
     if (fixed)
         close(conn);
 }
 
-static int usage(void)
-{
+static int usage(void) {
     fprintf(stderr, "usage: closewait-server [--port PORT] "
                     "[--connections N] [--fixed] [--hold SECONDS] "
                     "[--show-options] "
@@ -147,8 +146,7 @@ static int usage(void)
     return 2;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int port = 0, connections = 1, fixed = 0, hold = 0, show = 0;
     int never_read = 0;
     enum call call = CALL_RECV;
@@ -191,8 +189,8 @@ int main(int argc, char **argv)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = htons((unsigned short)port);
     int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&addr,
-                             sizeof addr) != 0 ||
+    if (listener < 0 ||
+        bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
         listen(listener, 16) != 0 ||
         getsockname(listener, (struct sockaddr *)&addr, &len) != 0) {
         perror("closewait-server");

@@ -43,8 +43,7 @@ struct job {
     int ok;   /* set by the worker: request read, reply sent, closed */
 };
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -55,8 +54,7 @@ static struct sockaddr_in loopback(unsigned short port)
 
 /* Wait up to WAIT_MS for FD to become readable (data, EOF or an error).
  * Returns 1 if it did, 0 on timeout (printed with WHO), -1 on error. */
-static int wait_readable(int fd, const char *who)
-{
+static int wait_readable(int fd, const char *who) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int n = poll(&p, 1, WAIT_MS);
     if (n < 0)
@@ -68,8 +66,7 @@ static int wait_readable(int fd, const char *who)
 
 /* Listen on 127.0.0.1 at a port the kernel picks, stored in *ADDR.
  * Returns the listening fd, or -1 after printing why. */
-static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
-{
+static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr) {
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     *addr = loopback(0);
@@ -89,8 +86,7 @@ static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
  * the listener's accept queue, so no accept() is needed first.
  * Returns the connected fd, or -1 after printing why. */
 static __attribute__((noinline)) int
-connect_client(const struct sockaddr_in *server)
-{
+connect_client(const struct sockaddr_in *server) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0 ||
         connect(fd, (const struct sockaddr *)server, sizeof *server) != 0) {
@@ -105,8 +101,7 @@ connect_client(const struct sockaddr_in *server)
 
 /* Accept one connection from LISTENER. Returns its fd, or -1 after
  * printing why. */
-static __attribute__((noinline)) int accept_connection(int listener)
-{
+static __attribute__((noinline)) int accept_connection(int listener) {
     struct sockaddr_in peer;
     socklen_t len = sizeof peer;
     int fd = accept(listener, (struct sockaddr *)&peer, &len);
@@ -121,8 +116,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 
 /* The worker's close: it owns CONN, so this is the one close it needs.
  * Returns close()'s result. */
-static __attribute__((noinline)) int worker_close(int conn)
-{
+static __attribute__((noinline)) int worker_close(int conn) {
     int rc = close(conn);
     printf("worker: close(fd=%d) = %d%s%s\n", conn, rc, rc ? ": " : "",
            rc ? strerror(errno) : "");
@@ -132,21 +126,20 @@ static __attribute__((noinline)) int worker_close(int conn)
 /* The bug: main closes a descriptor it gave away. Returns 0 if close()
  * succeeded (the number had been reused), else its errno: EBADF here,
  * since nothing reused the number. */
-static __attribute__((noinline)) int main_close_again(int conn)
-{
+static __attribute__((noinline)) int main_close_again(int conn) {
     int rc = close(conn);
     int err = rc == 0 ? 0 : errno;
     if (rc != 0)
         printf("main: close(fd=%d): %s\n", conn, strerror(err));
     else
         printf("main: close(fd=%d) = 0: closed a descriptor reused by "
-               "someone else\n", conn);
+               "someone else\n",
+               conn);
     return err;
 }
 
 /* Worker thread: read the request on job->conn, reply, close it. */
-static __attribute__((noinline)) void *serve_request(void *arg)
-{
+static __attribute__((noinline)) void *serve_request(void *arg) {
     struct job *job = arg;
     char buf[256];
     ssize_t n = -1;
@@ -169,8 +162,7 @@ static __attribute__((noinline)) void *serve_request(void *arg)
 /* Read from the client socket FD until EOF, an error or a timeout,
  * printing each read. Returns the bytes read if it ended with EOF,
  * else -1. */
-static ssize_t client_read_to_end(int fd)
-{
+static ssize_t client_read_to_end(int fd) {
     char buf[256];
     ssize_t total = 0;
     while (wait_readable(fd, "client") > 0) {
@@ -189,8 +181,7 @@ static ssize_t client_read_to_end(int fd)
     return -1;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int bug = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--bug") == 0)
@@ -230,8 +221,7 @@ int main(int argc, char **argv)
     pthread_join(worker, NULL);
     printf("main: worker done\n");
 
-    int ok = job.ok &&
-             client_read_to_end(client) == (ssize_t)sizeof reply - 1;
+    int ok = job.ok && client_read_to_end(client) == (ssize_t)sizeof reply - 1;
     if (bug) {
         /* The worker closed job.conn already; nothing opened since, so
          * the number is free and close() reports EBADF. */

@@ -55,8 +55,7 @@
  * and each child's whole life. */
 #define WAIT_LIMIT 30
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -67,8 +66,7 @@ static struct sockaddr_in loopback(unsigned short port)
 
 /* Listen on 127.0.0.1:PORT (0: a port the kernel picks) and print the
  * port. Returns the listening fd, or -1 after printing why. */
-static __attribute__((noinline)) int open_listener(unsigned short port)
-{
+static __attribute__((noinline)) int open_listener(unsigned short port) {
     struct sockaddr_in addr = loopback(port);
     socklen_t len = sizeof addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -88,8 +86,7 @@ static __attribute__((noinline)) int open_listener(unsigned short port)
  * wrapper does: EINTR (a signal arrived) and ECONNABORTED (the client
  * gave up while queued) are not the server's errors. Returns the fd, or
  * -1 after printing why (EMFILE once leaked descriptors fill the table). */
-static __attribute__((noinline)) int accept_connection(int listener)
-{
+static __attribute__((noinline)) int accept_connection(int listener) {
     struct sockaddr_in peer;
     socklen_t len;
     int fd;
@@ -108,8 +105,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 /* Send all LEN bytes of BUF on FD. Returns 0, or -1 on an error.
  * MSG_NOSIGNAL: a client that reset must cost an EPIPE, not the child's
  * life by SIGPIPE. */
-static int send_all(int fd, const char *buf, size_t len)
-{
+static int send_all(int fd, const char *buf, size_t len) {
     while (len > 0) {
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
@@ -127,8 +123,7 @@ static int send_all(int fd, const char *buf, size_t len)
  * the child's reference; the connection ends when the parent has dropped
  * its own too. Returns 0 when the client closed and close() succeeded,
  * -1 otherwise (CONN is closed either way). */
-static __attribute__((noinline)) int serve_client(int conn)
-{
+static __attribute__((noinline)) int serve_client(int conn) {
     char buf[4096];
     size_t echoed = 0;
     ssize_t n;
@@ -141,20 +136,17 @@ static __attribute__((noinline)) int serve_client(int conn)
         echoed += (size_t)n;
     }
     if (n < 0)
-        printf("child %d: fd=%d: %s\n", (int)getpid(), conn,
-               strerror(errno));
+        printf("child %d: fd=%d: %s\n", (int)getpid(), conn, strerror(errno));
     int rc = close(conn);
-    printf("child %d: echoed %zu bytes, %s, close(fd=%d) = %d\n",
-           (int)getpid(), echoed, n == 0 ? "client closed" : "gave up",
-           conn, rc);
+    printf("child %d: echoed %zu bytes, %s, close(fd=%d) = %d\n", (int)getpid(),
+           echoed, n == 0 ? "client closed" : "gave up", conn, rc);
     return n == 0 && rc == 0 ? 0 : -1;
 }
 
 /* The parent's half of the hand-over: the child owns CONN now, and the
  * parent's copy must go, or the connection can never finish closing.
  * This is the call --bug leaves out. Returns close()'s result. */
-static __attribute__((noinline)) int parent_close_connection(int conn)
-{
+static __attribute__((noinline)) int parent_close_connection(int conn) {
     int rc = close(conn);
     if (rc != 0)
         printf("parent: close(fd=%d): %s\n", conn, strerror(errno));
@@ -164,8 +156,7 @@ static __attribute__((noinline)) int parent_close_connection(int conn)
 /* Close a listening socket: the child's copy right after fork() (a
  * child never accepts), the parent's before it exits. Returns close()'s
  * result. */
-static __attribute__((noinline)) int close_listener(int fd)
-{
+static __attribute__((noinline)) int close_listener(int fd) {
     int rc = close(fd);
     if (rc != 0)
         printf("close listener fd=%d: %s\n", fd, strerror(errno));
@@ -175,8 +166,7 @@ static __attribute__((noinline)) int close_listener(int fd)
 /* Reap children, printing "child PID exited" for each. With BLOCK, wait
  * until none is left (or WAIT_LIMIT's SIGALRM ends the process); without,
  * only collect those already done. Returns how many were reaped. */
-static int reap_children(int block)
-{
+static int reap_children(int block) {
     int reaped = 0, status;
     pid_t pid;
     for (;;) {
@@ -201,15 +191,13 @@ static int reap_children(int block)
 /* Sleep SECONDS in full. A signal with a handler (SIGCHLD, in a server
  * that reaps from one) ends nanosleep() early with EINTR; sleep the rest
  * so the hold lasts as long as asked. */
-static void hold(int seconds)
-{
+static void hold(int seconds) {
     struct timespec left = {.tv_sec = seconds, .tv_nsec = 0};
     while (nanosleep(&left, &left) != 0 && errno == EINTR)
         ;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int port = 0, connections = 1, bug = 0, hold_seconds = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -271,7 +259,8 @@ int main(int argc, char **argv)
                 return 2;
         } else {
             printf("parent: fd=%d left open (--bug): CLOSE_WAIT once the "
-                   "client closes\n", conn);
+                   "client closes\n",
+                   conn);
         }
         /* Collect the children already done, so none lingers as a zombie
          * while the parent waits for the next client. */

@@ -32,9 +32,9 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,13 +52,12 @@ enum outcome { GOT_EOF, GOT_ERROR, GOT_TIMEOUT };
 
 struct client_result {
     int fd;
-    size_t bytes;       /* bytes read before the end */
+    size_t bytes; /* bytes read before the end */
     enum outcome end;
-    int error;          /* errno when end == GOT_ERROR */
+    int error; /* errno when end == GOT_ERROR */
 };
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -69,8 +68,7 @@ static struct sockaddr_in loopback(unsigned short port)
 
 /* Wait up to WAIT_MS for FD to become readable (data, EOF or an error).
  * Returns 1 if it did, 0 on timeout (printed with WHO), -1 on error. */
-static int wait_readable(int fd, const char *who)
-{
+static int wait_readable(int fd, const char *who) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int n = poll(&p, 1, WAIT_MS);
     if (n < 0)
@@ -82,8 +80,7 @@ static int wait_readable(int fd, const char *who)
 
 /* Listen on 127.0.0.1 at a port the kernel picks, stored in *ADDR.
  * Returns the listening fd, or -1 after printing why. */
-static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
-{
+static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr) {
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     *addr = loopback(0);
@@ -104,8 +101,7 @@ static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
  * no accept() is needed first. Returns the connected fd, or -1 after
  * printing why. */
 static __attribute__((noinline)) int
-connect_client(const struct sockaddr_in *server, int rcvbuf)
-{
+connect_client(const struct sockaddr_in *server, int rcvbuf) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     /* A small receive buffer, set before the handshake, bounds what the
      * server can push before the client reads. */
@@ -124,8 +120,7 @@ connect_client(const struct sockaddr_in *server, int rcvbuf)
 
 /* Accept one connection from LISTENER. Returns its fd, or -1 after
  * printing why. */
-static __attribute__((noinline)) int accept_connection(int listener)
-{
+static __attribute__((noinline)) int accept_connection(int listener) {
     struct sockaddr_in peer;
     socklen_t len = sizeof peer;
     int fd = accept(listener, (struct sockaddr *)&peer, &len);
@@ -139,8 +134,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 }
 
 /* Write all of BUF to FD. Returns 0, or -1 after printing why. */
-static int write_all(int fd, const char *who, const char *buf, size_t len)
-{
+static int write_all(int fd, const char *who, const char *buf, size_t len) {
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
         if (n < 0) {
@@ -155,8 +149,7 @@ static int write_all(int fd, const char *who, const char *buf, size_t len)
 
 /* Read the whole request (it ends with an empty line) from CONN.
  * Returns 0, or -1 after printing why. */
-static int read_request(int conn)
-{
+static int read_request(int conn) {
     char buf[256];
     size_t got = 0;
     while (got < sizeof buf - 1) {
@@ -179,13 +172,12 @@ static int read_request(int conn)
 /* The --unread bug: close CONN while the request sits unread in its
  * receive buffer. The kernel answers with RST, not FIN, so that the peer
  * learns its data was never consumed. */
-static __attribute__((noinline)) int close_with_unread_data(int conn)
-{
+static __attribute__((noinline)) int close_with_unread_data(int conn) {
     int unread = 0;
     ioctl(conn, FIONREAD, &unread);
     int rc = close(conn);
-    printf("server: close(fd=%d) with %d bytes unread = %d%s%s\n", conn,
-           unread, rc, rc ? ": " : "", rc ? strerror(errno) : "");
+    printf("server: close(fd=%d) with %d bytes unread = %d%s%s\n", conn, unread,
+           rc, rc ? ": " : "", rc ? strerror(errno) : "");
     return rc;
 }
 
@@ -193,8 +185,7 @@ static __attribute__((noinline)) int close_with_unread_data(int conn)
  * client is not reading yet, and its receive buffer is small): what the
  * client has not acknowledged waits in the server's send queue. Returns
  * 0, or -1 after printing why. */
-static int queue_large_reply(int conn)
-{
+static int queue_large_reply(int conn) {
     static char chunk[4096];
     memset(chunk, 'x', sizeof chunk);
     int flags = fcntl(conn, F_GETFL);
@@ -216,12 +207,11 @@ static int queue_large_reply(int conn)
 /* The --linger0 case: SO_LINGER {1, 0} turns close() into an abort. The
  * connection is reset at once and skips TIME_WAIT; what is still queued
  * for the client is lost. */
-static __attribute__((noinline)) int close_abortively(int conn)
-{
+static __attribute__((noinline)) int close_abortively(int conn) {
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     int rc = setsockopt(conn, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    printf("server: setsockopt(fd=%d, SO_LINGER, {1, 0}) = %d%s%s\n", conn,
-           rc, rc ? ": " : "", rc ? strerror(errno) : "");
+    printf("server: setsockopt(fd=%d, SO_LINGER, {1, 0}) = %d%s%s\n", conn, rc,
+           rc ? ": " : "", rc ? strerror(errno) : "");
     rc = close(conn);
     printf("server: close(fd=%d) = %d%s%s\n", conn, rc, rc ? ": " : "",
            rc ? strerror(errno) : "");
@@ -233,8 +223,7 @@ static __attribute__((noinline)) int close_abortively(int conn)
  * Returns 0 when the peer's EOF came and close() succeeded, else -1.
  * The client reads in another thread meanwhile; this function prints its
  * lines only once the EOF is in, so the output order does not vary. */
-static __attribute__((noinline)) int close_gracefully(int conn)
-{
+static __attribute__((noinline)) int close_gracefully(int conn) {
     int rc = shutdown(conn, SHUT_WR);
     int shut_errno = errno;
     char buf[256];
@@ -255,16 +244,15 @@ static __attribute__((noinline)) int close_gracefully(int conn)
     else if (n < 0)
         printf("server: read: %s\n", strerror(read_errno));
     int closed = close(conn);
-    printf("server: close(fd=%d) = %d%s%s\n", conn, closed,
-           closed ? ": " : "", closed ? strerror(errno) : "");
+    printf("server: close(fd=%d) = %d%s%s\n", conn, closed, closed ? ": " : "",
+           closed ? strerror(errno) : "");
     return n == 0 && closed == 0 && rc == 0 ? 0 : -1;
 }
 
 /* Read from the client socket R->fd until EOF, an error or a timeout,
  * printing each read (unless QUIET: their sizes vary) and how it ended;
  * then close it. Fills in R. */
-static void client_read_to_end(struct client_result *r, int quiet)
-{
+static void client_read_to_end(struct client_result *r, int quiet) {
     char buf[256];
     r->bytes = 0;
     r->end = GOT_TIMEOUT;
@@ -291,14 +279,12 @@ static void client_read_to_end(struct client_result *r, int quiet)
            rc ? strerror(errno) : "");
 }
 
-static void *client_thread(void *arg)
-{
+static void *client_thread(void *arg) {
     client_read_to_end(arg, 0);
     return NULL;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     enum { CLEAN, UNREAD, LINGER0 } mode = CLEAN;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--unread") == 0)

@@ -45,8 +45,7 @@
 
 #define WAIT_MS 2000 /* no single step should take longer on loopback */
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -58,18 +57,15 @@ static struct sockaddr_in loopback(unsigned short port)
 /* Print the outcome of shutdown(FD, HOW) that returned RC with errno ERR,
  * with NOTE (if not "") in parentheses, and return 0 when RC is 0, else
  * ERR. */
-static int report_shutdown(int fd, const char *how, const char *note,
-                           int rc, int err)
-{
-    printf("shutdown(fd=%d, %s) = %d%s%s%s%s%s\n", fd, how, rc,
-           rc ? ": " : "", rc ? strerror(err) : "", *note ? " (" : "", note,
-           *note ? ")" : "");
+static int report_shutdown(int fd, const char *how, const char *note, int rc,
+                           int err) {
+    printf("shutdown(fd=%d, %s) = %d%s%s%s%s%s\n", fd, how, rc, rc ? ": " : "",
+           rc ? strerror(err) : "", *note ? " (" : "", note, *note ? ")" : "");
     return rc == 0 ? 0 : err;
 }
 
 /* Print the outcome of close(FD) for WHO. */
-static void close_fd(int fd, const char *who)
-{
+static void close_fd(int fd, const char *who) {
     int rc = close(fd);
     printf("%s: close(fd=%d) = %d%s%s\n", who, fd, rc, rc ? ": " : "",
            rc ? strerror(errno) : "");
@@ -77,8 +73,7 @@ static void close_fd(int fd, const char *who)
 
 /* Listen on 127.0.0.1 at a port the kernel picks, stored in *ADDR.
  * Returns the listening fd, or -1 after printing why. */
-static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
-{
+static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr) {
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     *addr = loopback(0);
@@ -90,16 +85,15 @@ static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
             close(fd);
         return -1;
     }
-    printf("server: listening on 127.0.0.1:%u, fd=%d\n",
-           ntohs(addr->sin_port), fd);
+    printf("server: listening on 127.0.0.1:%u, fd=%d\n", ntohs(addr->sin_port),
+           fd);
     return fd;
 }
 
 /* Connect a blocking client socket to SERVER. Returns the connected fd,
  * or -1 after printing why (the errno is kept). */
 static __attribute__((noinline)) int
-connect_client(const struct sockaddr_in *server)
-{
+connect_client(const struct sockaddr_in *server) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0 ||
         connect(fd, (const struct sockaddr *)server, sizeof *server) != 0) {
@@ -116,8 +110,7 @@ connect_client(const struct sockaddr_in *server)
 
 /* Accept one connection from LISTENER. Returns its fd, or -1 after
  * printing why. */
-static __attribute__((noinline)) int accept_connection(int listener)
-{
+static __attribute__((noinline)) int accept_connection(int listener) {
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) {
         printf("server: accept: %s\n", strerror(errno));
@@ -128,8 +121,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 }
 
 /* A TCP socket that is never bound or connected. Returns it, or -1. */
-static __attribute__((noinline)) int make_socket(void)
-{
+static __attribute__((noinline)) int make_socket(void) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         printf("socket: %s\n", strerror(errno));
@@ -143,49 +135,42 @@ static __attribute__((noinline)) int make_socket(void)
  * that were identical could be folded into one function by -O2.
  *
  * Misuse: shut down a listening socket. Returns 0 or the errno. */
-static __attribute__((noinline)) int shutdown_listener(int fd)
-{
+static __attribute__((noinline)) int shutdown_listener(int fd) {
     int rc = shutdown(fd, SHUT_RDWR);
     return report_shutdown(fd, "SHUT_RDWR", "listener", rc, errno);
 }
 
 /* Misuse: shut down a socket with no connection. Returns 0 or the
  * errno (ENOTCONN). */
-static __attribute__((noinline)) int shutdown_unconnected(int fd)
-{
+static __attribute__((noinline)) int shutdown_unconnected(int fd) {
     int rc = shutdown(fd, SHUT_RDWR);
-    return report_shutdown(fd, "SHUT_RDWR", "unconnected socket", rc,
-                           errno);
+    return report_shutdown(fd, "SHUT_RDWR", "unconnected socket", rc, errno);
 }
 
 /* Misuse: shut down a pipe, which is no socket. Returns 0 or the errno
  * (ENOTSOCK). */
-static __attribute__((noinline)) int shutdown_pipe(int fd)
-{
+static __attribute__((noinline)) int shutdown_pipe(int fd) {
     int rc = shutdown(fd, SHUT_RDWR);
     return report_shutdown(fd, "SHUT_RDWR", "pipe", rc, errno);
 }
 
 /* Send FIN: the peer reads EOF once it has read what came before. This
  * side may still read. Returns 0 or the errno. */
-static __attribute__((noinline)) int shutdown_write(int fd)
-{
+static __attribute__((noinline)) int shutdown_write(int fd) {
     int rc = shutdown(fd, SHUT_WR);
     return report_shutdown(fd, "SHUT_WR", "", rc, errno);
 }
 
 /* Misuse: SHUT_WR on a socket already shut for writing. Linux returns 0
  * and does nothing. Returns 0 or the errno. */
-static __attribute__((noinline)) int shutdown_write_again(int fd)
-{
+static __attribute__((noinline)) int shutdown_write_again(int fd) {
     int rc = shutdown(fd, SHUT_WR);
     return report_shutdown(fd, "SHUT_WR", "again", rc, errno);
 }
 
 /* Read FD until EOF, an error or a timeout, printing the end for WHO.
  * Returns 0 on EOF, else -1. */
-static int read_to_eof(int fd, const char *who)
-{
+static int read_to_eof(int fd, const char *who) {
     char buf[256];
     size_t total = 0;
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -207,8 +192,7 @@ static int read_to_eof(int fd, const char *who)
 
 /* --listener: shut a listener down, then show that it stopped listening.
  * Returns 1 when all went as described in the header, else 0. */
-static int run_listener(void)
-{
+static int run_listener(void) {
     struct sockaddr_in addr;
     int fd = open_listener(&addr);
     if (fd < 0)
@@ -235,8 +219,7 @@ static int run_listener(void)
 }
 
 /* --unconnected. Returns 1 when shutdown() failed with ENOTCONN. */
-static int run_unconnected(void)
-{
+static int run_unconnected(void) {
     int fd = make_socket();
     if (fd < 0)
         return 0;
@@ -246,8 +229,7 @@ static int run_unconnected(void)
 }
 
 /* --not-socket. Returns 1 when shutdown() failed with ENOTSOCK. */
-static int run_not_socket(void)
-{
+static int run_not_socket(void) {
     int p[2];
     if (pipe(p) != 0) {
         printf("pipe: %s\n", strerror(errno));
@@ -262,8 +244,7 @@ static int run_not_socket(void)
 
 /* --twice (TWICE != 0) and --clean, on a connected pair. Returns 1 when
  * every shutdown() returned 0 and both sides read EOF. */
-static int run_connected(int twice)
-{
+static int run_connected(int twice) {
     struct sockaddr_in addr;
     int listener = open_listener(&addr);
     if (listener < 0)
@@ -285,8 +266,7 @@ static int run_connected(int twice)
     return ok;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     enum { CLEAN, LISTENER, UNCONNECTED, NOT_SOCKET, TWICE } mode = CLEAN;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--listener") == 0)

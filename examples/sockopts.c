@@ -60,14 +60,12 @@ static struct {
 } sets[MAX_SETS];
 static int set_count;
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "sockopts: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static void print_ms(long long ms)
-{
+static void print_ms(long long ms) {
     if (ms % 1000 == 0)
         printf("%llds", ms / 1000);
     else
@@ -75,8 +73,7 @@ static void print_ms(long long ms)
 }
 
 /* Print every option of FD on one line, after LABEL. */
-static void print_options(const char *label, int fd, int listening)
-{
+static void print_options(const char *label, int fd, int listening) {
     printf("%-7s", label);
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_name *o = &options[i];
@@ -128,8 +125,7 @@ static void print_options(const char *label, int fd, int listening)
 }
 
 /* The program's own setsockopt() calls, from --set. */
-static void apply_sets(int fd)
-{
+static void apply_sets(int fd) {
     for (int i = 0; i < set_count; i++) {
         const struct option_name *o = sets[i].opt;
         union {
@@ -156,8 +152,7 @@ static void apply_sets(int fd)
     }
 }
 
-static void parse_set(const char *arg)
-{
+static void parse_set(const char *arg) {
     const char *eq = strchr(arg, '=');
     if (eq == NULL || set_count == MAX_SETS) {
         fprintf(stderr, "sockopts: --set NAME=VALUE\n");
@@ -182,8 +177,7 @@ static void parse_set(const char *arg)
     exit(2);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int family = AF_INET, nonblock = 0, use_accept4 = 0, backlog = 16;
     int hold = 0;
     for (int i = 1; i < argc; i++) {

@@ -25,8 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -38,8 +37,7 @@ static struct sockaddr_in loopback(unsigned short port)
 /* One round: bind *PORT (0 = any, then remember it), connect to SERVER,
  * close first. Returns 0 on success, else prints why and returns -1. */
 static int client_round(int round, int listener, unsigned short *port,
-                        const struct sockaddr_in *server)
-{
+                        const struct sockaddr_in *server) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in local = loopback(*port);
     socklen_t len = sizeof local;
@@ -76,8 +74,7 @@ static int client_round(int round, int listener, unsigned short *port,
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int rounds = 2;
     unsigned short port = 0;
     for (int i = 1; i < argc; i++) {
@@ -96,8 +93,8 @@ int main(int argc, char **argv)
     struct sockaddr_in server = loopback(0);
     socklen_t len = sizeof server;
     int listener = socket(AF_INET, SOCK_STREAM, 0);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&server,
-                             sizeof server) != 0 ||
+    if (listener < 0 ||
+        bind(listener, (struct sockaddr *)&server, sizeof server) != 0 ||
         listen(listener, 8) != 0 ||
         getsockname(listener, (struct sockaddr *)&server, &len) != 0) {
         perror("server");

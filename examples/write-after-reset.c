@@ -45,19 +45,18 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define WAIT_MS 2000  /* no single step should take longer on loopback */
-#define MAX_WRITES 5  /* --after-reset gives up after this many writes */
+#define WAIT_MS 2000 /* no single step should take longer on loopback */
+#define MAX_WRITES 5 /* --after-reset gives up after this many writes */
 #define RST_WAIT_MS 100
 
 static const char message[] = "hello, are you there?\n";
 
 enum call { CALL_WRITE, CALL_SEND, CALL_SENDTO, CALL_SENDMSG, CALL_WRITEV };
-static const char *const call_names[] = {"write", "send", "sendto",
-                                         "sendmsg", "writev"};
+static const char *const call_names[] = {"write", "send", "sendto", "sendmsg",
+                                         "writev"};
 #define CALL_COUNT (sizeof call_names / sizeof call_names[0])
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -67,8 +66,7 @@ static struct sockaddr_in loopback(unsigned short port)
 }
 
 /* Print the outcome of close(FD) for WHO. */
-static void close_fd(int fd, const char *who)
-{
+static void close_fd(int fd, const char *who) {
     int rc = close(fd);
     printf("%s: close(fd=%d) = %d%s%s\n", who, fd, rc, rc ? ": " : "",
            rc ? strerror(errno) : "");
@@ -76,8 +74,7 @@ static void close_fd(int fd, const char *who)
 
 /* Listen on 127.0.0.1 at a port the kernel picks, stored in *ADDR.
  * Returns the listening fd, or -1 after printing why. */
-static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
-{
+static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr) {
     socklen_t len = sizeof *addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     *addr = loopback(0);
@@ -96,8 +93,7 @@ static __attribute__((noinline)) int open_listener(struct sockaddr_in *addr)
 /* Connect a blocking client socket to SERVER. Returns the connected fd,
  * or -1 after printing why. */
 static __attribute__((noinline)) int
-connect_client(const struct sockaddr_in *server)
-{
+connect_client(const struct sockaddr_in *server) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0 ||
         connect(fd, (const struct sockaddr *)server, sizeof *server) != 0) {
@@ -112,8 +108,7 @@ connect_client(const struct sockaddr_in *server)
 
 /* Accept one connection from LISTENER. Returns its fd, or -1 after
  * printing why. */
-static __attribute__((noinline)) int accept_connection(int listener)
-{
+static __attribute__((noinline)) int accept_connection(int listener) {
     int fd = accept(listener, NULL, NULL);
     if (fd < 0) {
         printf("server: accept: %s\n", strerror(errno));
@@ -126,8 +121,7 @@ static __attribute__((noinline)) int accept_connection(int listener)
 /* Send the message on FD with the function CALL names, and print the
  * outcome. Returns 0 when all of it was written, else the errno (EIO for
  * a short write, which loopback does not produce for so few bytes). */
-static __attribute__((noinline)) int write_message(int fd, enum call call)
-{
+static __attribute__((noinline)) int write_message(int fd, enum call call) {
     size_t len = sizeof message - 1;
     size_t half = len / 2;
     struct iovec iov[2] = {{(void *)message, half},
@@ -159,8 +153,7 @@ static __attribute__((noinline)) int write_message(int fd, enum call call)
 
 /* Send FIN: the peer reads EOF after what came before; writing on FD
  * fails with EPIPE from now on. Returns 0 or the errno. */
-static __attribute__((noinline)) int shutdown_write(int fd)
-{
+static __attribute__((noinline)) int shutdown_write(int fd) {
     int rc = shutdown(fd, SHUT_WR);
     int err = rc == 0 ? 0 : errno;
     printf("client: shutdown(fd=%d, SHUT_WR) = %d%s%s\n", fd, rc,
@@ -170,12 +163,11 @@ static __attribute__((noinline)) int shutdown_write(int fd)
 
 /* Close CONN abortively: SO_LINGER {1, 0} makes close() send RST instead
  * of FIN. Returns 0 when both calls succeeded, else -1. */
-static __attribute__((noinline)) int reset_connection(int conn)
-{
+static __attribute__((noinline)) int reset_connection(int conn) {
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     int rc = setsockopt(conn, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    printf("server: setsockopt(fd=%d, SO_LINGER, {1, 0}) = %d%s%s\n", conn,
-           rc, rc ? ": " : "", rc ? strerror(errno) : "");
+    printf("server: setsockopt(fd=%d, SO_LINGER, {1, 0}) = %d%s%s\n", conn, rc,
+           rc ? ": " : "", rc ? strerror(errno) : "");
     int closed = close(conn);
     printf("server: close(fd=%d) = %d%s%s (RST sent)\n", conn, closed,
            closed ? ": " : "", closed ? strerror(errno) : "");
@@ -184,8 +176,7 @@ static __attribute__((noinline)) int reset_connection(int conn)
 
 /* Read FD until EOF, an error or a timeout, printing the end for WHO.
  * Returns 0 on EOF, else -1. */
-static int read_to_eof(int fd, const char *who)
-{
+static int read_to_eof(int fd, const char *who) {
     char buf[256];
     size_t total = 0;
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -206,8 +197,7 @@ static int read_to_eof(int fd, const char *who)
 }
 
 /* --after-reset. Returns 1 when the writes ended in EPIPE. */
-static int run_after_reset(int client, int conn, enum call call)
-{
+static int run_after_reset(int client, int conn, enum call call) {
     if (reset_connection(conn) != 0)
         return 0;
     /* Let the RST arrive (it does at once on loopback), so the first
@@ -223,8 +213,7 @@ static int run_after_reset(int client, int conn, enum call call)
 
 /* --after-shutdown. Returns 1 when the write failed with EPIPE and the
  * server still read a clean EOF. */
-static int run_after_shutdown(int client, int conn, enum call call)
-{
+static int run_after_shutdown(int client, int conn, enum call call) {
     int ok = shutdown_write(client) == 0;
     ok = write_message(client, call) == EPIPE && ok;
     ok = read_to_eof(conn, "server") == 0 && ok;
@@ -234,8 +223,7 @@ static int run_after_shutdown(int client, int conn, enum call call)
 }
 
 /* --clean. Returns 1 when nothing failed and both sides read EOF. */
-static int run_clean(int client, int conn, enum call call)
-{
+static int run_clean(int client, int conn, enum call call) {
     int ok = write_message(client, call) == 0;
     ok = shutdown_write(client) == 0 && ok;
     ok = read_to_eof(conn, "server") == 0 && ok;
@@ -245,8 +233,7 @@ static int run_clean(int client, int conn, enum call call)
     return ok;
 }
 
-static int usage(void)
-{
+static int usage(void) {
     fprintf(stderr, "usage: write-after-reset [--after-reset | "
                     "--after-shutdown | --clean]\n"
                     "                         [--call write|send|sendto|"
@@ -254,8 +241,7 @@ static int usage(void)
     return 2;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     enum { CLEAN, AFTER_RESET, AFTER_SHUTDOWN } mode = CLEAN;
     enum call call = CALL_WRITE;
     for (int i = 1; i < argc; i++) {

@@ -24,35 +24,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/config/configuration.h"
 #include "lib/base/real.h"
+#include "lib/config/configuration.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* --- a fake environment -------------------------------------------------- */
 
-static struct {
-    const char *name, *value;
-} env[32];
+static struct { const char *name, *value; } env[32];
 static int env_count;
 
-static const char *fake_getenv(const char *name)
-{
+static const char *fake_getenv(const char *name) {
     for (int i = 0; i < env_count; i++)
         if (strcmp(env[i].name, name) == 0)
             return env[i].value;
     return NULL;
 }
 
-static void env_clear(void)
-{
-    env_count = 0;
-}
+static void env_clear(void) { env_count = 0; }
 
 /* Set NAME to VALUE, replacing an earlier value. */
-static void env_set(const char *name, const char *value)
-{
+static void env_set(const char *name, const char *value) {
     for (int i = 0; i < env_count; i++) {
         if (strcmp(env[i].name, name) == 0) {
             env[i].value = value;
@@ -75,8 +68,7 @@ struct error {
 static struct error errors[80];
 static int error_count;
 
-static char *copy(const char *s)
-{
+static char *copy(const char *s) {
     char *c = s != NULL ? strdup(s) : NULL;
     if (s != NULL && c == NULL)
         bail("out of memory");
@@ -84,8 +76,7 @@ static char *copy(const char *s)
 }
 
 static void capture(const char *where, const char *value, const char *problem,
-                    const char *accepted)
-{
+                    const char *accepted) {
     if (error_count < (int)ARRAY_SIZE(errors)) {
         struct error *e = &errors[error_count];
         e->where = copy(where);
@@ -96,8 +87,7 @@ static void capture(const char *where, const char *value, const char *problem,
     error_count++;
 }
 
-static void errors_clear(void)
-{
+static void errors_clear(void) {
     int n = error_count < (int)ARRAY_SIZE(errors) ? error_count
                                                   : (int)ARRAY_SIZE(errors);
     for (int i = 0; i < n; i++) {
@@ -110,8 +100,7 @@ static void errors_clear(void)
 }
 
 /* A printable form of S for test names and diagnostics. */
-static const char *show(const char *s)
-{
+static const char *show(const char *s) {
     static char buf[4][96];
     static int next;
     char *out = buf[next++ % 4];
@@ -140,8 +129,7 @@ static const char *show(const char *s)
     return out;
 }
 
-static void diag_errors(void)
-{
+static void diag_errors(void) {
     for (int i = 0; i < error_count && i < (int)ARRAY_SIZE(errors); i++)
         diag("error %d: where=%s value=%s problem=%s accepted=%s", i + 1,
              show(errors[i].where), show(errors[i].value),
@@ -152,8 +140,7 @@ static void diag_errors(void)
 
 static struct config cfg;
 
-static void load(void)
-{
+static void load(void) {
     errors_clear();
     config_load(&cfg, fake_getenv, capture);
 }
@@ -162,8 +149,7 @@ static const char *const mode_words[] = {"enforce", "force", "audit", "off"};
 static const char *const level_words[] = {"error", "warn", "info", "debug"};
 
 /* The checks mask as "all", "none", "all-k1-k2" or "k1,k2". */
-static void describe_checks(uint32_t mask, char *out, size_t size)
-{
+static void describe_checks(uint32_t mask, char *out, size_t size) {
     int shown = 0;
     for (int k = 0; k < EV_COUNT; k++)
         shown += (CHECKS_ALL >> k & 1) && (mask >> k & 1);
@@ -182,16 +168,14 @@ static void describe_checks(uint32_t mask, char *out, size_t size)
             o += (size_t)snprintf(out + o, size - o, "-%s",
                                   event_kind_name((enum event_kind)k));
         else if (!from_all && in)
-            o += (size_t)snprintf(out + o, size - o, "%s%s",
-                                  o ? "," : "",
+            o += (size_t)snprintf(out + o, size - o, "%s%s", o ? "," : "",
                                   event_kind_name((enum event_kind)k));
     }
 }
 
 /* The part of C that VAR sets, written from the struct's fields (not
  * with the library's own formatters): "unset", "on", "60s", ... */
-static const char *describe(const struct config *c, const char *var)
-{
+static const char *describe(const struct config *c, const char *var) {
     static char bufs[4][1200]; /* several may be in one printf */
     static int next;
     char *buf = bufs[next++ % 4];
@@ -230,9 +214,9 @@ static const char *describe(const struct config *c, const char *var)
         return buf;
     }
     if (strcmp(name, "SUPPRESS") == 0) {
-        snprintf(buf, sizeof bufs[0], "%s", c->diag.suppress_path[0] != '\0'
-                                            ? c->diag.suppress_path
-                                            : "(none)");
+        snprintf(buf, sizeof bufs[0], "%s",
+                 c->diag.suppress_path[0] != '\0' ? c->diag.suppress_path
+                                                  : "(none)");
         return buf;
     }
 
@@ -297,8 +281,7 @@ static const char *describe(const struct config *c, const char *var)
 }
 
 /* What VAR is with nothing configured. */
-static const char *default_of(const char *var)
-{
+static const char *default_of(const char *var) {
     static struct config defaults;
     static char buf[1200];
     config_defaults(&defaults);
@@ -308,21 +291,20 @@ static const char *default_of(const char *var)
 
 /* Every variable that takes a value, in the order of sockshim(7). */
 static const char *const variables[] = {
-    "SOCKSHIM_MODE",         "SOCKSHIM_REUSEADDR",   "SOCKSHIM_REUSEPORT",
-    "SOCKSHIM_LINGER",       "SOCKSHIM_KEEPALIVE",   "SOCKSHIM_USER_TIMEOUT",
-    "SOCKSHIM_RCVTIMEO",     "SOCKSHIM_SNDTIMEO",    "SOCKSHIM_CONNECT_TIMEOUT",
-    "SOCKSHIM_NODELAY",      "SOCKSHIM_BACKLOG",     "SOCKSHIM_LOG",
-    "SOCKSHIM_LOG_FORMAT",   "SOCKSHIM_LOG_LEVEL",   "SOCKSHIM_CHECKS",
-    "SOCKSHIM_STACKS",       "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
-    "SOCKSHIM_SCAN",         "SOCKSHIM_SUPPRESS",    "SOCKSHIM_SUMMARY",
+    "SOCKSHIM_MODE",       "SOCKSHIM_REUSEADDR",   "SOCKSHIM_REUSEPORT",
+    "SOCKSHIM_LINGER",     "SOCKSHIM_KEEPALIVE",   "SOCKSHIM_USER_TIMEOUT",
+    "SOCKSHIM_RCVTIMEO",   "SOCKSHIM_SNDTIMEO",    "SOCKSHIM_CONNECT_TIMEOUT",
+    "SOCKSHIM_NODELAY",    "SOCKSHIM_BACKLOG",     "SOCKSHIM_LOG",
+    "SOCKSHIM_LOG_FORMAT", "SOCKSHIM_LOG_LEVEL",   "SOCKSHIM_CHECKS",
+    "SOCKSHIM_STACKS",     "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
+    "SOCKSHIM_SCAN",       "SOCKSHIM_SUPPRESS",    "SOCKSHIM_SUMMARY",
 };
 
 /* --- temporary files ----------------------------------------------------- */
 
 static char tmpdir[256];
 
-static void remove_tmpdir(void)
-{
+static void remove_tmpdir(void) {
     char cmd[PATH_MAX + 16];
     if (tmpdir[0] != '\0') {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
@@ -334,8 +316,7 @@ static void remove_tmpdir(void)
 /* Write LEN bytes of TEXT to the file NAME in the temporary directory;
  * returns its path (valid until the next call with the same slot). */
 static const char *write_file_n(const char *name, const char *text,
-                                size_t len)
-{
+                                size_t len) {
     static char paths[4][PATH_MAX];
     static int next;
     char *path = paths[next++ % 4];
@@ -346,8 +327,7 @@ static const char *write_file_n(const char *name, const char *text,
     return path;
 }
 
-static const char *write_file(const char *name, const char *text)
-{
+static const char *write_file(const char *name, const char *text) {
     return write_file_n(name, text, strlen(text));
 }
 
@@ -386,10 +366,12 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_REUSEPORT", "no", "off"},
     {"SOCKSHIM_NODELAY", "yes", "on"},
     {"SOCKSHIM_NODELAY", "OFF", "off"},
-#define BAD_BOOL(var)                                                         \
-    {var, "maybe", NULL}, {var, "2", NULL}, {var, "enabled", NULL},           \
-        {var, "0x1", NULL}, {var, "o n", NULL}, {var, "onn", NULL},           \
-        {var, " on", NULL}, {var, "on\noff", NULL}
+#define BAD_BOOL(var)                                                          \
+    {var, "maybe", NULL}, {var, "2", NULL}, {var, "enabled", NULL},            \
+        {var, "0x1", NULL}, {var, "o n", NULL}, {var, "onn", NULL},            \
+        {var, " on", NULL}, {                                                  \
+        var, "on\noff", NULL                                                   \
+    }
     BAD_BOOL("SOCKSHIM_REUSEADDR"),
     BAD_BOOL("SOCKSHIM_REUSEPORT"),
     BAD_BOOL("SOCKSHIM_NODELAY"),
@@ -451,12 +433,13 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_SNDTIMEO", "35791m", "2147460000ms"},
     {"SOCKSHIM_CONNECT_TIMEOUT", "2s", "2000ms"},
     {"SOCKSHIM_CONNECT_TIMEOUT", "0", "0ms"},
-#define BAD_DURATION(var)                                                     \
-    {var, "1.5s", NULL}, {var, "10h", NULL}, {var, "5 s", NULL},              \
-        {var, "ms", NULL}, {var, "s", NULL}, {var, "2147483648ms", NULL},     \
-        {var, "2147484s", NULL}, {var, "35792m", NULL}, {var, "+5", NULL},    \
-        {var, "0x10", NULL}, {var, "-5s", NULL}, {var, "5sec", NULL},         \
-        {var, "10\ns", NULL}
+#define BAD_DURATION(var)                                                      \
+    {var, "1.5s", NULL}, {var, "10h", NULL}, {var, "5 s", NULL},               \
+        {var, "ms", NULL}, {var, "s", NULL}, {var, "2147483648ms", NULL},      \
+        {var, "2147484s", NULL}, {var, "35792m", NULL}, {var, "+5", NULL},     \
+        {var, "0x10", NULL}, {var, "-5s", NULL}, {var, "5sec", NULL}, {        \
+        var, "10\ns", NULL                                                     \
+    }
     BAD_DURATION("SOCKSHIM_USER_TIMEOUT"),
     BAD_DURATION("SOCKSHIM_RCVTIMEO"),
     BAD_DURATION("SOCKSHIM_SNDTIMEO"),
@@ -558,8 +541,7 @@ static const char *const bad_everywhere[] = {"", "10x", "-1",
                                              "99999999999999999999"};
 
 /* Load with VAR=VALUE alone; one test. EFFECT as in env_case. */
-static void check_env(const char *var, const char *value, const char *effect)
-{
+static void check_env(const char *var, const char *value, const char *effect) {
     env_clear();
     env_set(var, value);
     load();
@@ -576,8 +558,8 @@ static void check_env(const char *var, const char *value, const char *effect)
     }
     /* Rejected: one error naming the variable and the whole value, saying
      * what would do; the setting stays at its default. */
-    const char *want_problem = value[0] == '\0' ? "empty value"
-                                                : "not a valid value";
+    const char *want_problem =
+        value[0] == '\0' ? "empty value" : "not a valid value";
     const char *why = NULL;
     char dflt[1200];
     snprintf(dflt, sizeof dflt, "%s", default_of(var));
@@ -602,8 +584,7 @@ static void check_env(const char *var, const char *value, const char *effect)
 
 /* For every policy option of the library, the accepted text its error
  * gives is its own (not another option's). */
-static void check_accepted_texts(void)
-{
+static void check_accepted_texts(void) {
     int all = 1;
     for (int opt = 0; opt < OPT_COUNT; opt++) {
         env_clear();
@@ -619,16 +600,14 @@ static void check_accepted_texts(void)
     ok(all, "each policy option's error says what that option accepts");
 }
 
-static int tested_variable(const char *var)
-{
+static int tested_variable(const char *var) {
     for (size_t i = 0; i < ARRAY_SIZE(variables); i++)
         if (strcmp(variables[i], var) == 0)
             return 1;
     return 0;
 }
 
-static int env_case_count(const char *var, int good)
-{
+static int env_case_count(const char *var, int good) {
     int n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(env_cases); i++)
         n += strcmp(env_cases[i].var, var) == 0 &&
@@ -638,8 +617,7 @@ static int env_case_count(const char *var, int good)
 
 /* Every option the library has is covered here with good and bad values:
  * a new option without tests fails this. */
-static void check_coverage(void)
-{
+static void check_coverage(void) {
     int covered = 1;
     for (int opt = 0; opt < OPT_COUNT; opt++) {
         const char *var = option_descs[opt].env;
@@ -678,12 +656,10 @@ static void check_coverage(void)
         diag_errors();
 }
 
-static int test_environment(void)
-{
+static int test_environment(void) {
     int n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(env_cases); i++, n++)
-        check_env(env_cases[i].var, env_cases[i].value,
-                  env_cases[i].effect);
+        check_env(env_cases[i].var, env_cases[i].value, env_cases[i].effect);
 
     /* The values no variable takes, and the largest value a process can
      * be given (one environment string, NAME=VALUE and its NUL, is at most
@@ -752,8 +728,7 @@ static int test_environment(void)
 
 /* --- misspelt variables -------------------------------------------------- */
 
-static void test_unknown_variables(void)
-{
+static void test_unknown_variables(void) {
     char long_name[200];
     memset(long_name, 'X', sizeof long_name - 1);
     memcpy(long_name, "SOCKSHIM_", 9);
@@ -800,8 +775,7 @@ static const struct file_case file_cases[] = {
     {"keepalive = 60:10:5", "SOCKSHIM_KEEPALIVE", "on idle=60 intvl=10 cnt=5",
      NULL, NULL},
     {"keepalive=off", "SOCKSHIM_KEEPALIVE", "off", NULL, NULL},
-    {"\t nodelay = on   # for the proxy", "SOCKSHIM_NODELAY", "on", NULL,
-     NULL},
+    {"\t nodelay = on   # for the proxy", "SOCKSHIM_NODELAY", "on", NULL, NULL},
     {"reuseaddr = yes", "SOCKSHIM_REUSEADDR", "on", NULL, NULL},
     {"reuseport = false", "SOCKSHIM_REUSEPORT", "off", NULL, NULL},
     {"linger = 5\r", "SOCKSHIM_LINGER", "5s", NULL, NULL}, /* CRLF file */
@@ -842,8 +816,7 @@ static const struct file_case file_cases[] = {
      "empty value"},
     {"keepalive_idle = 60", "SOCKSHIM_KEEPALIVE", NULL, "keepalive_idle",
      "unknown key"},
-    {"KEEPALIVE = 60", "SOCKSHIM_KEEPALIVE", NULL, "KEEPALIVE",
-     "unknown key"},
+    {"KEEPALIVE = 60", "SOCKSHIM_KEEPALIVE", NULL, "KEEPALIVE", "unknown key"},
     {"= 60", "SOCKSHIM_KEEPALIVE", NULL, "", "unknown key"},
     {"nodelay on", "SOCKSHIM_NODELAY", NULL, "nodelay on",
      "neither a KEY = VALUE setting nor a rule"},
@@ -861,8 +834,7 @@ static const struct file_case file_cases[] = {
 };
 
 /* Line 3 of a file (after a comment and a blank line) is the case's. */
-static void check_file_line(const struct file_case *c)
-{
+static void check_file_line(const struct file_case *c) {
     char text[512];
     snprintf(text, sizeof text, "# sockshim settings\n\n%s\n", c->line);
     const char *path = write_file("line.conf", text);
@@ -875,8 +847,8 @@ static void check_file_line(const struct file_case *c)
     if (c->bad_value == NULL) {
         int good = error_count == 0 && strcmp(seen, c->effect) == 0 &&
                    cfg.rule_count == 0;
-        if (!ok(good, "file line '%s': %s reads as %s", show(c->line),
-                c->var, c->effect)) {
+        if (!ok(good, "file line '%s': %s reads as %s", show(c->line), c->var,
+                c->effect)) {
             diag("reads as %s, %d errors, %d rules", seen, error_count,
                  cfg.rule_count);
             diag_errors();
@@ -910,8 +882,7 @@ static void check_file_line(const struct file_case *c)
 }
 
 /* Does the rule list read as WANT ("where: match | options; ...")? */
-static const char *rules_text(const struct config *c)
-{
+static const char *rules_text(const struct config *c) {
     static char buf[4096];
     size_t o = 0;
     buf[0] = '\0';
@@ -920,14 +891,12 @@ static const char *rules_text(const struct config *c)
         rule_format_match(&c->rules[i], match, sizeof match);
         policy_format_options(&c->rules[i].policy, options, sizeof options);
         o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s: %s | %s",
-                              i ? "; " : "", c->rules[i].where, match,
-                              options);
+                              i ? "; " : "", c->rules[i].where, match, options);
     }
     return buf;
 }
 
-static int test_files(void)
-{
+static int test_files(void) {
     int n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(file_cases); i++, n++)
         check_file_line(&file_cases[i]);
@@ -964,17 +933,17 @@ static int test_files(void)
     /* A whole file: settings, rules, comments and blank lines; the bad
      * lines are reported by number and the lines after them still read. */
     static const char whole[] =
-        "# web server\n"                             /* 1 */
-        "mode = audit\n"                             /* 2 */
-        "keepalive = 60:10:5\n"                      /* 3 */
-        "keepalive = bogus\n"                        /* 4: error */
-        "\n"                                         /* 5 */
+        "# web server\n"                               /* 1 */
+        "mode = audit\n"                               /* 2 */
+        "keepalive = 60:10:5\n"                        /* 3 */
+        "keepalive = bogus\n"                          /* 4: error */
+        "\n"                                           /* 5 */
         "listen port=8080 reuseaddr=on backlog=4096\n" /* 6 */
-        "   # indented comment\n"                    /* 7 */
-        "connect port=6379 keepalive=30:5:3\n"       /* 8 */
-        "listen port=99999 backlog=1\n"              /* 9: error */
-        "nodelay = on\n"                             /* 10 */
-        "log_format = json";                         /* 11, no newline */
+        "   # indented comment\n"                      /* 7 */
+        "connect port=6379 keepalive=30:5:3\n"         /* 8 */
+        "listen port=99999 backlog=1\n"                /* 9: error */
+        "nodelay = on\n"                               /* 10 */
+        "log_format = json";                           /* 11, no newline */
     path = write_file("whole.conf", whole);
     env_clear();
     env_set("SOCKSHIM_CONFIG", path);
@@ -993,21 +962,24 @@ static int test_files(void)
              "audit on idle=60 intvl=10 cnt=5 on json | 2 errors: "
              "%s:4 bogus, %s:9 port=99999",
              path, path);
-    is_string(want, seen, "a whole file: settings apply, bad lines reported "
-                           "by FILE:LINE, the rest read on");
+    is_string(want, seen,
+              "a whole file: settings apply, bad lines reported "
+              "by FILE:LINE, the rest read on");
     snprintf(want, sizeof want,
              "%s:6: listen port=8080 | reuseaddr=on backlog=4096; "
              "%s:8: connect port=6379 | keepalive=30:5:3",
              path, path);
-    is_string(want, rules_text(&cfg), "a whole file: its rules, in order, "
-                                      "each knowing its FILE:LINE");
+    is_string(want, rules_text(&cfg),
+              "a whole file: its rules, in order, "
+              "each knowing its FILE:LINE");
     ok(cfg.rules_need_address, "rules with port= need the address");
     n += 3;
 
     /* A NUL byte hides nothing: its line is reported and skipped, the
      * next lines are read (a C string would have ended at it). */
     static const char with_nul[] = "nodelay = on\n"
-                                   "keepalive = 6\0" "0\n"
+                                   "keepalive = 6\0"
+                                   "0\n"
                                    "linger = 5\n"
                                    "connect port=1\0 nodelay=off\n"
                                    "backlog = 7\n";
@@ -1015,20 +987,21 @@ static int test_files(void)
     env_clear();
     env_set("SOCKSHIM_CONFIG", path);
     load();
-    snprintf(seen, sizeof seen, "%s %s %s %s rules=%d | %d errors: %s %s, %s %s",
-             describe(&cfg, "SOCKSHIM_NODELAY"),
-             describe(&cfg, "SOCKSHIM_KEEPALIVE"),
-             describe(&cfg, "SOCKSHIM_LINGER"),
-             describe(&cfg, "SOCKSHIM_BACKLOG"), cfg.rule_count, error_count,
-             error_count > 0 ? errors[0].where : "-",
-             error_count > 0 ? show(errors[0].value) : "-",
-             error_count > 1 ? errors[1].where : "-",
-             error_count > 1 ? show(errors[1].value) : "-");
+    snprintf(
+        seen, sizeof seen, "%s %s %s %s rules=%d | %d errors: %s %s, %s %s",
+        describe(&cfg, "SOCKSHIM_NODELAY"),
+        describe(&cfg, "SOCKSHIM_KEEPALIVE"), describe(&cfg, "SOCKSHIM_LINGER"),
+        describe(&cfg, "SOCKSHIM_BACKLOG"), cfg.rule_count, error_count,
+        error_count > 0 ? errors[0].where : "-",
+        error_count > 0 ? show(errors[0].value) : "-",
+        error_count > 1 ? errors[1].where : "-",
+        error_count > 1 ? show(errors[1].value) : "-");
     snprintf(want, sizeof want,
-             "on unset 5s 7 rules=0 | 2 errors: %s:2 (none), %s:4 (none)",
-             path, path);
-    is_string(want, seen, "NUL bytes: each such line one error at "
-                          "FILE:LINE, skipped; the others apply");
+             "on unset 5s 7 rules=0 | 2 errors: %s:2 (none), %s:4 (none)", path,
+             path);
+    is_string(want, seen,
+              "NUL bytes: each such line one error at "
+              "FILE:LINE, skipped; the others apply");
     n++;
 
     /* The file's size: 64 KiB are read; one byte more is reported once,
@@ -1043,7 +1016,8 @@ static int test_files(void)
     env_clear();
     env_set("SOCKSHIM_CONFIG", path);
     load();
-    ok(error_count == 0 && strcmp(describe(&cfg, "SOCKSHIM_NODELAY"), "on") == 0,
+    ok(error_count == 0 &&
+           strcmp(describe(&cfg, "SOCKSHIM_NODELAY"), "on") == 0,
        "a 64 KiB file is read without complaint");
     if (error_count != 0)
         diag_errors();
@@ -1154,8 +1128,8 @@ static const struct {
     /* A bad value in the environment leaves the file's in force. */
     {"keepalive = 60", "SOCKSHIM_KEEPALIVE", "bogus",
      "on idle=60 intvl=0 cnt=0", 1, "SOCKSHIM_KEEPALIVE"},
-    {"keepalive = 60", "SOCKSHIM_KEEPALIVE", "", "on idle=60 intvl=0 cnt=0",
-     1, "SOCKSHIM_KEEPALIVE"},
+    {"keepalive = 60", "SOCKSHIM_KEEPALIVE", "", "on idle=60 intvl=0 cnt=0", 1,
+     "SOCKSHIM_KEEPALIVE"},
     {"keepalive = bogus", "SOCKSHIM_KEEPALIVE", "45",
      "on idle=45 intvl=0 cnt=0", 1, "FILE"},
     {"mode = audit", "SOCKSHIM_MODE", "force", "force", 0, NULL},
@@ -1173,8 +1147,7 @@ static const struct {
     {"stack_depth = 8", "SOCKSHIM_STACK_DEPTH", "64", "64", 0, NULL},
 };
 
-static int test_precedence(void)
-{
+static int test_precedence(void) {
     for (size_t i = 0; i < ARRAY_SIZE(precedence_cases); i++) {
         char text[256];
         snprintf(text, sizeof text, "%s\n", precedence_cases[i].file_line);
@@ -1213,8 +1186,9 @@ static int test_precedence(void)
     snprintf(seen, sizeof seen, "%s %s %s", describe(&cfg, "SOCKSHIM_NODELAY"),
              describe(&cfg, "SOCKSHIM_LINGER"),
              describe(&cfg, "SOCKSHIM_LOG_FORMAT"));
-    is_string("on 0s json", seen, "the environment overrides the file option "
-                                  "by option, not wholesale");
+    is_string("on 0s json", seen,
+              "the environment overrides the file option "
+              "by option, not wholesale");
     return (int)ARRAY_SIZE(precedence_cases) + 1;
 }
 
@@ -1248,8 +1222,7 @@ static const struct {
     {"", "", "SOCKSHIM_RULES", ""},
 };
 
-static int test_rules(void)
-{
+static int test_rules(void) {
     int n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(rules_cases); i++, n++) {
         env_clear();
@@ -1275,8 +1248,8 @@ static int test_rules(void)
 
     /* The file's rules come first, then the environment's: a later rule
      * overrides an earlier one, so the environment has the last word. */
-    const char *path = write_file("rules.conf",
-                                  "connect port=6379 keepalive=60\n");
+    const char *path =
+        write_file("rules.conf", "connect port=6379 keepalive=60\n");
     env_clear();
     env_set("SOCKSHIM_CONFIG", path);
     env_set("SOCKSHIM_RULES", "connect port=6379 keepalive=30");
@@ -1364,8 +1337,7 @@ static int test_rules(void)
     rules[1023] = '\0';
     env_set("SOCKSHIM_RULES", rules);
     load();
-    ok(error_count == 0 && cfg.rule_count == 1,
-       "a 1023-byte rule is read");
+    ok(error_count == 0 && cfg.rule_count == 1, "a 1023-byte rule is read");
     rules[1023] = ' ';
     rules[1024] = '\0';
     load();
@@ -1376,8 +1348,7 @@ static int test_rules(void)
 
 /* --- suppressions -------------------------------------------------------- */
 
-static int test_suppressions(void)
-{
+static int test_suppressions(void) {
     const char *path = write_file(
         "ok.supp", "# known leaks\n"
                    "close_wait:leaky_handler\n"
@@ -1434,8 +1405,7 @@ static int test_suppressions(void)
         if (!ok(error_count == 1 && strcmp(errors[0].where, where) == 0 &&
                     strcmp(errors[0].value, bad[i].value) == 0 &&
                     strcmp(errors[0].problem, bad[i].problem) == 0 &&
-                    errors[0].accepted[0] != '\0' &&
-                    cfg.suppression_count == 2,
+                    errors[0].accepted[0] != '\0' && cfg.suppression_count == 2,
                 "suppression line '%s': one error at FILE:2, the others kept",
                 show(bad[i].line)))
             diag_errors();
@@ -1479,7 +1449,8 @@ static int test_suppressions(void)
     long_path[1024] = '\0';
     env_set("SOCKSHIM_SUPPRESS", long_path);
     load();
-    if (!ok(error_count == 1 && strcmp(errors[0].problem, "not a valid value") == 0 &&
+    if (!ok(error_count == 1 &&
+                strcmp(errors[0].problem, "not a valid value") == 0 &&
                 strcmp(describe(&cfg, "SOCKSHIM_SUPPRESS"), "(none)") == 0,
             "a 1024-byte SOCKSHIM_SUPPRESS is refused as too long"))
         diag_errors();
@@ -1488,8 +1459,7 @@ static int test_suppressions(void)
 
 /* ------------------------------------------------------------------------- */
 
-int main(void)
-{
+int main(void) {
     /* The counts of the table-driven parts. */
     int n_env = (int)ARRAY_SIZE(env_cases) +
                 (int)(ARRAY_SIZE(variables) - 1) *

@@ -56,8 +56,7 @@
 
 static char log_path[256], log_setting[270];
 
-static const char *fake_getenv(const char *name)
-{
+static const char *fake_getenv(const char *name) {
     if (strcmp(name, "SOCKSHIM_LOG") == 0)
         return log_setting;
     if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
@@ -66,16 +65,14 @@ static const char *fake_getenv(const char *name)
 }
 
 static void report_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     bail("the test's configuration has an error: %s=%s: %s (%s)", where,
          value ? value : "", problem, accepted);
 }
 
 /* Events from now on in FORMAT, every kind, info and more severe: the
  * configuration most tests below write under. */
-static void use_format(enum log_format format)
-{
+static void use_format(enum log_format format) {
     event_configure(CHECKS_ALL, LEVEL_INFO, format);
 }
 
@@ -84,8 +81,7 @@ static void use_format(enum log_format format)
 static long log_read_to;
 
 /* The bytes the log file received since the last call. */
-static const char *new_log_text(void)
-{
+static const char *new_log_text(void) {
     static char text[65536];
     size_t n = 0;
     FILE *f = fopen(log_path, "r");
@@ -100,8 +96,7 @@ static const char *new_log_text(void)
 }
 
 /* How many lines TEXT holds. */
-static int line_count(const char *text)
-{
+static int line_count(const char *text) {
     int n = 0;
     for (; *text != '\0'; text++)
         n += *text == '\n';
@@ -109,8 +104,7 @@ static int line_count(const char *text)
 }
 
 /* The "sockshim[PID]: " every text line starts with. */
-static const char *head(void)
-{
+static const char *head(void) {
     static char h[64];
     snprintf(h, sizeof h, "sockshim[%d]: ", (int)getpid());
     return h;
@@ -118,8 +112,7 @@ static const char *head(void)
 
 /* TEXT with its control bytes shown as \n or \xNN: a diagnostic of a
  * multi-line event must stay one TAP comment line. */
-static const char *visible(const char *text)
-{
+static const char *visible(const char *text) {
     static char out[4][20000];
     static int turn;
     char *o = out[turn++ % 4];
@@ -139,8 +132,7 @@ static const char *visible(const char *text)
 
 /* is_string() for text that may hold newlines. */
 static int is_text(const char *expected, const char *seen, const char *fmt,
-                   ...)
-{
+                   ...) {
     char what[512];
     va_list ap;
     va_start(ap, fmt);
@@ -156,8 +148,7 @@ static int is_text(const char *expected, const char *seen, const char *fmt,
 }
 
 /* The one text line expected: "sockshim[PID]: " BODY "\n". */
-static const char *text_line(const char *body)
-{
+static const char *text_line(const char *body) {
     static char line[8192];
     snprintf(line, sizeof line, "%s%s\n", head(), body);
     return line;
@@ -165,12 +156,10 @@ static const char *text_line(const char *body)
 
 /* The JSON line expected after its timestamp: "pid":PID,"tid":PID,
  * "prog":PROG, then REST (the main thread's tid is the pid). */
-static const char *json_after_ts(const char *rest)
-{
+static const char *json_after_ts(const char *rest) {
     static char line[8192];
     snprintf(line, sizeof line, "\"pid\":%d,\"tid\":%d,\"prog\":\"%s\",%s\n",
-             (int)getpid(), (int)getpid(), program_invocation_short_name,
-             rest);
+             (int)getpid(), (int)getpid(), program_invocation_short_name, rest);
     return line;
 }
 
@@ -179,8 +168,7 @@ static const char *json_after_ts(const char *rest)
 
 /* LINE past its {"ts":"...", prefix, or "" when it has none of that
  * shape. */
-static const char *skip_ts(const char *line)
-{
+static const char *skip_ts(const char *line) {
     if (strncmp(line, "{\"ts\":\"", 7) != 0 || strlen(line) < TS_PREFIX_LEN ||
         strncmp(line + TS_PREFIX_LEN - 3, "Z\",", 3) != 0)
         return "";
@@ -194,15 +182,13 @@ static const char *skip_ts(const char *line)
 
 static const char *json_value(const char *p, int depth);
 
-static const char *json_space(const char *p)
-{
+static const char *json_space(const char *p) {
     while (*p == ' ' || *p == '\t' || *p == '\r')
         p++;
     return p;
 }
 
-static const char *json_string(const char *p)
-{
+static const char *json_string(const char *p) {
     if (*p++ != '"')
         return NULL;
     for (;;) {
@@ -225,8 +211,7 @@ static const char *json_string(const char *p)
 }
 
 /* '{' members '}' or '[' elements ']'. */
-static const char *json_container(const char *p, int depth)
-{
+static const char *json_container(const char *p, int depth) {
     char close = *p == '{' ? '}' : ']';
     int object = *p == '{';
     p = json_space(p + 1);
@@ -250,8 +235,7 @@ static const char *json_container(const char *p, int depth)
     }
 }
 
-static const char *json_value(const char *p, int depth)
-{
+static const char *json_value(const char *p, int depth) {
     p = json_space(p);
     if (depth > 16)
         return NULL;
@@ -274,8 +258,7 @@ static const char *json_value(const char *p, int depth)
 }
 
 /* Is TEXT exactly one JSON object and its newline? */
-static int json_object_line(const char *text)
-{
+static int json_object_line(const char *text) {
     if (*text != '{')
         return 0;
     const char *end = json_value(text, 0);
@@ -285,8 +268,7 @@ static int json_object_line(const char *text)
 /* --- lines of text ------------------------------------------------------- */
 
 /* A string of N bytes C (N < 4096). */
-static const char *repeated(char c, size_t n)
-{
+static const char *repeated(char c, size_t n) {
     static char s[2][4096];
     static int turn;
     char *o = s[turn++ % 2];
@@ -295,8 +277,7 @@ static const char *repeated(char c, size_t n)
     return o;
 }
 
-static void test_text(void)
-{
+static void test_text(void) {
     struct event ev;
     use_format(FORMAT_TEXT);
     new_log_text();
@@ -322,8 +303,9 @@ static void test_text(void)
     if (event_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1))
         event_end(&ev);
     char want[512];
-    snprintf(want, sizeof want, "%serror: double_close\n%sinfo: policy\n"
-                                "%sinfo: leak_at_exit\n",
+    snprintf(want, sizeof want,
+             "%serror: double_close\n%sinfo: policy\n"
+             "%sinfo: leak_at_exit\n",
              head(), head(), head());
     is_text(want, new_log_text(),
             "text: fd -1 gives no fd=; the kind's level, or the one "
@@ -364,11 +346,9 @@ static const struct {
     {"a plain word", "close", "close", "\"close\""},
     {"empty", "", "\"\"", "\"\""},
     {"a space", "a b", "\"a b\"", "\"a b\""},
-    {"a quote", "say \"hi\"", "\"say \\x22hi\\x22\"",
-     "\"say \\\"hi\\\"\""},
+    {"a quote", "say \"hi\"", "\"say \\x22hi\\x22\"", "\"say \\\"hi\\\"\""},
     {"a backslash", "C:\\dir", "\"C:\\x5cdir\"", "\"C:\\\\dir\""},
-    {"a newline (a forged second line)",
-     "x\nsockshim[1]: error: double_close",
+    {"a newline (a forged second line)", "x\nsockshim[1]: error: double_close",
      "\"x\\x0asockshim[1]: error: double_close\"",
      "\"x\\u000asockshim[1]: error: double_close\""},
     {"a tab and a carriage return", "a\tb\r", "\"a\\x09b\\x0d\"",
@@ -378,8 +358,7 @@ static const struct {
     {"'=' and ':' need no quotes", "a=b:c", "a=b:c", "\"a=b:c\""},
 };
 
-static void test_values(void)
-{
+static void test_values(void) {
     struct event ev;
     char body[512], rest[512];
     for (int json = 0; json <= 1; json++) {
@@ -410,8 +389,7 @@ static pid_t thread_tid;
 static char thread_line[4096];
 
 /* An event from a second thread: its own tid. */
-static void *event_from_thread(void *arg)
-{
+static void *event_from_thread(void *arg) {
     (void)arg;
     struct event ev;
     thread_tid = (pid_t)syscall(SYS_gettid);
@@ -420,8 +398,7 @@ static void *event_from_thread(void *arg)
     return NULL;
 }
 
-static void test_json(void)
-{
+static void test_json(void) {
     struct event ev;
     use_format(FORMAT_JSON);
     new_log_text();
@@ -499,8 +476,9 @@ static void test_json(void)
                           "\"keepalive\":{\"idle\":60,\"cnt\":5},"
                           "\"backlog\":4096},\"none\":{},"
                           "\"k\\\"ey\":-9223372036854775808}"),
-            skip_ts(line), "JSON: nested objects, an empty one, an escaped "
-                           "key");
+            skip_ts(line),
+            "JSON: nested objects, an empty one, an escaped "
+            "key");
     ok(json_object_line(line), "... and the line is one JSON object");
 
     /* An object right after the fixed fields, as the summary's counts
@@ -513,8 +491,9 @@ static void test_json(void)
     }
     is_text(json_after_ts("\"level\":\"info\",\"kind\":\"summary\","
                           "\"counts\":{\"close_unread\":2}}"),
-            skip_ts(new_log_text()), "JSON: an object right after the "
-                                     "fixed fields");
+            skip_ts(new_log_text()),
+            "JSON: an object right after the "
+            "fixed fields");
 }
 
 /* --- sockets ------------------------------------------------------------- */
@@ -522,8 +501,7 @@ static void test_json(void)
 /* Describe FD in the fd table as the hooks would: FLAGS, family, type,
  * role. */
 static struct fd_slot *track(int fd, int family, int type, uint32_t flags,
-                             int role)
-{
+                             int role) {
     struct fd_slot *slot = fdtab_slot(fd);
     if (slot == NULL)
         bail("fdtab_slot(%d) failed", fd);
@@ -535,8 +513,7 @@ static struct fd_slot *track(int fd, int family, int type, uint32_t flags,
     return slot;
 }
 
-static int port_of(int fd)
-{
+static int port_of(int fd) {
     struct sockaddr_in in;
     socklen_t len = sizeof in;
     if (getsockname(fd, (struct sockaddr *)&in, &len) != 0)
@@ -547,8 +524,7 @@ static int port_of(int fd)
 /* One event of kind policy about FD with event_socket(), in the current
  * format; the line the log got. */
 static const char *socket_event(int fd, const struct fd_slot *slot,
-                                const struct sockaddr *hint, socklen_t len)
-{
+                                const struct sockaddr *hint, socklen_t len) {
     struct event ev;
     new_log_text();
     if (event_begin(&ev, EV_POLICY, fd)) {
@@ -558,8 +534,7 @@ static const char *socket_event(int fd, const struct fd_slot *slot,
     return new_log_text();
 }
 
-static void test_socket(void)
-{
+static void test_socket(void) {
     const uint32_t tcp = FD_TRACKED | FD_CREATED | FD_TCP;
     struct sockaddr_in addr = {.sin_family = AF_INET};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -577,71 +552,83 @@ static void test_socket(void)
     if (accepted < 0)
         bail("accept: %s", strerror(errno));
     int lport = port_of(listener), cport = port_of(client);
-    struct fd_slot *ls = track(listener, AF_INET, SOCK_STREAM, tcp,
-                               ROLE_LISTEN);
-    struct fd_slot *as = track(accepted, AF_INET, SOCK_STREAM, tcp,
-                               ROLE_ACCEPT);
-    struct fd_slot *cs = track(client, AF_INET, SOCK_STREAM, tcp,
-                               ROLE_CONNECT);
+    struct fd_slot *ls =
+        track(listener, AF_INET, SOCK_STREAM, tcp, ROLE_LISTEN);
+    struct fd_slot *as =
+        track(accepted, AF_INET, SOCK_STREAM, tcp, ROLE_ACCEPT);
+    struct fd_slot *cs = track(client, AF_INET, SOCK_STREAM, tcp, ROLE_CONNECT);
     char body[512], rest[512];
 
     /* Text: protocol, local address, then the peer: "<-" for an
      * accepted connection, "->" for the client. */
     use_format(FORMAT_TEXT);
-    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
-             "<- 127.0.0.1:%d role=accept", accepted, lport, cport);
+    snprintf(body, sizeof body,
+             "info: policy fd=%d tcp 127.0.0.1:%d "
+             "<- 127.0.0.1:%d role=accept",
+             accepted, lport, cport);
     is_text(text_line(body), socket_event(accepted, as, NULL, 0),
             "text: an accepted connection, peer after <-");
-    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
-             "-> 127.0.0.1:%d role=connect", client, cport, lport);
+    snprintf(body, sizeof body,
+             "info: policy fd=%d tcp 127.0.0.1:%d "
+             "-> 127.0.0.1:%d role=connect",
+             client, cport, lport);
     is_text(text_line(body), socket_event(client, cs, NULL, 0),
             "text: a client, peer after ->");
-    snprintf(body, sizeof body, "info: policy fd=%d tcp 127.0.0.1:%d "
-             "role=listen", listener, lport);
+    snprintf(body, sizeof body,
+             "info: policy fd=%d tcp 127.0.0.1:%d "
+             "role=listen",
+             listener, lport);
     is_text(text_line(body), socket_event(listener, ls, NULL, 0),
             "text: a listener, no peer");
 
     /* JSON: each part a field of its own. */
     use_format(FORMAT_JSON);
-    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+    snprintf(rest, sizeof rest,
+             "\"level\":\"info\",\"kind\":\"policy\","
              "\"fd\":%d,\"family\":\"inet\",\"proto\":\"tcp\","
              "\"role\":\"accept\",\"local\":\"127.0.0.1:%d\","
-             "\"peer\":\"127.0.0.1:%d\"}", accepted, lport, cport);
+             "\"peer\":\"127.0.0.1:%d\"}",
+             accepted, lport, cport);
     is_text(json_after_ts(rest), skip_ts(socket_event(accepted, as, NULL, 0)),
             "JSON: family, proto, role, local, peer of an accepted "
             "connection");
-    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+    snprintf(rest, sizeof rest,
+             "\"level\":\"info\",\"kind\":\"policy\","
              "\"fd\":%d,\"family\":\"inet\",\"proto\":\"tcp\","
-             "\"role\":\"listen\",\"local\":\"127.0.0.1:%d\"}", listener,
-             lport);
+             "\"role\":\"listen\",\"local\":\"127.0.0.1:%d\"}",
+             listener, lport);
     is_text(json_after_ts(rest), skip_ts(socket_event(listener, ls, NULL, 0)),
             "JSON: a listener has no peer field");
 
     /* A UDP socket not connected yet: the peer it is about to be given
      * stands in (connect() is reported before the call). */
     int udp = socket(AF_INET, SOCK_DGRAM, 0);
-    struct fd_slot *us = track(udp, AF_INET, SOCK_DGRAM, FD_TRACKED |
-                               FD_CREATED, ROLE_CONNECT);
+    struct fd_slot *us =
+        track(udp, AF_INET, SOCK_DGRAM, FD_TRACKED | FD_CREATED, ROLE_CONNECT);
     struct sockaddr_in hint = {.sin_family = AF_INET, .sin_port = htons(53)};
     inet_pton(AF_INET, "192.0.2.1", &hint.sin_addr);
-    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
+    snprintf(rest, sizeof rest,
+             "\"level\":\"info\",\"kind\":\"policy\","
              "\"fd\":%d,\"family\":\"inet\",\"proto\":\"udp\","
              "\"role\":\"connect\",\"local\":\"0.0.0.0:0\","
-             "\"peer\":\"192.0.2.1:53\"}", udp);
-    is_text(json_after_ts(rest),
-            skip_ts(socket_event(udp, us, (struct sockaddr *)&hint,
-                                 sizeof hint)),
-            "JSON: UDP, not connected: the peer hint is the peer");
+             "\"peer\":\"192.0.2.1:53\"}",
+             udp);
+    is_text(
+        json_after_ts(rest),
+        skip_ts(socket_event(udp, us, (struct sockaddr *)&hint, sizeof hint)),
+        "JSON: UDP, not connected: the peer hint is the peer");
 
     /* A UNIX socketpair: proto unix, unnamed ends. */
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) != 0)
         bail("socketpair: %s", strerror(errno));
-    struct fd_slot *ps = track(sp[0], AF_UNIX, SOCK_STREAM, FD_TRACKED |
-                               FD_CREATED, ROLE_NONE);
+    struct fd_slot *ps =
+        track(sp[0], AF_UNIX, SOCK_STREAM, FD_TRACKED | FD_CREATED, ROLE_NONE);
     use_format(FORMAT_TEXT);
-    snprintf(body, sizeof body, "info: policy fd=%d unix unnamed -> "
-             "unnamed role=none", sp[0]);
+    snprintf(body, sizeof body,
+             "info: policy fd=%d unix unnamed -> "
+             "unnamed role=none",
+             sp[0]);
     is_text(text_line(body), socket_event(sp[0], ps, NULL, 0),
             "text: a socketpair end, unix, unnamed on both sides");
 
@@ -655,8 +642,7 @@ static void test_socket(void)
 
 /* --- stacks -------------------------------------------------------------- */
 
-static __attribute__((noinline)) uintptr_t return_address(void)
-{
+static __attribute__((noinline)) uintptr_t return_address(void) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     __asm__ volatile("" ::: "memory");
     return ra;
@@ -665,24 +651,21 @@ static __attribute__((noinline)) uintptr_t return_address(void)
 /* Return addresses inside three static functions: frames as a capture
  * would hold them, named only through .symtab. Each keeps a mark of its
  * own, so that the compiler cannot merge them into one. */
-static __attribute__((noinline)) uintptr_t event_t_site_a(void)
-{
+static __attribute__((noinline)) uintptr_t event_t_site_a(void) {
     volatile int mark = 1;
     uintptr_t ra = return_address();
     __asm__ volatile("" ::: "memory");
     return ra + (uintptr_t)(mark - 1);
 }
 
-static __attribute__((noinline)) uintptr_t event_t_site_b(void)
-{
+static __attribute__((noinline)) uintptr_t event_t_site_b(void) {
     volatile int mark = 2;
     uintptr_t ra = return_address();
     __asm__ volatile("" ::: "memory");
     return ra + (uintptr_t)(mark - 2);
 }
 
-static __attribute__((noinline)) uintptr_t event_t_site_c(void)
-{
+static __attribute__((noinline)) uintptr_t event_t_site_c(void) {
     volatile int mark = 3;
     uintptr_t ra = return_address();
     __asm__ volatile("" ::: "memory");
@@ -695,8 +678,7 @@ struct site {
 };
 
 static struct site site(uintptr_t ip, uintptr_t (*func)(void),
-                        const char *name)
-{
+                        const char *name) {
     Dl_info info;
     struct site s = {ip, (uintptr_t)func, 0, name};
     if (dladdr((void *)(ip - 1), &info) == 0)
@@ -706,16 +688,14 @@ static struct site site(uintptr_t ip, uintptr_t (*func)(void),
 }
 
 /* The text line of frame N at S. */
-static void text_frame(char *out, size_t size, int n, const struct site *s)
-{
-    snprintf(out, size, "\n    #%d %#lx %s+%#lx (%s)", n,
-             (unsigned long)s->ip, s->name, (unsigned long)(s->ip - s->func),
+static void text_frame(char *out, size_t size, int n, const struct site *s) {
+    snprintf(out, size, "\n    #%d %#lx %s+%#lx (%s)", n, (unsigned long)s->ip,
+             s->name, (unsigned long)(s->ip - s->func),
              program_invocation_short_name);
 }
 
 /* The JSON object of the frame at S. */
-static void json_frame(char *out, size_t size, const struct site *s)
-{
+static void json_frame(char *out, size_t size, const struct site *s) {
     snprintf(out, size,
              "{\"ip\":\"%#lx\",\"module\":\"%s\",\"offset\":\"%#lx\","
              "\"func\":\"%s\",\"func_offset\":\"%#lx\"}",
@@ -725,8 +705,7 @@ static void json_frame(char *out, size_t size, const struct site *s)
 }
 
 /* How often NEEDLE occurs in TEXT. */
-static int occurrences(const char *text, const char *needle)
-{
+static int occurrences(const char *text, const char *needle) {
     int n = 0;
     for (const char *p = text; (p = strstr(p, needle)) != NULL;
          p += strlen(needle))
@@ -734,8 +713,7 @@ static int occurrences(const char *text, const char *needle)
     return n;
 }
 
-static void test_stack(void)
-{
+static void test_stack(void) {
     struct event ev;
     struct site a = site(event_t_site_a(), event_t_site_a, "event_t_site_a");
     struct site b = site(event_t_site_b(), event_t_site_b, "event_t_site_b");
@@ -763,8 +741,9 @@ static void test_stack(void)
              "%swarn: close_unread fd=5 unread=3 -- the kernel sends RST\n"
              "    close() at:%s%s\n    socket created at:%s\n",
              head(), fa, fb, fc);
-    is_text(want, new_log_text(), "text: each stack a label line and one "
-                                  "line per frame: ip, func+offset, module");
+    is_text(want, new_log_text(),
+            "text: each stack a label line and one "
+            "line per frame: ip, func+offset, module");
 
     /* JSON: a list of frame objects per stack. */
     use_format(FORMAT_JSON);
@@ -777,8 +756,10 @@ static void test_stack(void)
     json_frame(fb, sizeof fb, &b);
     json_frame(fc, sizeof fc, &c);
     char rest[4096];
-    snprintf(rest, sizeof rest, "\"level\":\"warn\",\"kind\":\"close_unread\","
-             "\"fd\":5,\"stack\":[%s,%s],\"created_at\":[%s]}", fa, fb, fc);
+    snprintf(rest, sizeof rest,
+             "\"level\":\"warn\",\"kind\":\"close_unread\","
+             "\"fd\":5,\"stack\":[%s,%s],\"created_at\":[%s]}",
+             fa, fb, fc);
     is_text(json_after_ts(rest), skip_ts(new_log_text()),
             "JSON: each stack a list of {ip, module, offset, func, "
             "func_offset}");
@@ -874,8 +855,7 @@ static void test_stack(void)
 
 /* --- configuration errors ------------------------------------------------ */
 
-static void test_config_error(void)
-{
+static void test_config_error(void) {
     struct event ev;
     static const char accepted[] = "off, audit, enforce or force";
 
@@ -895,8 +875,9 @@ static void test_config_error(void)
     is_text(text_line("warn: config_error SOCKSHIM_MODE=\"bogus\": not a "
                       "mode; accepted: off, audit, enforce or force; "
                       "ignored"),
-            new_log_text(), "text: config_error shown all the same: where, "
-                            "quoted value, problem, accepted");
+            new_log_text(),
+            "text: config_error shown all the same: where, "
+            "quoted value, problem, accepted");
 
     /* No value (a bad line as a whole): no "=". */
     event_config_error("/etc/sockshim.conf:3", NULL, "a NUL byte in the line",
@@ -912,9 +893,11 @@ static void test_config_error(void)
     event_config_error("SOCKSHIM_\"X\"", value, "unknown variable",
                        "the SOCKSHIM_* variables");
     char body[512];
-    snprintf(body, sizeof body, "warn: config_error SOCKSHIM_\\x22X\\x22="
+    snprintf(body, sizeof body,
+             "warn: config_error SOCKSHIM_\\x22X\\x22="
              "\"x\\x0a%s\"...: unknown variable; accepted: the SOCKSHIM_* "
-             "variables; ignored", repeated('y', 78));
+             "variables; ignored",
+             repeated('y', 78));
     is_text(text_line(body), new_log_text(),
             "text: a value with a newline escaped and cut at 80 bytes, the "
             "place escaped");
@@ -932,43 +915,39 @@ static void test_config_error(void)
     is_text(json_after_ts("\"level\":\"warn\",\"kind\":\"config_error\","
                           "\"where\":\"SOCKSHIM_RULES #2\","
                           "\"problem\":\"no role\",\"accepted\":\"a role\"}"),
-            skip_ts(new_log_text()), "JSON: config_error without a value has "
-                                     "no value field");
+            skip_ts(new_log_text()),
+            "JSON: config_error without a value has "
+            "no value field");
 }
 
 /* --- which kinds are shown ----------------------------------------------- */
 
 /* The kinds event_enabled() says yes to, by name. */
-static const char *enabled_kinds(void)
-{
+static const char *enabled_kinds(void) {
     static char out[512];
     size_t n = 0;
     out[0] = '\0';
     for (int k = 0; k < EV_COUNT; k++)
         if (event_enabled((enum event_kind)k))
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
-                                  n ? " " : "",
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? " " : "",
                                   event_kind_name((enum event_kind)k));
     return out;
 }
 
-static const char *levels_shown(void)
-{
+static const char *levels_shown(void) {
     static char out[64];
     size_t n = 0;
     out[0] = '\0';
     for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++)
         if (event_level_shown((enum log_level)l))
-            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s",
-                                  n ? " " : "",
+            n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? " " : "",
                                   log_level_name((enum log_level)l));
     return out;
 }
 
 #define BIT(k) (1u << (k))
 
-static void test_enabled(void)
-{
+static void test_enabled(void) {
     static const struct {
         const char *what;
         uint32_t checks;
@@ -1022,7 +1001,8 @@ static void test_enabled(void)
         int lines = line_count(new_log_text());
         ok(disagree == 0 && lines == begun,
            "event_begin: %s: begun as enabled (%d disagree), %d lines for "
-           "%d begun", cases[i].what, disagree, lines, begun);
+           "%d begun",
+           cases[i].what, disagree, lines, begun);
     }
 
     /* leak_at_exit is enabled at its most severe level, warn; its info
@@ -1042,8 +1022,7 @@ static void test_enabled(void)
 
 /* --- the bound on values ------------------------------------------------- */
 
-static void test_bound(void)
-{
+static void test_bound(void) {
     struct event ev;
     char rest[8192], body[8192];
     const char *line;
@@ -1055,8 +1034,10 @@ static void test_bound(void)
         event_str(&ev, "v", repeated('a', 600));
         event_end(&ev);
     }
-    snprintf(rest, sizeof rest, "\"level\":\"info\",\"kind\":\"policy\","
-             "\"v\":\"%s...\"}", repeated('a', EVENT_VALUE_MAX));
+    snprintf(rest, sizeof rest,
+             "\"level\":\"info\",\"kind\":\"policy\","
+             "\"v\":\"%s...\"}",
+             repeated('a', EVENT_VALUE_MAX));
     is_text(json_after_ts(rest), skip_ts(new_log_text()),
             "JSON: a 600-byte value is cut to 512 and marked ... inside the "
             "string");
@@ -1073,13 +1054,15 @@ static void test_bound(void)
            occurrences(line, "\\u0001") == EVENT_VALUE_MAX &&
            strstr(line, "\\u0001...\"}\n") != NULL,
        "JSON: 600 control bytes: 512 escaped, then ..., one whole object "
-       "(%zu bytes)", strlen(line));
+       "(%zu bytes)",
+       strlen(line));
     event_config_error(repeated('\x02', 63), repeated('\x03', 600),
                        "not a number", "a number from 1 to 64");
     line = new_log_text();
     ok(json_object_line(line) && strlen(line) <= LOG_LINE_MAX,
        "JSON: config_error with a place and a value of control bytes: one "
-       "whole object (%zu bytes)", strlen(line));
+       "whole object (%zu bytes)",
+       strlen(line));
 
     /* Several values at the bound, quotes doubling them: still whole. */
     if (event_begin(&ev, EV_POLICY, -1)) {
@@ -1125,8 +1108,7 @@ static int handler_began = -1;
 
 /* A signal handler that reports something while the interrupted code is
  * building its own event: its event is dropped, not mixed in. */
-static void busy_handler(int sig)
-{
+static void busy_handler(int sig) {
     (void)sig;
     struct event ev;
     handler_began = event_begin(&ev, EV_DOUBLE_CLOSE, 9);
@@ -1135,8 +1117,7 @@ static void busy_handler(int sig)
     event_config_error("SOCKSHIM_MODE", "x", "nested", "none");
 }
 
-static void *whole_event_thread(void *arg)
-{
+static void *whole_event_thread(void *arg) {
     (void)arg;
     struct event ev;
     if (event_begin(&ev, EV_DOUBLE_CLOSE, 11)) {
@@ -1146,8 +1127,7 @@ static void *whole_event_thread(void *arg)
     return NULL;
 }
 
-static void test_nested(void)
-{
+static void test_nested(void) {
     struct event ev, inner;
     use_format(FORMAT_TEXT);
     new_log_text();
@@ -1162,8 +1142,9 @@ static void test_nested(void)
         event_end(&ev);
     ok(outer && !nested, "event_begin while this thread builds an event: 0");
     is_text(text_line("warn: close_unread fd=4 unread=1 call=close"),
-            new_log_text(), "... and the outer event is written whole, "
-                            "alone");
+            new_log_text(),
+            "... and the outer event is written whole, "
+            "alone");
     int again = event_begin(&ev, EV_DOUBLE_CLOSE, 8);
     if (again)
         event_end(&ev);
@@ -1185,8 +1166,9 @@ static void test_nested(void)
     sigaction(SIGUSR1, &old, NULL);
     ok(handler_began == 0, "a signal handler's event_begin during one: 0");
     is_text(text_line("warn: close_unread fd=4 unread=2 call=close"),
-            new_log_text(), "... its event and config_error dropped, the "
-                            "interrupted one whole");
+            new_log_text(),
+            "... its event and config_error dropped, the "
+            "interrupted one whole");
 
     /* Another thread builds its own at the same time: the buffer is per
      * thread, both are written. */
@@ -1199,34 +1181,34 @@ static void test_nested(void)
         event_end(&ev);
     }
     char want[512];
-    snprintf(want, sizeof want, "%serror: double_close fd=11 from=thread\n"
-             "%swarn: close_unread fd=4 unread=3\n", head(), head());
-    is_text(want, new_log_text(), "another thread's event while this one "
-                                  "builds: both whole");
+    snprintf(want, sizeof want,
+             "%serror: double_close fd=11 from=thread\n"
+             "%swarn: close_unread fd=4 unread=3\n",
+             head(), head());
+    is_text(want, new_log_text(),
+            "another thread's event while this one "
+            "builds: both whole");
 }
 
 /* --- the log's destination ----------------------------------------------- */
 
 static volatile sig_atomic_t sigpipes;
 
-static void count_sigpipe(int sig)
-{
+static void count_sigpipe(int sig) {
     (void)sig;
     sigpipes++;
 }
 
 /* What the pipe holds now (without waiting: the write is done when the
  * event returns). */
-static const char *pipe_text(int fd)
-{
+static const char *pipe_text(int fd) {
     static char text[8192];
     ssize_t n = read(fd, text, sizeof text - 1);
     text[n > 0 ? n : 0] = '\0';
     return text;
 }
 
-static void test_destinations(void)
-{
+static void test_destinations(void) {
     struct event ev;
     struct log_settings s = config.log;
 
@@ -1252,8 +1234,10 @@ static void test_destinations(void)
             got[0] = '\0';
         fclose(f);
     }
-    is_text(text_line("info: policy"), got, "file:DIR/event-t-%%p-%%n.log "
-                                            "is written as %s", expanded);
+    is_text(text_line("info: policy"), got,
+            "file:DIR/event-t-%%p-%%n.log "
+            "is written as %s",
+            expanded);
     unlink(expanded);
 
     /* stderr a pipe: each event is one write(2) of one whole line. */
@@ -1286,7 +1270,8 @@ static void test_destinations(void)
     sigpending(&pending);
     ok(sigpipes == 0 && !sigismember(&pending, SIGPIPE) && err == 0,
        "stderr a pipe with no reader: no SIGPIPE, errno kept (%d SIGPIPE, "
-       "errno %d)", (int)sigpipes, err);
+       "errno %d)",
+       (int)sigpipes, err);
     sigaction(SIGPIPE, &old, NULL);
 
     /* A log file that cannot be opened: stderr instead, and the first
@@ -1303,12 +1288,11 @@ static void test_destinations(void)
         event_end(&ev);
     const char *text = pipe_text(p[0]);
     char first[1200];
-    snprintf(first, sizeof first, "%swarn: config_error SOCKSHIM_LOG=\"%s\": ",
-             head(), s.path);
+    snprintf(first, sizeof first,
+             "%swarn: config_error SOCKSHIM_LOG=\"%s\": ", head(), s.path);
     const char *second = strchr(text, '\n');
     if (!ok(strncmp(text, first, strlen(first)) == 0 && second != NULL &&
-                strstr(text, "; ignored\n") ==
-                    second - strlen("; ignored") &&
+                strstr(text, "; ignored\n") == second - strlen("; ignored") &&
                 strcmp(second + 1, text_line("warn: close_unread fd=6")) == 0,
             "log file in a missing directory: config_error naming it, then "
             "the event, on stderr"))
@@ -1323,8 +1307,7 @@ static void test_destinations(void)
     log_configure(&config.log);
 }
 
-int main(void)
-{
+int main(void) {
     plan(90);
     real_resolve_all();
 

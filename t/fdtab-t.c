@@ -12,16 +12,14 @@
 
 #define THREADS 8
 
-static void mark(int fd, uint8_t family)
-{
+static void mark(int fd, uint8_t family) {
     struct fd_slot *slot = fdtab_slot(fd);
     slot->family = family;
     slot->role = ROLE_CONNECT;
     fdtab_set_flags(slot, FD_TRACKED | FD_TCP);
 }
 
-static void *racer(void *arg)
-{
+static void *racer(void *arg) {
     /* Every thread maps the same fresh chunk and marks its own slots. */
     int base = 5000000 + (int)(long)arg;
     for (int i = 0; i < 64; i++)
@@ -29,8 +27,7 @@ static void *racer(void *arg)
     return NULL;
 }
 
-int main(void)
-{
+int main(void) {
     plan(19);
 
     ok(fdtab_peek(3) == NULL, "no slot before first use (nothing mapped)");
@@ -89,7 +86,6 @@ int main(void)
     int seen = 0;
     for (int fd = 5000000; fd < 5000000 + 64 * THREADS; fd++)
         seen += (fdtab_flags(fdtab_peek(fd)) & FD_TRACKED) != 0;
-    is_int(64 * THREADS, seen,
-           "threads racing to map one chunk lose no slot");
+    is_int(64 * THREADS, seen, "threads racing to map one chunk lose no slot");
     return 0;
 }

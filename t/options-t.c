@@ -9,19 +9,20 @@
 #include "lib/config/options.h"
 #include "t/tap/basic.h"
 
-static void test_durations(void)
-{
+static void test_durations(void) {
     static const struct {
         const char *text;
         int ok;
         unsigned ms;
     } cases[] = {
-        {"0", 1, 0},          {"5", 1, 5000},        {"5s", 1, 5000},
-        {"250ms", 1, 250},    {"2m", 1, 120000},     {"2147483647ms", 1, INT_MAX},
-        {"2147484s", 0, 0},   {"", 0, 0},            {"s", 0, 0},
-        {"10x", 0, 0},        {"-1", 0, 0},          {"1.5s", 0, 0},
-        {"5 s", 0, 0},        {" 5", 0, 0},          {"10h", 0, 0},
-        {"99999999999999999999", 0, 0},
+        {"0", 1, 0},        {"5", 1, 5000},
+        {"5s", 1, 5000},    {"250ms", 1, 250},
+        {"2m", 1, 120000},  {"2147483647ms", 1, INT_MAX},
+        {"2147484s", 0, 0}, {"", 0, 0},
+        {"s", 0, 0},        {"10x", 0, 0},
+        {"-1", 0, 0},       {"1.5s", 0, 0},
+        {"5 s", 0, 0},      {" 5", 0, 0},
+        {"10h", 0, 0},      {"99999999999999999999", 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned ms = 12345;
@@ -35,8 +36,7 @@ static void test_durations(void)
     }
 }
 
-static void test_booleans(void)
-{
+static void test_booleans(void) {
     const char *yes[] = {"on", "1", "yes", "true", "ON", "True"};
     const char *no[] = {"off", "0", "no", "false", "OFF"};
     const char *bad[] = {"", "2", "maybe", "onn", " on"};
@@ -50,8 +50,7 @@ static void test_booleans(void)
 }
 
 /* Parse TEXT as option OPT; return the formatted value or "REJECTED". */
-static const char *roundtrip(enum policy_option opt, const char *text)
-{
+static const char *roundtrip(enum policy_option opt, const char *text) {
     static char out[64];
     struct policy p;
     memset(&p, 0, sizeof p);
@@ -63,8 +62,7 @@ static const char *roundtrip(enum policy_option opt, const char *text)
     return out;
 }
 
-static void test_option_values(void)
-{
+static void test_option_values(void) {
     static const struct {
         enum policy_option opt;
         const char *text, *expected;
@@ -108,8 +106,7 @@ static void test_option_values(void)
                   "%s=%s", option_descs[cases[i].opt].key, cases[i].text);
 }
 
-static void test_items_and_merge(void)
-{
+static void test_items_and_merge(void) {
     struct policy global, rule;
     memset(&global, 0, sizeof global);
     memset(&rule, 0, sizeof rule);
@@ -121,7 +118,8 @@ static void test_items_and_merge(void)
 
     char text[32];
     option_format(&global, OPT_KEEPALIVE, text, sizeof text);
-    is_string("30", text, "merge: the later keepalive replaces the earlier whole");
+    is_string("30", text,
+              "merge: the later keepalive replaces the earlier whole");
     option_format(&global, OPT_NODELAY, text, sizeof text);
     is_string("on", text, "merge: options the later rule lacks stay");
 
@@ -136,8 +134,9 @@ static void test_items_and_merge(void)
                           items[i].u.linger.l_linger == 0;
     ok(linger_seen, "linger=0 is SO_LINGER {1,0} (abortive close)");
 
-    is_int(ITEM_KEEPIDLE, item_lookup(item_descs[ITEM_KEEPIDLE].level,
-                                      item_descs[ITEM_KEEPIDLE].optname),
+    is_int(ITEM_KEEPIDLE,
+           item_lookup(item_descs[ITEM_KEEPIDLE].level,
+                       item_descs[ITEM_KEEPIDLE].optname),
            "item_lookup finds TCP_KEEPIDLE");
     is_int(ITEM_COUNT, item_lookup(SOL_SOCKET, SO_BROADCAST),
            "item_lookup: SO_BROADCAST is not policed");
@@ -149,8 +148,7 @@ static void test_items_and_merge(void)
     ok(parse_mode("fast", &mode) == -1, "mode fast rejected");
 }
 
-int main(void)
-{
+int main(void) {
     plan(16 + 15 + 32 + 11);
     test_durations();
     test_booleans();

@@ -14,8 +14,7 @@
 #include "lib/output/sockaddr.h"
 #include "t/tap/basic.h"
 
-static const char *ipv6_text(const char *address, int port)
-{
+static const char *ipv6_text(const char *address, int port) {
     static char text[128];
     struct sockaddr_in6 in6;
     struct outbuf ob;
@@ -28,8 +27,7 @@ static const char *ipv6_text(const char *address, int port)
     return text;
 }
 
-int main(void)
-{
+int main(void) {
     char buf[16];
     struct outbuf ob;
 
@@ -75,8 +73,7 @@ int main(void)
     is_string("[::]:0", ipv6_text("::", 0), "IPv6 any");
     is_string("[2001:db8::1:0:0:1]:443", ipv6_text("2001:db8:0:0:1:0:0:1", 443),
               "IPv6: the first longest zero run is folded");
-    is_string("[2001:db8:0:1:1:1:1:1]:1",
-              ipv6_text("2001:db8:0:1:1:1:1:1", 1),
+    is_string("[2001:db8:0:1:1:1:1:1]:1", ipv6_text("2001:db8:0:1:1:1:1:1", 1),
               "IPv6: a single zero group is not folded");
     is_string("[::ffff:10.1.2.3]:8080", ipv6_text("::ffff:10.1.2.3", 8080),
               "IPv4-mapped IPv6");

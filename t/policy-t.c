@@ -26,12 +26,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/config/configuration.h"
 #include "lib/base/fdtab.h"
+#include "lib/base/real.h"
+#include "lib/config/configuration.h"
 #include "lib/output/event.h"
 #include "lib/output/log.h"
 #include "lib/policy/policy.h"
-#include "lib/base/real.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -41,8 +41,7 @@
 static char log_path[256], log_setting[270], rules[2048];
 static const char *global_nodelay, *mode;
 
-static const char *fake_getenv(const char *name)
-{
+static const char *fake_getenv(const char *name) {
     if (strcmp(name, "SOCKSHIM_LOG") == 0)
         return log_setting;
     if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
@@ -61,8 +60,7 @@ static const char *fake_getenv(const char *name)
 static int config_errors;
 
 static void report_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     config_errors++;
     diag("configuration: %s=%s: %s (%s)", where, value ? value : "", problem,
          accepted);
@@ -70,8 +68,7 @@ static void report_error(const char *where, const char *value,
 
 /* The whole configuration: MODE, SOCKSHIM_NODELAY=NODELAY (NULL: unset)
  * and SOCKSHIM_RULES=RULES. */
-static void configure(const char *m, const char *nodelay, const char *r)
-{
+static void configure(const char *m, const char *nodelay, const char *r) {
     mode = m;
     global_nodelay = nodelay;
     snprintf(rules, sizeof rules, "%s", r);
@@ -85,8 +82,7 @@ static void configure(const char *m, const char *nodelay, const char *r)
 static long log_read_to;
 
 /* The lines the log received since the last call. */
-static const char *new_log_lines(void)
-{
+static const char *new_log_lines(void) {
     static char text[16384];
     size_t n = 0;
     FILE *f = fopen(log_path, "r");
@@ -102,8 +98,7 @@ static const char *new_log_lines(void)
 
 /* How many lines of TEXT are events of KIND holding every one of the
  * NULL-terminated strings after it. */
-static int events(const char *text, const char *kind, ...)
-{
+static int events(const char *text, const char *kind, ...) {
     char head[64];
     snprintf(head, sizeof head, ": %s fd=", kind);
     int count = 0;
@@ -128,8 +123,7 @@ static int events(const char *text, const char *kind, ...)
 
 /* A new socket, tracked as the socket() hook tracks one: the policy
  * reads its family and whether it is TCP from its slot. */
-static int tracked_socket(int domain, int type)
-{
+static int tracked_socket(int domain, int type) {
     int fd = socket(domain, type, 0);
     if (fd < 0)
         return -1;
@@ -148,16 +142,14 @@ static int tracked_socket(int domain, int type)
     return fd;
 }
 
-static void untrack_close(int fd)
-{
+static void untrack_close(int fd) {
     if (fd >= 0) {
         fdtab_clear(fd);
         close(fd);
     }
 }
 
-static struct sock_context context(int fd, int role)
-{
+static struct sock_context context(int fd, int role) {
     struct sock_context ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.fd = fd;
@@ -168,8 +160,7 @@ static struct sock_context context(int fd, int role)
 }
 
 static struct sockaddr_storage address(const char *text, int port,
-                                       socklen_t *len)
-{
+                                       socklen_t *len) {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     struct sockaddr_in *in = (struct sockaddr_in *)&ss;
@@ -191,8 +182,7 @@ static struct sockaddr_storage address(const char *text, int port,
     return ss;
 }
 
-static int get_int(int fd, int level, int name)
-{
+static int get_int(int fd, int level, int name) {
     int v = -1;
     socklen_t len = sizeof v;
     if (getsockopt(fd, level, name, &v, &len) != 0)
@@ -209,8 +199,7 @@ static int listener = -1, accepted = -1, client = -1;
 static int listener6 = -1, accepted6 = -1, client6 = -1;
 static int port, port6;
 
-static int listen_on(int domain, const char *addr, int *out_port)
-{
+static int listen_on(int domain, const char *addr, int *out_port) {
     int fd = tracked_socket(domain, SOCK_STREAM);
     socklen_t len;
     struct sockaddr_storage ss = address(addr, 0, &len);
@@ -230,8 +219,7 @@ static int listen_on(int domain, const char *addr, int *out_port)
 }
 
 /* Connect to 127.0.0.1:P and return the accepted end (tracked). */
-static int accept_from(int lfd, int p, int *client_fd)
-{
+static int accept_from(int lfd, int p, int *client_fd) {
     socklen_t len;
     struct sockaddr_storage ss = address("127.0.0.1", p, &len);
     *client_fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -265,18 +253,17 @@ static const struct {
 } socket_cases[] = {
     {"listener on 127.0.0.1:PORT", ROLE_LISTEN, TCP4, NULL, 0, 1,
      "reuseaddr=on nodelay=on backlog=4096"},
-    {"bind() to 127.0.0.1:PORT: listen rules already match", ROLE_NONE,
-     TCP4, "127.0.0.1", -1, 0, "reuseaddr=on nodelay=on backlog=4096"},
-    {"bind() to 0.0.0.0:PORT: not addr=127.0.0.1", ROLE_NONE, TCP4,
-     "0.0.0.0", -1, 0, "nodelay=on backlog=4096"},
-    {"bind() to 127.0.0.1:1: not port=PORT", ROLE_NONE, TCP4, "127.0.0.1", 1,
-     0, "reuseaddr=on nodelay=on"},
+    {"bind() to 127.0.0.1:PORT: listen rules already match", ROLE_NONE, TCP4,
+     "127.0.0.1", -1, 0, "reuseaddr=on nodelay=on backlog=4096"},
+    {"bind() to 0.0.0.0:PORT: not addr=127.0.0.1", ROLE_NONE, TCP4, "0.0.0.0",
+     -1, 0, "nodelay=on backlog=4096"},
+    {"bind() to 127.0.0.1:1: not port=PORT", ROLE_NONE, TCP4, "127.0.0.1", 1, 0,
+     "reuseaddr=on nodelay=on"},
     {"accepted on PORT from 127.0.0.1: local port, peer address", ROLE_ACCEPT,
      TCP4, NULL, 0, 2, "linger=5s keepalive=60 nodelay=on"},
     {"accepted on dual-stack PORT6 from ::ffff:127.0.0.1: matches "
      "127.0.0.0/8",
-     ROLE_ACCEPT, TCP6, NULL, 0, 4,
-     "reuseport=on keepalive=60 nodelay=on"},
+     ROLE_ACCEPT, TCP6, NULL, 0, 4, "reuseport=on keepalive=60 nodelay=on"},
     {"dual-stack listener on [::]:PORT6: no listen rule", ROLE_LISTEN, TCP6,
      NULL, 0, 3, "reuseport=on nodelay=on"},
     {"connect to 192.0.2.10:6379: later rules override option by option",
@@ -288,8 +275,8 @@ static const struct {
      "keepalive=30:5:3 connect_timeout=2s nodelay=on"},
     {"connect to 198.51.100.1:80: only the proc= rule", ROLE_CONNECT, TCP4,
      "198.51.100.1", 80, 0, "connect_timeout=2s nodelay=on"},
-    {"connect to [2001:db8::5]:80: IPv6 CIDR, family=inet6", ROLE_CONNECT,
-     TCP6, "2001:db8::5", 80, 0,
+    {"connect to [2001:db8::5]:80: IPv6 CIDR, family=inet6", ROLE_CONNECT, TCP6,
+     "2001:db8::5", 80, 0,
      "reuseport=on rcvtimeo=1s connect_timeout=2s nodelay=on"},
     {"connect to [::ffff:192.0.2.9]:80: IPv4-mapped matches the IPv4 CIDR",
      ROLE_CONNECT, TCP6, "::ffff:192.0.2.9", 80, 0,
@@ -300,12 +287,11 @@ static const struct {
      ROLE_CONNECT, UDP4, "192.0.2.10", 6379, 0, ""},
     {"UNIX connect: only family=unix rules", ROLE_CONNECT, UNIX_STREAM,
      "/run/app.sock", 0, 0, "sndtimeo=2s"},
-    {"UNIX accept: family=unix rules match any role", ROLE_ACCEPT,
-     UNIX_STREAM, NULL, 0, 0, "sndtimeo=2s"},
+    {"UNIX accept: family=unix rules match any role", ROLE_ACCEPT, UNIX_STREAM,
+     NULL, 0, 0, "sndtimeo=2s"},
 };
 
-static void test_policy_for_socket(void)
-{
+static void test_policy_for_socket(void) {
     listener = listen_on(AF_INET, "127.0.0.1", &port);
     if (listener < 0)
         bail("IPv4 loopback listener: %s", strerror(errno));
@@ -349,11 +335,11 @@ static void test_policy_for_socket(void)
             break;
         default:
             own = 1;
-            fd = tracked_socket(
-                socket_cases[i].kind == TCP6          ? AF_INET6
-                : socket_cases[i].kind == UNIX_STREAM ? AF_UNIX
-                                                      : AF_INET,
-                socket_cases[i].kind == UDP4 ? SOCK_DGRAM : SOCK_STREAM);
+            fd = tracked_socket(socket_cases[i].kind == TCP6          ? AF_INET6
+                                : socket_cases[i].kind == UNIX_STREAM ? AF_UNIX
+                                                                      : AF_INET,
+                                socket_cases[i].kind == UDP4 ? SOCK_DGRAM
+                                                             : SOCK_STREAM);
         }
         if (fd < 0) {
             ok(1, "%s # SKIP no such socket here (IPv6?)",
@@ -394,8 +380,9 @@ static void test_policy_for_socket(void)
     char seen[256];
     policy_for_socket(&ctx, &p);
     policy_format_options(&p, seen, sizeof seen);
-    is_string("nodelay=on", seen, "no rules: a TCP socket gets the global "
-                                  "options");
+    is_string("nodelay=on", seen,
+              "no rules: a TCP socket gets the global "
+              "options");
     ctx = context(udp, ROLE_CONNECT);
     policy_for_socket(&ctx, &p);
     policy_format_options(&p, seen, sizeof seen);
@@ -407,8 +394,7 @@ static void test_policy_for_socket(void)
 /* --- policy_same_items --------------------------------------------------- */
 
 /* The policy written as "key=value ..." (the notation of rules). */
-static struct policy policy_from(const char *text)
-{
+static struct policy policy_from(const char *text) {
     struct policy p;
     memset(&p, 0, sizeof p);
     p.linger_secs = -1;
@@ -427,20 +413,18 @@ static struct policy policy_from(const char *text)
     return p;
 }
 
-static const char *item_names(uint16_t items)
-{
+static const char *item_names(uint16_t items) {
     static char buf[256];
     size_t o = 0;
     buf[0] = '\0';
     for (int i = 0; i < ITEM_COUNT; i++)
         if (items & ITEM_BIT(i))
-            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s",
-                                  o ? " " : "", item_descs[i].name);
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s", o ? " " : "",
+                                  item_descs[i].name);
     return buf;
 }
 
-static void test_same_items(void)
-{
+static void test_same_items(void) {
     static const struct {
         const char *a, *b;
         uint16_t items;
@@ -480,8 +464,7 @@ static void test_same_items(void)
 
 /* --- policy_backlog ------------------------------------------------------ */
 
-static void test_backlog(void)
-{
+static void test_backlog(void) {
     static const struct {
         const char *mode, *options;
         int requested, want;
@@ -504,8 +487,7 @@ static void test_backlog(void)
 
 /* --- applying, by mode --------------------------------------------------- */
 
-static void test_apply(void)
-{
+static void test_apply(void) {
     const int one = 1, zero = 0;
     struct policy p;
     struct sock_context ctx;
@@ -528,11 +510,13 @@ static void test_apply(void)
              get_int(fd, IPPROTO_TCP, TCP_KEEPINTVL),
              get_int(fd, IPPROTO_TCP, TCP_KEEPCNT),
              get_int(fd, IPPROTO_TCP, TCP_NODELAY));
-    is_string("1 60 10 5 1", seen, "enforce: the socket holds keepalive "
-                                   "60:10:5 and nodelay");
+    is_string("1 60 10 5 1", seen,
+              "enforce: the socket holds keepalive "
+              "60:10:5 and nodelay");
     log = new_log_lines();
-    if (!is_int(1, events(log, "policy", "SO_KEEPALIVE=on", "TCP_KEEPIDLE=60s",
-                          "TCP_KEEPCNT=5", "TCP_NODELAY=on", NULL),
+    if (!is_int(1,
+                events(log, "policy", "SO_KEEPALIVE=on", "TCP_KEEPIDLE=60s",
+                       "TCP_KEEPCNT=5", "TCP_NODELAY=on", NULL),
                 "enforce: one policy event naming every item set"))
         diag("log: %s", log);
     is_int(EAGAIN, kept_errno, "policy_apply leaves errno as it was");
@@ -550,16 +534,14 @@ static void test_apply(void)
                                   sizeof zero);
     log = new_log_lines();
     if (!ok(rc == 0 && get_int(fd, IPPROTO_TCP, TCP_NODELAY) == 0 &&
-                events(log, "app_override", "sockopt=TCP_NODELAY",
-                       "policy=on", "app=off", "action=kept", NULL) == 1,
+                events(log, "app_override", "sockopt=TCP_NODELAY", "policy=on",
+                       "app=off", "action=kept", NULL) == 1,
             "enforce: the program's later nodelay=off is kept and reported"))
         diag("log: %s", log);
     /* An option the policy does not set passes through silently. */
-    rc = policy_on_setsockopt(&ctx, SOL_SOCKET, SO_BROADCAST, &one,
-                              sizeof one);
+    rc = policy_on_setsockopt(&ctx, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
     log = new_log_lines();
-    ok(rc == 0 && get_int(fd, SOL_SOCKET, SO_BROADCAST) == 1 &&
-           log[0] == '\0',
+    ok(rc == 0 && get_int(fd, SOL_SOCKET, SO_BROADCAST) == 1 && log[0] == '\0',
        "an option outside the policy passes through, unreported");
     /* A call the kernel refuses fails for the program as without us. */
     errno = 0;
@@ -581,9 +563,8 @@ static void test_apply(void)
                               sizeof zero);
     log = new_log_lines();
     if (!ok(rc == 0 && get_int(fd, IPPROTO_TCP, TCP_NODELAY) == 1 &&
-                events(log, "app_override", "sockopt=TCP_NODELAY",
-                       "policy=on", "app=off", "action=overridden",
-                       NULL) == 1,
+                events(log, "app_override", "sockopt=TCP_NODELAY", "policy=on",
+                       "app=off", "action=overridden", NULL) == 1,
             "force: the program's later nodelay=off is replaced, and "
             "reported"))
         diag("log: %s", log);
@@ -610,8 +591,8 @@ static void test_apply(void)
         if (!ok(get_int(fd, IPPROTO_TCP, TCP_NODELAY) == earlier[i].want &&
                     events(log, "app_override", "sockopt=TCP_NODELAY",
                            earlier[i].action, NULL) == 1,
-                "%s: the program's earlier nodelay=off is %s",
-                earlier[i].mode, earlier[i].want ? "replaced" : "kept"))
+                "%s: the program's earlier nodelay=off is %s", earlier[i].mode,
+                earlier[i].want ? "replaced" : "kept"))
             diag("log: %s", log);
         untrack_close(fd);
     }
@@ -629,8 +610,8 @@ static void test_apply(void)
            get_int(fd, IPPROTO_TCP, TCP_NODELAY) == 0,
        "audit: the socket keeps its own values");
     if (!ok(events(log, "would_apply", NULL) == 5 &&
-                events(log, "would_apply", "sockopt=TCP_KEEPIDLE",
-                       "value=60s", "current=", NULL) == 1 &&
+                events(log, "would_apply", "sockopt=TCP_KEEPIDLE", "value=60s",
+                       "current=", NULL) == 1 &&
                 events(log, "would_apply", "sockopt=TCP_NODELAY", "value=on",
                        "current=off", NULL) == 1 &&
                 events(log, "policy", NULL) == 0,
@@ -653,8 +634,9 @@ static void test_apply(void)
         new_log_lines();
         policy_apply(&ctx, &bl, ITEMS_ALL);
         log = new_log_lines();
-        if (!is_int(1, events(log, backlog[i].kind, backlog[i].value,
-                              backlog[i].asked, NULL),
+        if (!is_int(1,
+                    events(log, backlog[i].kind, backlog[i].value,
+                           backlog[i].asked, NULL),
                     "%s: listen(128) under backlog=4096 is reported as %s",
                     backlog[i].mode, backlog[i].kind))
             diag("log: %s", log);
@@ -663,8 +645,7 @@ static void test_apply(void)
 }
 
 /* What the kernel refuses, and what comes too late. */
-static void test_failures(void)
-{
+static void test_failures(void) {
     configure("enforce", NULL, "");
 
     /* TCP's keepalive timers on a UNIX socket: refused; reported with
@@ -723,8 +704,7 @@ static void test_failures(void)
     untrack_close(fd);
 }
 
-int main(void)
-{
+int main(void) {
     plan((int)ARRAY_SIZE(socket_cases) + 2 + 14 + 5 + 14 + 3);
     real_resolve_all();
 

@@ -43,8 +43,7 @@
 
 static char log_path[256], log_setting[270], suppress_path[256];
 
-static const char *fake_getenv(const char *name)
-{
+static const char *fake_getenv(const char *name) {
     if (strcmp(name, "SOCKSHIM_LOG") == 0)
         return log_setting;
     if (strcmp(name, "SOCKSHIM_LOG_LEVEL") == 0)
@@ -55,8 +54,7 @@ static const char *fake_getenv(const char *name)
 }
 
 static void report_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     bail("the test's configuration has an error: %s=%s: %s (%s)", where,
          value ? value : "", problem, accepted);
 }
@@ -64,13 +62,12 @@ static void report_error(const char *where, const char *value,
 /* One suppression per kind of match: a function glob on an inner frame,
  * any kind (with spaces around the pattern), a module, '?', and a module
  * that is never loaded. */
-static const char suppressions[] =
-    "# sockshim suppressions for report-t\n"
-    "close_unread:report_t_suppressed_*\n"
-    "*: report_t_any_kind_site \n"
-    "write_after_shutdown:libc.so*\n"
-    "addr_in_use:report_t_site_othe?\n"
-    "double_close:libnot-loaded.so*\n";
+static const char suppressions[] = "# sockshim suppressions for report-t\n"
+                                   "close_unread:report_t_suppressed_*\n"
+                                   "*: report_t_any_kind_site \n"
+                                   "write_after_shutdown:libc.so*\n"
+                                   "addr_in_use:report_t_site_othe?\n"
+                                   "double_close:libnot-loaded.so*\n";
 #define SUPPRESSION_LINES 5
 
 /* --- the log file -------------------------------------------------------- */
@@ -78,8 +75,7 @@ static const char suppressions[] =
 static long log_read_to;
 
 /* The bytes the log file received since the last call. */
-static const char *new_log_text(void)
-{
+static const char *new_log_text(void) {
     static char text[65536];
     size_t n = 0;
     FILE *f = fopen(log_path, "r");
@@ -93,8 +89,7 @@ static const char *new_log_text(void)
     return text;
 }
 
-static int line_count(const char *text)
-{
+static int line_count(const char *text) {
     int n = 0;
     for (; *text != '\0'; text++)
         n += *text == '\n';
@@ -103,8 +98,7 @@ static int line_count(const char *text)
 
 /* "sockshim[PID]: " BODY "\n" for each BODY up to NULL: the text lines
  * expected, in order. */
-static const char *text_lines(const char *body, ...)
-{
+static const char *text_lines(const char *body, ...) {
     static char out[16384];
     size_t n = 0;
     va_list ap;
@@ -118,8 +112,7 @@ static const char *text_lines(const char *body, ...)
 }
 
 /* TEXT with newlines shown as \n: a diagnostic stays one TAP line. */
-static const char *visible(const char *text)
-{
+static const char *visible(const char *text) {
     static char out[2][16384];
     static int turn;
     char *o = out[turn++ % 2];
@@ -137,8 +130,7 @@ static const char *visible(const char *text)
 }
 
 /* is_string() for text that may hold newlines. */
-static int is_text(const char *expected, const char *seen, const char *what)
-{
+static int is_text(const char *expected, const char *seen, const char *what) {
     int same = strcmp(expected, seen) == 0;
     ok(same, "%s", what);
     if (!same) {
@@ -150,8 +142,7 @@ static int is_text(const char *expected, const char *seen, const char *what)
 
 /* --- stacks of this program ---------------------------------------------- */
 
-static __attribute__((noinline)) uintptr_t return_address(void)
-{
+static __attribute__((noinline)) uintptr_t return_address(void) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     __asm__ volatile("" ::: "memory");
     return ra;
@@ -161,8 +152,7 @@ static __attribute__((noinline)) uintptr_t return_address(void)
  * match or not. Each keeps a mark of its own, so that the compiler cannot
  * merge them into one. */
 #define SITE(name, n)                                                          \
-    static __attribute__((noinline)) uintptr_t name(void)                      \
-    {                                                                          \
+    static __attribute__((noinline)) uintptr_t name(void) {                    \
         volatile int mark = n;                                                 \
         uintptr_t ra = return_address();                                       \
         __asm__ volatile("" ::: "memory");                                     \
@@ -174,15 +164,14 @@ SITE(report_t_suppressed_close, 3)
 SITE(report_t_any_kind_site, 4)
 
 /* The stacks the events below come from. */
-static uint32_t s_plain;  /* report_t_site_plain */
-static uint32_t s_other;  /* report_t_site_other: addr_in_use suppressed */
-static uint32_t s_supp;   /* plain, then report_t_suppressed_close */
-static uint32_t s_any;    /* report_t_any_kind_site: any kind suppressed */
-static uint32_t s_libc;   /* plain, then a frame in libc */
+static uint32_t s_plain; /* report_t_site_plain */
+static uint32_t s_other; /* report_t_site_other: addr_in_use suppressed */
+static uint32_t s_supp;  /* plain, then report_t_suppressed_close */
+static uint32_t s_any;   /* report_t_any_kind_site: any kind suppressed */
+static uint32_t s_libc;  /* plain, then a frame in libc */
 #define STACKS_STORED 5
 
-static uint32_t store(uintptr_t a, uintptr_t b)
-{
+static uint32_t store(uintptr_t a, uintptr_t b) {
     uintptr_t ips[2] = {a, b};
     uint32_t id = stack_store(ips, b != 0 ? 2 : 1);
     if (id == 0)
@@ -190,8 +179,7 @@ static uint32_t store(uintptr_t a, uintptr_t b)
     return id;
 }
 
-static void store_stacks(void)
-{
+static void store_stacks(void) {
     uintptr_t plain = report_t_site_plain();
     s_plain = store(plain, 0);
     s_other = store(report_t_site_other(), 0);
@@ -207,8 +195,7 @@ static void store_stacks(void)
 /* report_begin() as a check calls it; when it says to write, the event
  * gets its one field and is written. Returns what report_begin did. */
 static int report(enum event_kind kind, int fd, uint32_t call_stack,
-                  uint32_t create_stack)
-{
+                  uint32_t create_stack) {
     struct event ev;
     if (!report_begin(&ev, kind, fd, call_stack, create_stack))
         return 0;
@@ -219,8 +206,7 @@ static int report(enum event_kind kind, int fd, uint32_t call_stack,
 
 /* Report COUNT times; how many were to be written. */
 static int report_times(int count, enum event_kind kind, int fd,
-                        uint32_t call_stack, uint32_t create_stack)
-{
+                        uint32_t call_stack, uint32_t create_stack) {
     int written = 0;
     for (int i = 0; i < count; i++)
         written += report(kind, fd, call_stack, create_stack);
@@ -229,8 +215,7 @@ static int report_times(int count, enum event_kind kind, int fd,
 
 /* The short line at the Nth repeat from call stack ID. */
 static const char *repeat_body(const char *kind, int fd, unsigned n,
-                               uint32_t id)
-{
+                               uint32_t id) {
     static char body[2][512];
     static int turn;
     char *b = body[turn++ % 2];
@@ -241,8 +226,7 @@ static const char *repeat_body(const char *kind, int fd, unsigned n,
     return b;
 }
 
-static void test_folding(void)
-{
+static void test_folding(void) {
     new_log_text();
 
     /* The first from a pair of stacks is written; the 2nd to 9th are
@@ -286,8 +270,8 @@ static void test_folding(void)
          "warn: close_unread fd=6 n=1"},
         {"no call stack, the same creation stack", EV_CLOSE_UNREAD, NULL,
          &s_other, "warn: close_unread fd=6 n=1"},
-        {"the same stacks, another kind", EV_ABORTIVE_CLOSE, &s_plain,
-         &s_other, "warn: abortive_close fd=6 n=1"},
+        {"the same stacks, another kind", EV_ABORTIVE_CLOSE, &s_plain, &s_other,
+         "warn: abortive_close fd=6 n=1"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(others); i++) {
         uint32_t call = others[i].call ? *others[i].call : 0;
@@ -297,16 +281,16 @@ static void test_folding(void)
         snprintf(what, sizeof what, "not folded with the first: %s",
                  others[i].what);
         log = new_log_text();
-        if (!ok(w && strcmp(log, text_lines(others[i].line, NULL)) == 0,
-                "%s", what))
+        if (!ok(w && strcmp(log, text_lines(others[i].line, NULL)) == 0, "%s",
+                what))
             diag("log: %s", visible(log));
     }
     /* Each of them is remembered on its own: a second time, folded. */
     written = 0;
     for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-        written += report(others[i].kind, 6,
-                          others[i].call ? *others[i].call : 0,
-                          others[i].create ? *others[i].create : 0);
+        written +=
+            report(others[i].kind, 6, others[i].call ? *others[i].call : 0,
+                   others[i].create ? *others[i].create : 0);
     log = new_log_text();
     ok(written == 0 && *log == '\0',
        "each of those a second time: folded (%d written)", written);
@@ -316,15 +300,13 @@ static void test_folding(void)
      * written, and no repeat line comes. */
     written = report_times(12, EV_DOUBLE_CLOSE, 7, 0, 0);
     log = new_log_text();
-    ok(written == 12 && line_count(log) == 12 &&
-           strstr(log, "repeat=") == NULL,
+    ok(written == 12 && line_count(log) == 12 && strstr(log, "repeat=") == NULL,
        "12 double_close without stacks: 12 written in full, no repeat "
        "line");
     /* double_close: 12 seen. */
 }
 
-static void test_suppressions(void)
-{
+static void test_suppressions(void) {
     new_log_text();
     static const struct {
         const char *what;
@@ -334,8 +316,8 @@ static void test_suppressions(void)
     } cases[] = {
         {"close_unread, a function glob on the call stack's inner frame",
          EV_CLOSE_UNREAD, &s_supp, &s_other, 0},
-        {"... the same stacks again (suppressed, not folded)",
-         EV_CLOSE_UNREAD, &s_supp, &s_other, 0},
+        {"... the same stacks again (suppressed, not folded)", EV_CLOSE_UNREAD,
+         &s_supp, &s_other, 0},
         {"... and a third time", EV_CLOSE_UNREAD, &s_supp, &s_other, 0},
         {"abortive_close from that stack: the line is for close_unread only",
          EV_ABORTIVE_CLOSE, &s_supp, &s_other, 1},
@@ -345,12 +327,12 @@ static void test_suppressions(void)
          EV_SHUTDOWN_MISUSE, &s_any, NULL, 0},
         {"write_after_shutdown with a libc frame: module glob libc.so*",
          EV_WRITE_AFTER_SHUTDOWN, &s_libc, &s_other, 0},
-        {"write_after_shutdown without it",
-         EV_WRITE_AFTER_SHUTDOWN, &s_plain, &s_other, 1},
+        {"write_after_shutdown without it", EV_WRITE_AFTER_SHUTDOWN, &s_plain,
+         &s_other, 1},
         {"addr_in_use, '?' matching one byte of report_t_site_other",
          EV_ADDR_IN_USE, &s_plain, &s_other, 0},
-        {"double_close, only a module never loaded named",
-         EV_DOUBLE_CLOSE, &s_plain, &s_other, 1},
+        {"double_close, only a module never loaded named", EV_DOUBLE_CLOSE,
+         &s_plain, &s_other, 1},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         int w = report(cases[i].kind, 8, cases[i].call ? *cases[i].call : 0,
@@ -358,8 +340,7 @@ static void test_suppressions(void)
         int lines = line_count(new_log_text());
         if (!ok(w == cases[i].written && lines == cases[i].written, "%s: %s",
                 cases[i].what,
-                cases[i].written ? "written, one line"
-                                 : "suppressed, no line"))
+                cases[i].written ? "written, one line" : "suppressed, no line"))
             diag("report_begin said %d, %d lines", w, lines);
     }
     /* Seen: close_unread 1009, abortive_close 3, double_close 14,
@@ -367,8 +348,7 @@ static void test_suppressions(void)
      * suppressed: 7. */
 }
 
-static void test_filters(void)
-{
+static void test_filters(void) {
     struct event ev;
     new_log_text();
 
@@ -376,15 +356,15 @@ static void test_filters(void)
      * had it been, the warn event from the same stack next would be a
      * folded repeat. */
     event_configure(CHECKS_ALL, LEVEL_WARN, FORMAT_TEXT);
-    int info = report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0,
-                               s_other);
+    int info =
+        report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0, s_other);
     if (info)
         event_end(&ev);
     const char *log = new_log_text();
     ok(!info && *log == '\0', "leak_at_exit at info under level warn: not "
                               "written");
-    int warn = report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_WARN, -1, 0,
-                               s_other);
+    int warn =
+        report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_WARN, -1, 0, s_other);
     if (warn)
         event_end(&ev);
     is_text(text_lines("warn: leak_at_exit", NULL), new_log_text(),
@@ -408,8 +388,7 @@ static void test_filters(void)
 
 /* The summary's fields after "sockets": the counts so far. */
 static const char *summary_tail(int json, const char *counts, int repeated,
-                                int suppressed)
-{
+                                int suppressed) {
     static char tail[1024];
     if (json)
         snprintf(tail, sizeof tail,
@@ -430,17 +409,20 @@ static const char *summary_tail(int json, const char *counts, int repeated,
 /* Does TEXT hold exactly one line, a summary from PID ending in
  * "sockets":SOCKETS and TAIL? */
 static int is_summary(const char *text, int json, int pid, int sockets,
-                      const char *tail, const char *what)
-{
+                      const char *tail, const char *what) {
     char want[2048], start[128];
     if (json) {
         snprintf(start, sizeof start, "\"pid\":%d,", pid);
-        snprintf(want, sizeof want, ",\"level\":\"info\",\"kind\":\"summary\","
-                 "\"sockets\":%d,%s", sockets, tail);
+        snprintf(want, sizeof want,
+                 ",\"level\":\"info\",\"kind\":\"summary\","
+                 "\"sockets\":%d,%s",
+                 sockets, tail);
     } else {
         snprintf(start, sizeof start, "sockshim[%d]: ", pid);
-        snprintf(want, sizeof want, "sockshim[%d]: info: summary sockets=%d "
-                 "%s", pid, sockets, tail);
+        snprintf(want, sizeof want,
+                 "sockshim[%d]: info: summary sockets=%d "
+                 "%s",
+                 pid, sockets, tail);
     }
     const char *found = json ? strstr(text, ",\"level\":") : text;
     int same = line_count(text) == 1 && strstr(text, start) != NULL &&
@@ -464,14 +446,14 @@ static int is_summary(const char *text, int json, int pid, int sockets,
 #define REPEATED 1003
 #define SUPPRESSED 7
 
-static void test_summary(void)
-{
+static void test_summary(void) {
     new_log_text();
     int firsts = report_socket_created();
     firsts = firsts * 10 + report_socket_created();
     firsts = firsts * 10 + report_socket_created();
-    is_int(100, firsts, "report_socket_created: 1 for the first socket, "
-                        "0 after");
+    is_int(100, firsts,
+           "report_socket_created: 1 for the first socket, "
+           "0 after");
 
     /* Every kind seen, written or not, in the order of the kinds; then
      * the repeats, the suppressed, and the stacks. */
@@ -504,8 +486,7 @@ static void test_summary(void)
 
 /* In a forked child: the counts start afresh, so an empty child writes
  * no summary, and one with a socket and an event writes its own. */
-static void test_fork(void)
-{
+static void test_fork(void) {
     new_log_text();
     fflush(stdout);
     pid_t pid = fork();
@@ -554,8 +535,7 @@ static void test_fork(void)
  * group through report_begin_at(): the leaked ones at warn, those merely
  * still open at info, both with call stack 0 and the group's creation
  * stack. Run last, so that the summaries above do not depend on it. */
-static void test_levels_of_one_stack(void)
-{
+static void test_levels_of_one_stack(void) {
     struct event ev;
     event_configure(CHECKS_ALL, LEVEL_INFO, FORMAT_TEXT);
     new_log_text();
@@ -563,8 +543,8 @@ static void test_levels_of_one_stack(void)
      * into the warn one test_filters wrote from the same stack: a
      * process that leaked some sockets of a creation stack and kept
      * others of it open never hears of the open ones. */
-    int began = report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0,
-                                s_other);
+    int began =
+        report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0, s_other);
     if (began)
         event_end(&ev);
     const char *log = new_log_text();
@@ -605,8 +585,7 @@ static const struct {
     {"**", "", 1},
 };
 
-int main(void)
-{
+int main(void) {
     plan(39 + (int)ARRAY_SIZE(globs));
     real_resolve_all();
 

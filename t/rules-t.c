@@ -15,24 +15,21 @@ static int errors;
 static char last_value[256];
 
 static void count_error(const char *where, const char *value,
-                        const char *problem, const char *accepted)
-{
+                        const char *problem, const char *accepted) {
     (void)where, (void)problem, (void)accepted;
     errors++;
     strncpy(last_value, value ? value : "", sizeof last_value - 1);
 }
 
 /* Parse LINE; 0 on success. */
-static int parse(const char *line, struct rule *r)
-{
+static int parse(const char *line, struct rule *r) {
     errors = 0;
     last_value[0] = '\0';
     return rule_parse(line, "test:1", r, count_error);
 }
 
 static struct rule_subject subject(int role, int family, const char *addr,
-                                   int port)
-{
+                                   int port) {
     struct rule_subject s;
     memset(&s, 0, sizeof s);
     s.role = role;
@@ -52,8 +49,7 @@ static struct rule_subject subject(int role, int family, const char *addr,
     return s;
 }
 
-int main(void)
-{
+int main(void) {
     struct rule r;
     struct rule_subject s;
     char text[256];
@@ -100,10 +96,15 @@ int main(void)
     ok(!rule_matches(&r, &s, "curl"), "an inet socket is not in the families");
 
     static const char *const bad[] = {
-        "lisen port=80 nodelay=on", "listen colour=red", "listen port=0 nodelay=on",
-        "listen port=9-3 nodelay=on", "listen port=80, nodelay=on",
-        "accept addr=10.0.0.0/33 linger=5", "accept addr=example.com linger=5",
-        "any family=ipx nodelay=on", "connect keepalive=abc",
+        "lisen port=80 nodelay=on",
+        "listen colour=red",
+        "listen port=0 nodelay=on",
+        "listen port=9-3 nodelay=on",
+        "listen port=80, nodelay=on",
+        "accept addr=10.0.0.0/33 linger=5",
+        "accept addr=example.com linger=5",
+        "any family=ipx nodelay=on",
+        "connect keepalive=abc",
     };
     int all_rejected = 1;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -122,8 +123,8 @@ int main(void)
            rule_line_is_rule("keepalive = 60") == 0,
        "rule lines are told from settings by their first word");
     ok(parse("ANY nodelay=on", &r) == 0, "role words are case-insensitive");
-    ok(parse("connect addr=[::1] nodelay=on", &r) == 0 && r.addrs[0].len == 16 &&
-           r.addrs[0].prefix == 128,
+    ok(parse("connect addr=[::1] nodelay=on", &r) == 0 &&
+           r.addrs[0].len == 16 && r.addrs[0].prefix == 128,
        "an IPv6 address in brackets is a /128");
     return 0;
 }

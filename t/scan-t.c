@@ -23,24 +23,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lib/diagnose/checks.h"
-#include "lib/config/configuration.h"
-#include "lib/base/fdtab.h"
-#include "lib/interpose/hooks.h"
-#include "lib/diagnose/scan.h"
 #include "lib/base/clock.h"
+#include "lib/base/fdtab.h"
+#include "lib/base/real.h"
+#include "lib/config/configuration.h"
+#include "lib/diagnose/checks.h"
+#include "lib/diagnose/scan.h"
+#include "lib/diagnose/sockdiag.h"
+#include "lib/interpose/hooks.h"
 #include "lib/output/event.h"
 #include "lib/output/log.h"
-#include "lib/base/real.h"
-#include "lib/diagnose/sockdiag.h"
 #include "t/tap/basic.h"
 
 #define MANY 4200 /* pairs: more connections than POLL_SCAN_MAX */
 
 static char log_dest[300];
 
-static const char *table_getenv(const char *name)
-{
+static const char *table_getenv(const char *name) {
     if (strcmp(name, "SOCKSHIM_LOG") == 0)
         return log_dest;
     if (strcmp(name, "SOCKSHIM_SCAN") == 0)
@@ -51,8 +50,7 @@ static const char *table_getenv(const char *name)
 }
 
 static void report_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     diag("configuration: %s=%s: %s (%s)", where, value ? value : "", problem,
          accepted ? accepted : "");
 }
@@ -61,8 +59,7 @@ static struct sockaddr_in listen_addr;
 static int listener;
 
 /* A connected pair through the hooks: *client, returns the accepted end. */
-static int pair(int *client)
-{
+static int pair(int *client) {
     *client = hook_socket(AF_INET, SOCK_STREAM, 0);
     if (*client < 0 || hook_connect(*client, (struct sockaddr *)&listen_addr,
                                     sizeof listen_addr) != 0)
@@ -73,15 +70,13 @@ static int pair(int *client)
     return server;
 }
 
-static int peer_closed(int fd)
-{
+static int peer_closed(int fd) {
     return (fdtab_flags(fdtab_peek(fd)) & FD_PEER_CLOSED) != 0;
 }
 
 /* Close FD with SO_LINGER {1,0}: no TIME_WAIT left behind (thousands
  * of them would slow every later dump on this host for a minute). */
-static void close_abortively(int fd)
-{
+static void close_abortively(int fd) {
     struct linger abort_close = {1, 0};
     real_setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close,
                     sizeof abort_close);
@@ -89,8 +84,7 @@ static void close_abortively(int fd)
 }
 
 /* Why the dump-path checks cannot run here, or NULL. */
-static const char *dump_unavailable(void)
-{
+static const char *dump_unavailable(void) {
     static char why[160];
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -99,9 +93,10 @@ static const char *dump_unavailable(void)
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
         rl.rlim_cur < (rlim_t)(2 * MANY + 300)) {
-        snprintf(why, sizeof why, "RLIMIT_NOFILE is %lu here, the dump path "
-                 "needs %d descriptors", (unsigned long)rl.rlim_cur,
-                 2 * MANY + 300);
+        snprintf(why, sizeof why,
+                 "RLIMIT_NOFILE is %lu here, the dump path "
+                 "needs %d descriptors",
+                 (unsigned long)rl.rlim_cur, 2 * MANY + 300);
         return why;
     }
     int nl = sockdiag_open();
@@ -111,8 +106,7 @@ static const char *dump_unavailable(void)
     return NULL;
 }
 
-int main(void)
-{
+int main(void) {
     plan(13);
     const char *no_dump = dump_unavailable();
     const char *tmp = getenv("TMPDIR");
@@ -152,18 +146,21 @@ int main(void)
     hook_close(client[5]);
     hook_shutdown(server[6], SHUT_RD); /* read side closed by us */
     usleep(100000);
-    is_int(5, scan_pass(), "poll path: the first pass finds the 5 "
-                                 "connections in CLOSE_WAIT");
+    is_int(5, scan_pass(),
+           "poll path: the first pass finds the 5 "
+           "connections in CLOSE_WAIT");
     is_string("poll", scan_way(), "16 connections: poll(), no dump");
     int marked = 0, wrong = 0;
     for (int i = 0; i < 16; i++) {
         if (peer_closed(server[i]))
             (i < 5 ? marked++ : wrong++);
     }
-    is_int(5, marked, "poll path: the 5 connections whose peer closed are "
-                      "marked peer-closed");
-    is_int(0, wrong, "poll path: not the reset one, the SHUT_RD one or the "
-                     "open ones");
+    is_int(5, marked,
+           "poll path: the 5 connections whose peer closed are "
+           "marked peer-closed");
+    is_int(0, wrong,
+           "poll path: not the reset one, the SHUT_RD one or the "
+           "open ones");
     is_int(5, scan_pass(), "poll path: a second pass counts 5");
 
     /* --- many connections: the dump path -------------------------------- */
@@ -179,15 +176,16 @@ int main(void)
         hook_close(many_client[i * 500]);
     usleep(100000);
     long found = scan_pass();
-    is_string("dump", scan_way(), "%d connections: the dump",
-              2 * MANY);
+    is_string("dump", scan_way(), "%d connections: the dump", 2 * MANY);
     int many_marked = 0, many_wrong = 0;
     for (int i = 0; i < MANY; i++) {
         if (peer_closed(many_server[i]))
             (i % 500 == 0 && i / 500 < 7 ? many_marked++ : many_wrong++);
     }
-    is_int(7, many_marked, "dump path (%d connections): the 7 new "
-                           "CLOSE_WAIT connections are marked", 2 * MANY);
+    is_int(7, many_marked,
+           "dump path (%d connections): the 7 new "
+           "CLOSE_WAIT connections are marked",
+           2 * MANY);
     is_int(0, many_wrong, "dump path: no other connection is marked");
     is_int(12, found, "dump path: the pass counts 12 (5 + 7)");
     ok(!peer_closed(server[5]) && !peer_closed(server[6]),
@@ -202,8 +200,9 @@ int main(void)
     }
     hook_close(many_client[50]);
     usleep(100000);
-    is_int(13, scan_pass(), "poll path again after closing most: "
-                                  "12 + 1 new");
+    is_int(13, scan_pass(),
+           "poll path again after closing most: "
+           "12 + 1 new");
     is_string("poll", scan_way(), "and it was poll() again");
     ok(peer_closed(many_server[50]), "the new one is marked peer-closed");
     for (int i = 0; i < 100; i++)

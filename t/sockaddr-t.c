@@ -22,8 +22,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ADDR (LEN bytes) as sockaddr_format() writes it. */
-static const char *format(const void *addr, socklen_t len)
-{
+static const char *format(const void *addr, socklen_t len) {
     static char buf[512];
     struct outbuf ob;
     ob_init(&ob, buf, sizeof buf);
@@ -31,8 +30,7 @@ static const char *format(const void *addr, socklen_t len)
     return buf;
 }
 
-static struct sockaddr_in inet4(const char *text, int port)
-{
+static struct sockaddr_in inet4(const char *text, int port) {
     struct sockaddr_in in;
     memset(&in, 0, sizeof in);
     in.sin_family = AF_INET;
@@ -42,8 +40,7 @@ static struct sockaddr_in inet4(const char *text, int port)
     return in;
 }
 
-static struct sockaddr_in6 inet6(const char *text, int port)
-{
+static struct sockaddr_in6 inet6(const char *text, int port) {
     struct sockaddr_in6 in6;
     memset(&in6, 0, sizeof in6);
     in6.sin6_family = AF_INET6;
@@ -53,8 +50,7 @@ static struct sockaddr_in6 inet6(const char *text, int port)
     return in6;
 }
 
-static void test_inet(void)
-{
+static void test_inet(void) {
     static const struct {
         const char *addr;
         int port;
@@ -116,8 +112,7 @@ static void test_inet(void)
 /* A sockaddr_un holding PATH (PATH_LEN bytes) and its length as the
  * kernel would give it (EXTRA bytes beyond, e.g. 1 for the NUL). */
 static socklen_t unix_addr(struct sockaddr_un *un, const char *path,
-                           size_t path_len, size_t extra)
-{
+                           size_t path_len, size_t extra) {
     memset(un, 0, sizeof *un);
     un->sun_family = AF_UNIX;
     memcpy(un->sun_path, path, path_len);
@@ -125,8 +120,7 @@ static socklen_t unix_addr(struct sockaddr_un *un, const char *path,
                        extra);
 }
 
-static void test_unix(void)
-{
+static void test_unix(void) {
     struct sockaddr_un un;
     socklen_t len;
     static const struct {
@@ -137,7 +131,9 @@ static void test_unix(void)
         {"/run/app.sock", 13, 1, "/run/app.sock", "a path, NUL counted"},
         {"/run/app.sock", 13, 0, "/run/app.sock", "a path, NUL not counted"},
         {"\0app", 4, 0, "@app", "abstract: @ and the name"},
-        {"\0" "0001f", 6, 0, "@0001f", "abstract, autobound name"},
+        {"\0"
+         "0001f",
+         6, 0, "@0001f", "abstract, autobound name"},
         /* An abstract name is read by length: each NUL in it counts, so
          * two different sockets never read the same. */
         {"\0a\0b", 4, 0, "@a\\x00b",
@@ -152,10 +148,8 @@ static void test_unix(void)
         {"/tmp/\xc3\xa9", 7, 1, "/tmp/\\xc3\\xa9", "bytes above ASCII"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-        len = unix_addr(&un, cases[i].path, cases[i].path_len,
-                        cases[i].extra);
-        is_string(cases[i].want, format(&un, len), "UNIX: %s",
-                  cases[i].what);
+        len = unix_addr(&un, cases[i].path, cases[i].path_len, cases[i].extra);
+        is_string(cases[i].want, format(&un, len), "UNIX: %s", cases[i].what);
     }
 
     /* A path filling sun_path without a NUL, and a length claiming more
@@ -187,8 +181,7 @@ static void test_unix(void)
               "UNIX: an abstract name's length past sun_path is cut to it");
 }
 
-static void test_short_and_unknown(void)
-{
+static void test_short_and_unknown(void) {
     struct sockaddr_in in = inet4("127.0.0.1", 80);
     struct sockaddr_in6 in6 = inet6("::1", 80);
     struct sockaddr_un un;
@@ -221,8 +214,7 @@ static void test_short_and_unknown(void)
 }
 
 /* Addresses the kernel hands back for real loopback sockets. */
-static void test_real_sockets(void)
-{
+static void test_real_sockets(void) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     struct sockaddr_in any = inet4("127.0.0.1", 0);
@@ -275,8 +267,7 @@ static void test_real_sockets(void)
     close(fd);
 }
 
-int main(void)
-{
+int main(void) {
     plan(4 + 12 + 4 + 10 + 3 + 8 + 4 + 1 + 2 + 1 + 1 + 1);
     test_inet();
     test_unix();

@@ -31,21 +31,18 @@
 
 /* Synthetic frames: stack K, frame J. Never a real code address, so no
  * capture can produce them. */
-static uintptr_t synthetic(unsigned k, unsigned j)
-{
+static uintptr_t synthetic(unsigned k, unsigned j) {
     return 0x7e0000000000u + (uintptr_t)k * 0x10000u + (uintptr_t)j * 8u + 5u;
 }
 
 /* Fill IPS with N frames of stack K. */
-static void fill(uintptr_t *ips, unsigned k, int n)
-{
+static void fill(uintptr_t *ips, unsigned k, int n) {
     for (int j = 0; j < n; j++)
         ips[j] = synthetic(k, (unsigned)j);
 }
 
 /* Does stack ID hold exactly IPS[0..N)? */
-static int holds(uint32_t id, const uintptr_t *ips, int n)
-{
+static int holds(uint32_t id, const uintptr_t *ips, int n) {
     const uintptr_t *got;
     int have = stack_frames(id, &got);
     return have == n && memcmp(got, ips, (size_t)n * sizeof *ips) == 0;
@@ -57,13 +54,9 @@ static pthread_barrier_t start_line;
 static uint32_t race_ids[THREADS][RACE_STACKS];
 
 /* The length of race stack K: 1..DEPTH, so lengths differ too. */
-static int race_len(unsigned k)
-{
-    return 1 + (int)(k % DEPTH);
-}
+static int race_len(unsigned k) { return 1 + (int)(k % DEPTH); }
 
-static void *racer(void *arg)
-{
+static void *racer(void *arg) {
     unsigned t = (unsigned)(long)arg;
     /* Strides coprime to 500 visit every stack once, each thread in its
      * own order. */
@@ -88,16 +81,14 @@ static int capture_armed;
  * the root, leaves libc's frame on the stack. */
 static void *walk_root;
 
-static int compare_ints(const void *a, const void *b)
-{
+static int compare_ints(const void *a, const void *b) {
     return (*(const int *)a > *(const int *)b) -
            (*(const int *)a < *(const int *)b);
 }
 
 /* twalk() action that captures once: its caller is libc, so the
  * capture's first frames are there and the test's functions follow. */
-static void capture_action(const void *node, VISIT which, int level)
-{
+static void capture_action(const void *node, VISIT which, int level) {
     (void)node, (void)which, (void)level;
     if (capture_armed) {
         capture_armed = 0;
@@ -116,29 +107,25 @@ static void capture_action(const void *node, VISIT which, int level)
 
 /* The function whose name the capture and the naming must find: static,
  * so only .symtab knows it. */
-static __attribute__((noinline)) uint32_t stack_t_named_caller(void)
-{
+static __attribute__((noinline)) uint32_t stack_t_named_caller(void) {
     CAPTURE_HERE();
     return captured;
 }
 
-static __attribute__((noinline)) uintptr_t return_address(void)
-{
+static __attribute__((noinline)) uintptr_t return_address(void) {
     uintptr_t ra = (uintptr_t)__builtin_return_address(0);
     __asm__ volatile("" ::: "memory");
     return ra;
 }
 
 /* A return address inside a static function, as a captured frame is. */
-static __attribute__((noinline)) uintptr_t stack_t_static_site(void)
-{
+static __attribute__((noinline)) uintptr_t stack_t_static_site(void) {
     uintptr_t ra = return_address();
     __asm__ volatile("" ::: "memory");
     return ra;
 }
 
-static __attribute__((noinline)) uint32_t stack_t_recurse(int n)
-{
+static __attribute__((noinline)) uint32_t stack_t_recurse(int n) {
     uint32_t id;
     if (n == 0) {
         CAPTURE_HERE();
@@ -152,8 +139,7 @@ static __attribute__((noinline)) uint32_t stack_t_recurse(int n)
 }
 
 /* Is IP inside this test program (not libc, not the sanitizer)? */
-static int in_this_program(uintptr_t ip)
-{
+static int in_this_program(uintptr_t ip) {
     Dl_info self, info;
     if (dladdr((void *)(uintptr_t)in_this_program, &self) == 0 ||
         dladdr((void *)(ip - 1), &info) == 0)
@@ -162,8 +148,7 @@ static int in_this_program(uintptr_t ip)
 }
 
 /* The index of the first frame of stack ID inside this program, or -1. */
-static int first_own_frame(uint32_t id)
-{
+static int first_own_frame(uint32_t id) {
     const uintptr_t *ips;
     int n = stack_frames(id, &ips);
     for (int i = 0; i < n; i++)
@@ -173,8 +158,7 @@ static int first_own_frame(uint32_t id)
 }
 
 /* The function name of frame I of stack ID ("" when none). */
-static const char *frame_func(uint32_t id, int i, struct frame_name *f)
-{
+static const char *frame_func(uint32_t id, int i, struct frame_name *f) {
     const uintptr_t *ips;
     f->func[0] = '\0';
     if (i >= 0 && i < stack_frames(id, &ips))
@@ -185,16 +169,14 @@ static const char *frame_func(uint32_t id, int i, struct frame_name *f)
 static uint32_t small_thread_id;
 static int small_thread_done;
 
-static void *small_thread(void *arg)
-{
+static void *small_thread(void *arg) {
     (void)arg;
     small_thread_id = stack_capture();
     small_thread_done = 1;
     return NULL;
 }
 
-int main(void)
-{
+int main(void) {
     uintptr_t a[24], b[24];
     const uintptr_t *ips;
 
@@ -299,8 +281,9 @@ int main(void)
     uint32_t id_named = twice[0];
     ok(id_named != 0, "stack_capture() from a named function: an id");
     int own = first_own_frame(id_named);
-    ok(own >= 1, "leading frames in the linked-in library skipped (the "
-                 "first of the test's frames is #%d, after libc's)",
+    ok(own >= 1,
+       "leading frames in the linked-in library skipped (the "
+       "first of the test's frames is #%d, after libc's)",
        own);
     struct frame_name f;
     is_string("stack_t_named_caller", frame_func(id_named, own, &f),
@@ -344,8 +327,7 @@ int main(void)
     own = first_own_frame(id_rec);
     int all_recurse = own >= 1;
     for (int i = own; all_recurse && i < DEPTH; i++)
-        all_recurse =
-            strcmp(frame_func(id_rec, i, &f), "stack_t_recurse") == 0;
+        all_recurse = strcmp(frame_func(id_rec, i, &f), "stack_t_recurse") == 0;
     ok(all_recurse, "... the test's frames all name stack_t_recurse");
     return 0;
 }

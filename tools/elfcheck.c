@@ -29,7 +29,7 @@
 /* The kernel follows at most this many nested #! interpreters. */
 #define MAX_SCRIPT_DEPTH 4
 /* Caps on what we read, far above anything a real executable needs. */
-#define MAX_PHDR_TABLE (64 * 1024)      /* the kernel's own limit */
+#define MAX_PHDR_TABLE (64 * 1024) /* the kernel's own limit */
 #define MAX_SHDR_TABLE (4 * 1024 * 1024)
 #define MAX_SHSTRTAB (1024 * 1024)
 #define MAX_NOTES (1024 * 1024)
@@ -43,7 +43,7 @@ struct elf_file {
     int fd;
     uint64_t size;
     bool is_64bit;
-    bool swap_bytes;            /* file byte order differs from ours */
+    bool swap_bytes; /* file byte order differs from ours */
 };
 
 /* The program header fields we use, whatever the ELF class. */
@@ -68,8 +68,7 @@ struct elf_header {
 
 /* Decode an unsigned field of SIZE bytes at P in the file's byte order. */
 static uint64_t get_uint(const struct elf_file *elf, const unsigned char *p,
-                         size_t size)
-{
+                         size_t size) {
     uint16_t v16;
     uint32_t v32;
     uint64_t v64;
@@ -93,32 +92,29 @@ static uint64_t get_uint(const struct elf_file *elf, const unsigned char *p,
  * Read FIELD of an ElfNN_TYPE structure stored at BUF, for either class.
  * Using <elf.h>'s own layouts keeps the 32- and 64-bit paths in one place.
  */
-#define ELF_FIELD(elf, buf, type, field)                                    \
-    ((elf)->is_64bit                                                        \
-     ? get_uint((elf), (buf) + offsetof(Elf64_##type, field),              \
-                sizeof(((Elf64_##type *)0)->field))                        \
-     : get_uint((elf), (buf) + offsetof(Elf32_##type, field),              \
-                sizeof(((Elf32_##type *)0)->field)))
+#define ELF_FIELD(elf, buf, type, field)                                       \
+    ((elf)->is_64bit ? get_uint((elf), (buf) + offsetof(Elf64_##type, field),  \
+                                sizeof(((Elf64_##type *)0)->field))            \
+                     : get_uint((elf), (buf) + offsetof(Elf32_##type, field),  \
+                                sizeof(((Elf32_##type *)0)->field)))
 
 /* Size of an ElfNN_TYPE structure for the file's class. */
-#define ELF_SIZEOF(elf, type)                                               \
+#define ELF_SIZEOF(elf, type)                                                  \
     ((elf)->is_64bit ? sizeof(Elf64_##type) : sizeof(Elf32_##type))
 
 /* True if [OFFSET, OFFSET + SIZE) lies inside a file of FILE_SIZE bytes. */
-static bool range_in_file(uint64_t offset, uint64_t size, uint64_t file_size)
-{
+static bool range_in_file(uint64_t offset, uint64_t size, uint64_t file_size) {
     /* Written this way so that OFFSET + SIZE cannot overflow. */
     return size <= file_size && offset <= file_size - size;
 }
 
 /* pread up to SIZE bytes at OFFSET, retrying short reads; bytes read. */
-static size_t read_at(int fd, void *buf, size_t size, uint64_t offset)
-{
+static size_t read_at(int fd, void *buf, size_t size, uint64_t offset) {
     size_t done = 0;
 
     while (done < size) {
-        ssize_t n = pread(fd, (char *)buf + done, size - done,
-                          (off_t)(offset + done));
+        ssize_t n =
+            pread(fd, (char *)buf + done, size - done, (off_t)(offset + done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -134,8 +130,7 @@ static size_t read_at(int fd, void *buf, size_t size, uint64_t offset)
  * or unreadable.  The caller frees.
  */
 static unsigned char *read_block(const struct elf_file *elf, uint64_t offset,
-                                 uint64_t size, uint64_t cap)
-{
+                                 uint64_t size, uint64_t cap) {
     unsigned char *buf;
 
     if (size > cap || !range_in_file(offset, size, elf->size))
@@ -153,8 +148,7 @@ static unsigned char *read_block(const struct elf_file *elf, uint64_t offset,
 
 /* Decode the program header at P. */
 static struct segment decode_segment(const struct elf_file *elf,
-                                     const unsigned char *p)
-{
+                                     const unsigned char *p) {
     struct segment seg;
 
     seg.type = (uint32_t)ELF_FIELD(elf, p, Phdr, p_type);
@@ -170,8 +164,7 @@ static struct segment decode_segment(const struct elf_file *elf,
  * this is not an executable ELF file we understand.
  */
 static bool parse_elf_header(const unsigned char *head, size_t head_len,
-                             struct elf_file *elf, struct elf_header *hdr)
-{
+                             struct elf_file *elf, struct elf_header *hdr) {
     uint64_t type;
 
     if (head_len < EI_NIDENT || memcmp(head, ELFMAG, SELFMAG) != 0)
@@ -210,8 +203,7 @@ static bool parse_elf_header(const unsigned char *head, size_t head_len,
  */
 static struct segment *read_segments(const struct elf_file *elf,
                                      const struct elf_header *hdr,
-                                     size_t *count)
-{
+                                     size_t *count) {
     /* phentsize and phnum are 16-bit fields, so the product fits. */
     uint64_t table_size = hdr->phentsize * hdr->phnum;
     unsigned char *table;
@@ -235,10 +227,11 @@ static struct segment *read_segments(const struct elf_file *elf,
 
 /* True if section names include one that only Go's toolchain emits. */
 static bool has_go_section(const struct elf_file *elf,
-                           const struct elf_header *hdr)
-{
+                           const struct elf_header *hdr) {
     static const char *const go_sections[] = {
-        ".note.go.buildid", ".go.buildinfo", ".gopclntab",
+        ".note.go.buildid",
+        ".go.buildinfo",
+        ".gopclntab",
     };
     uint64_t shnum = hdr->shnum;
     uint64_t shstrndx = hdr->shstrndx;
@@ -255,8 +248,8 @@ static bool has_go_section(const struct elf_file *elf,
      * live in section 0 (sh_size and sh_link); read it first to find out.
      */
     if (shnum == 0 || shstrndx == SHN_XINDEX) {
-        unsigned char *first = read_block(elf, hdr->shoff, shentsize,
-                                          MAX_SHDR_TABLE);
+        unsigned char *first =
+            read_block(elf, hdr->shoff, shentsize, MAX_SHDR_TABLE);
         if (first == NULL)
             return false;
         if (shnum == 0)
@@ -265,8 +258,7 @@ static bool has_go_section(const struct elf_file *elf,
             shstrndx = ELF_FIELD(elf, first, Shdr, sh_link);
         free(first);
     }
-    if (shnum == 0 || shnum > MAX_SHDR_TABLE / shentsize ||
-        shstrndx >= shnum)
+    if (shnum == 0 || shnum > MAX_SHDR_TABLE / shentsize || shstrndx >= shnum)
         return false;
 
     table = read_block(elf, hdr->shoff, shnum * shentsize, MAX_SHDR_TABLE);
@@ -299,18 +291,15 @@ out:
 }
 
 /* Round V up to a multiple of ALIGN (a power of two). */
-static uint64_t align_up(uint64_t v, uint64_t align)
-{
+static uint64_t align_up(uint64_t v, uint64_t align) {
     return (v + align - 1) & ~(align - 1);
 }
 
 /* True if the PT_NOTE segment SEG holds a Go build ID note. */
-static bool has_go_note(const struct elf_file *elf, const struct segment *seg)
-{
+static bool has_go_note(const struct elf_file *elf, const struct segment *seg) {
     /* Notes in an 8-aligned segment (e.g. GNU properties) are 8-padded. */
     uint64_t align = seg->align == 8 ? 8 : 4;
-    unsigned char *notes = read_block(elf, seg->offset, seg->filesz,
-                                      MAX_NOTES);
+    unsigned char *notes = read_block(elf, seg->offset, seg->filesz, MAX_NOTES);
     uint64_t pos = 0;
     bool found = false;
 
@@ -343,8 +332,7 @@ static bool has_go_note(const struct elf_file *elf, const struct segment *seg)
  * segments.  False if no loaded file content covers it.
  */
 static bool vaddr_to_offset(const struct segment *segments, size_t count,
-                            uint64_t vaddr, uint64_t *offset)
-{
+                            uint64_t vaddr, uint64_t *offset) {
     for (size_t i = 0; i < count; i++) {
         const struct segment *seg = &segments[i];
         if (seg->type == PT_LOAD && vaddr >= seg->vaddr &&
@@ -363,8 +351,7 @@ static bool vaddr_to_offset(const struct segment *segments, size_t count,
  */
 static enum elfcheck_verdict check_needed_libc(const struct elf_file *elf,
                                                const struct segment *segments,
-                                               size_t count)
-{
+                                               size_t count) {
     const struct segment *dynamic = NULL;
     size_t entry_size = ELF_SIZEOF(elf, Dyn);
     unsigned char *entries;
@@ -401,7 +388,7 @@ static enum elfcheck_verdict check_needed_libc(const struct elf_file *elf,
         }
     }
     if (!have_strtab || !have_strsz) {
-        verdict = ELFCHECK_NO_LIBC;     /* no names, so no DT_NEEDED libc */
+        verdict = ELFCHECK_NO_LIBC; /* no names, so no DT_NEEDED libc */
         goto out;
     }
     if (!vaddr_to_offset(segments, count, strtab_vaddr, &strtab_offset))
@@ -435,9 +422,8 @@ out:
  */
 static enum elfcheck_verdict inspect_elf(int fd, const struct stat *st,
                                          const unsigned char *head,
-                                         size_t head_len)
-{
-    struct elf_file elf = { .fd = fd, .size = (uint64_t)st->st_size };
+                                         size_t head_len) {
+    struct elf_file elf = {.fd = fd, .size = (uint64_t)st->st_size};
     struct elf_header hdr;
     struct segment *segments;
     size_t count = 0;
@@ -466,7 +452,7 @@ static enum elfcheck_verdict inspect_elf(int fd, const struct stat *st,
 
     if (is_go)
         verdict = ELFCHECK_GO;
-    else if (!has_interp)   /* also covers static-pie, which has DYNAMIC */
+    else if (!has_interp) /* also covers static-pie, which has DYNAMIC */
         verdict = ELFCHECK_STATIC;
     else
         verdict = check_needed_libc(&elf, segments, count);
@@ -475,8 +461,7 @@ static enum elfcheck_verdict inspect_elf(int fd, const struct stat *st,
 }
 
 /* True if PATH is a regular file we may execute. */
-static bool is_executable_file(const char *path)
-{
+static bool is_executable_file(const char *path) {
     struct stat st;
 
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -488,8 +473,7 @@ static bool is_executable_file(const char *path)
  * execvp, search $PATH only when SEARCH_PATH is set and NAME has no '/'.
  */
 static bool resolve_program(const char *name, bool search_path, char *out,
-                            size_t out_size)
-{
+                            size_t out_size) {
     const char *dir;
 
     if (name[0] == '\0')
@@ -502,7 +486,7 @@ static bool resolve_program(const char *name, bool search_path, char *out,
     }
     dir = getenv("PATH");
     if (dir == NULL)
-        dir = "/bin:/usr/bin";          /* glibc's default, confstr(_CS_PATH) */
+        dir = "/bin:/usr/bin"; /* glibc's default, confstr(_CS_PATH) */
     for (;;) {
         const char *end = strchrnul(dir, ':');
         size_t dir_len = (size_t)(end - dir);
@@ -522,16 +506,10 @@ static bool resolve_program(const char *name, bool search_path, char *out,
 }
 
 /* Length of the word at S (up to a space, tab or NUL). */
-static size_t word_length(const char *s)
-{
-    return strcspn(s, " \t");
-}
+static size_t word_length(const char *s) { return strcspn(s, " \t"); }
 
 /* S advanced past spaces and tabs. */
-static const char *skip_blanks(const char *s)
-{
-    return s + strspn(s, " \t");
-}
+static const char *skip_blanks(const char *s) { return s + strspn(s, " \t"); }
 
 /*
  * Parse the "#!" line at the start of HEAD (HEAD_LEN bytes) into the next
@@ -539,8 +517,7 @@ static const char *skip_blanks(const char *s)
  * whether NEXT must be looked up in $PATH (only for "#!/usr/bin/env NAME").
  */
 static bool parse_shebang(const unsigned char *head, size_t head_len,
-                          char *next, size_t next_size, bool *search_path)
-{
+                          char *next, size_t next_size, bool *search_path) {
     char line[HEAD_SIZE + 1];
     size_t line_len = 0;
     const char *interp, *word;
@@ -597,8 +574,7 @@ static bool parse_shebang(const unsigned char *head, size_t head_len,
 }
 
 enum elfcheck_verdict elfcheck_command(const char *command,
-                                       struct elfcheck_result *out)
-{
+                                       struct elfcheck_result *out) {
     char name[sizeof(out->path)];
     bool search_path = true;
     enum elfcheck_verdict verdict = ELFCHECK_NOT_ELF;
@@ -616,8 +592,7 @@ enum elfcheck_verdict elfcheck_command(const char *command,
         struct stat st;
         int fd;
 
-        if (!resolve_program(name, search_path, out->path,
-                             sizeof(out->path))) {
+        if (!resolve_program(name, search_path, out->path, sizeof(out->path))) {
             /* Report the name that failed, e.g. a missing interpreter. */
             snprintf(out->path, sizeof(out->path), "%s", name);
             verdict = ELFCHECK_NOT_FOUND;
@@ -655,8 +630,7 @@ enum elfcheck_verdict elfcheck_command(const char *command,
     return verdict;
 }
 
-const char *elfcheck_explain(enum elfcheck_verdict v)
-{
+const char *elfcheck_explain(enum elfcheck_verdict v) {
     switch (v) {
     case ELFCHECK_OK:
         return "is dynamically linked against libc: "

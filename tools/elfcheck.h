@@ -12,26 +12,26 @@
 #define SOCKSHIM_ELFCHECK_H
 
 enum elfcheck_verdict {
-    ELFCHECK_OK = 0,        /* dynamically linked against libc: interposable */
-    ELFCHECK_NOT_FOUND,     /* command not found / not executable */
-    ELFCHECK_NOT_ELF,       /* not an ELF file and not a #! script we could
-                               follow */
-    ELFCHECK_STATIC,        /* no PT_INTERP: statically linked, LD_PRELOAD
-                               ignored */
-    ELFCHECK_NO_LIBC,       /* dynamic but no DT_NEEDED libc.so.*: calls are
-                               not through libc */
-    ELFCHECK_GO,            /* a Go program (has a .note.go.buildid or
-                               .go.buildinfo section, or a "Go build ID"
-                               note): Go makes raw syscalls */
-    ELFCHECK_SETID,         /* setuid or setgid file: the loader ignores
-                               LD_PRELOAD from untrusted paths */
+    ELFCHECK_OK = 0,    /* dynamically linked against libc: interposable */
+    ELFCHECK_NOT_FOUND, /* command not found / not executable */
+    ELFCHECK_NOT_ELF,   /* not an ELF file and not a #! script we could
+                           follow */
+    ELFCHECK_STATIC,    /* no PT_INTERP: statically linked, LD_PRELOAD
+                           ignored */
+    ELFCHECK_NO_LIBC,   /* dynamic but no DT_NEEDED libc.so.*: calls are
+                           not through libc */
+    ELFCHECK_GO,        /* a Go program (has a .note.go.buildid or
+                           .go.buildinfo section, or a "Go build ID"
+                           note): Go makes raw syscalls */
+    ELFCHECK_SETID,     /* setuid or setgid file: the loader ignores
+                           LD_PRELOAD from untrusted paths */
 };
 
 struct elfcheck_result {
     enum elfcheck_verdict verdict;
-    char path[4096];        /* the file that was inspected (the interpreter
-                               for a #! script); for ELFCHECK_NOT_FOUND, the
-                               name that could not be found */
+    char path[4096]; /* the file that was inspected (the interpreter
+                        for a #! script); for ELFCHECK_NOT_FOUND, the
+                        name that could not be found */
 };
 
 /*

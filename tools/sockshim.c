@@ -20,8 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elfcheck.h"
 #include "config/configuration.h"
+#include "elfcheck.h"
 
 #ifndef PKGLIBDIR
 #define PKGLIBDIR "/usr/local/lib/sockshim"
@@ -76,8 +76,7 @@ static struct {
 static int setting_count;
 static int launch_errors;
 
-static void set_variable(const char *name, const char *value)
-{
+static void set_variable(const char *name, const char *value) {
     for (int i = 0; i < setting_count; i++) {
         if (strcmp(settings[i].name, name) == 0) {
             settings[i].value = value;
@@ -91,8 +90,7 @@ static void set_variable(const char *name, const char *value)
 }
 
 /* The config layer reads flags through this, as if from the environment. */
-static const char *flag_value(const char *name)
-{
+static const char *flag_value(const char *name) {
     for (int i = 0; i < setting_count; i++)
         if (strcmp(settings[i].name, name) == 0)
             return settings[i].value;
@@ -100,15 +98,13 @@ static const char *flag_value(const char *name)
 }
 
 /* The environment as the program will see it: flags over the caller's. */
-static const char *launch_value(const char *name)
-{
+static const char *launch_value(const char *name) {
     const char *value = flag_value(name);
     return value != NULL ? value : getenv(name);
 }
 
 /* Map a variable back to the flag that set it, for error messages. */
-static const char *flag_for_variable(const char *name)
-{
+static const char *flag_for_variable(const char *name) {
     static char flag[64];
     for (int opt = 0; opt < OPT_COUNT; opt++) {
         if (strcmp(option_descs[opt].env, name) == 0) {
@@ -138,8 +134,7 @@ static const char *flag_for_variable(const char *name)
 }
 
 static void report_flag_error(const char *where, const char *value,
-                              const char *problem, const char *accepted)
-{
+                              const char *problem, const char *accepted) {
     fprintf(stderr, "sockshim: %s '%s': %s; accepted: %s\n",
             flag_for_variable(where), value ? value : "", problem, accepted);
     launch_errors++;
@@ -147,15 +142,12 @@ static void report_flag_error(const char *where, const char *value,
 
 /* --check: errors anywhere in file, environment or flags, by origin. */
 static void report_check_error(const char *where, const char *value,
-                               const char *problem, const char *accepted)
-{
+                               const char *problem, const char *accepted) {
     /* An error in what a flag set is named after the flag. */
-    const char *variable = strncmp(where, "SOCKSHIM_RULES", 14) == 0
-                               ? "SOCKSHIM_RULES"
-                               : where;
-    const char *origin = flag_value(variable) != NULL
-                             ? flag_for_variable(variable)
-                             : where;
+    const char *variable =
+        strncmp(where, "SOCKSHIM_RULES", 14) == 0 ? "SOCKSHIM_RULES" : where;
+    const char *origin =
+        flag_value(variable) != NULL ? flag_for_variable(variable) : where;
     if (value != NULL)
         printf("error: %s: '%s': %s; accepted: %s\n", origin, value, problem,
                accepted);
@@ -165,8 +157,7 @@ static void report_check_error(const char *where, const char *value,
 }
 
 /* The diagnostic settings, one line each, under mode and log. */
-static void print_diagnostics(const struct config *cfg)
-{
+static void print_diagnostics(const struct config *cfg) {
     const struct diag_settings *d = &cfg->diag;
     printf("checks: ");
     if (d->checks == CHECKS_ALL) {
@@ -202,8 +193,7 @@ static void print_diagnostics(const struct config *cfg)
 
 /* Print the effective configuration: mode, log, and one line per rule
  * (the global options first) with its source, scope and options. */
-static void print_policy_table(const struct config *cfg)
-{
+static void print_policy_table(const struct config *cfg) {
     static const char *const dests[] = {"stderr", "file", "syslog"};
     static const char *const formats[] = {"text", "json"};
     static const char *const levels[] = {"error", "warn", "info", "debug"};
@@ -215,8 +205,8 @@ static void print_policy_table(const struct config *cfg)
     printf("%-28s %-36s %s\n", "SOURCE", "APPLIES TO", "OPTIONS");
     char options[512], match[512];
     policy_format_options(&cfg->global, options, sizeof options);
-    printf("%-28s %-36s %s\n", "global (file, environment)",
-           "any TCP socket", options[0] ? options : "(none)");
+    printf("%-28s %-36s %s\n", "global (file, environment)", "any TCP socket",
+           options[0] ? options : "(none)");
     for (int i = 0; i < cfg->rule_count; i++) {
         rule_format_match(&cfg->rules[i], match, sizeof match);
         policy_format_options(&cfg->rules[i].policy, options, sizeof options);
@@ -227,8 +217,7 @@ static void print_policy_table(const struct config *cfg)
            "a rule applies to TCP\nsockets only.\n");
 }
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
     fprintf(out,
             "usage: sockshim [options] [--] COMMAND [ARGS]\n"
             "       sockshim --check [options]\n"
@@ -271,20 +260,17 @@ static void usage(FILE *out)
             "  --help, --version\n"
             "\nLD_PRELOAD is prepended to, never replaced. The library is "
             "looked for next to\nthis program in a build tree first, then in "
-            "%s;\nSOCKSHIM_LIBRARY=PATH overrides both.\nExit status: COMMAND's, or 2 for a bad option, 126/127 when "
+            "%s;\nSOCKSHIM_LIBRARY=PATH overrides both.\nExit status: "
+            "COMMAND's, or 2 for a bad option, 126/127 when "
             "COMMAND cannot run.\n",
             PKGLIBDIR);
 }
 
-static int file_exists(const char *path)
-{
-    return access(path, R_OK) == 0;
-}
+static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
 /* The library to preload: $SOCKSHIM_LIBRARY, the build tree next to this
  * program (tools/../lib/.libs), or the installed one. */
-static const char *find_library(void)
-{
+static const char *find_library(void) {
     static char path[PATH_MAX + 64];
     const char *forced = getenv("SOCKSHIM_LIBRARY");
     if (forced != NULL && *forced != '\0')
@@ -306,8 +292,7 @@ static const char *find_library(void)
     return path;
 }
 
-static char *preload_value(const char *library)
-{
+static char *preload_value(const char *library) {
     const char *old = getenv("LD_PRELOAD");
     size_t size = strlen(library) + (old ? strlen(old) : 0) + 2;
     char *value = malloc(size);
@@ -320,39 +305,37 @@ static char *preload_value(const char *library)
     return value;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     static struct option long_options[OPT_COUNT + DIAG_FLAG_COUNT + 16];
     int n = 0, dry_run = 0, check = 0;
     for (int opt = 0; opt < OPT_COUNT; opt++)
-        long_options[n++] = (struct option){option_descs[opt].flag,
-                                            required_argument, NULL,
-                                            FLAG_POLICY_BASE + opt};
+        long_options[n++] =
+            (struct option){option_descs[opt].flag, required_argument, NULL,
+                            FLAG_POLICY_BASE + opt};
     for (size_t i = 0; i < DIAG_FLAG_COUNT; i++)
         long_options[n++] = (struct option){
             diag_flags[i].flag,
             diag_flags[i].value ? no_argument : required_argument, NULL,
             FLAG_DIAG_BASE + (int)i};
-    long_options[n++] = (struct option){"mode", required_argument, NULL,
-                                        FLAG_MODE};
-    long_options[n++] = (struct option){"log", required_argument, NULL,
-                                        FLAG_LOG};
-    long_options[n++] = (struct option){"log-format", required_argument, NULL,
-                                        FLAG_LOG_FORMAT};
-    long_options[n++] = (struct option){"log-level", required_argument, NULL,
-                                        FLAG_LOG_LEVEL};
+    long_options[n++] =
+        (struct option){"mode", required_argument, NULL, FLAG_MODE};
+    long_options[n++] =
+        (struct option){"log", required_argument, NULL, FLAG_LOG};
+    long_options[n++] =
+        (struct option){"log-format", required_argument, NULL, FLAG_LOG_FORMAT};
+    long_options[n++] =
+        (struct option){"log-level", required_argument, NULL, FLAG_LOG_LEVEL};
     long_options[n++] = (struct option){"json", no_argument, NULL, FLAG_JSON};
-    long_options[n++] = (struct option){"dry-run", no_argument, NULL,
-                                        FLAG_DRY_RUN};
-    long_options[n++] = (struct option){"config", required_argument, NULL,
-                                        FLAG_CONFIG};
-    long_options[n++] = (struct option){"rules", required_argument, NULL,
-                                        FLAG_RULES};
-    long_options[n++] = (struct option){"check", no_argument, NULL,
-                                        FLAG_CHECK};
+    long_options[n++] =
+        (struct option){"dry-run", no_argument, NULL, FLAG_DRY_RUN};
+    long_options[n++] =
+        (struct option){"config", required_argument, NULL, FLAG_CONFIG};
+    long_options[n++] =
+        (struct option){"rules", required_argument, NULL, FLAG_RULES};
+    long_options[n++] = (struct option){"check", no_argument, NULL, FLAG_CHECK};
     long_options[n++] = (struct option){"help", no_argument, NULL, FLAG_HELP};
-    long_options[n++] = (struct option){"version", no_argument, NULL,
-                                        FLAG_VERSION};
+    long_options[n++] =
+        (struct option){"version", no_argument, NULL, FLAG_VERSION};
     long_options[n] = (struct option){NULL, 0, NULL, 0};
 
     int c;
@@ -401,9 +384,9 @@ int main(int argc, char **argv)
             if (c >= FLAG_DIAG_BASE &&
                 c < FLAG_DIAG_BASE + (int)DIAG_FLAG_COUNT) {
                 int i = c - FLAG_DIAG_BASE;
-                set_variable(diag_flags[i].env,
-                             diag_flags[i].value ? diag_flags[i].value
-                                                 : optarg);
+                set_variable(diag_flags[i].env, diag_flags[i].value
+                                                    ? diag_flags[i].value
+                                                    : optarg);
                 break;
             }
             fprintf(stderr, "Try 'sockshim --help'.\n");
@@ -442,8 +425,9 @@ int main(int argc, char **argv)
 
     const char *library = find_library();
     if (!file_exists(library))
-        fprintf(stderr, "sockshim: warning: %s not found; install sockshim "
-                        "or set SOCKSHIM_LIBRARY\n",
+        fprintf(stderr,
+                "sockshim: warning: %s not found; install sockshim "
+                "or set SOCKSHIM_LIBRARY\n",
                 library);
     char *preload = preload_value(library);
     if (preload == NULL) {

@@ -18,8 +18,7 @@
 
 /* A system call no preloaded library can wrap (not even one wrapping
  * syscall()): made directly where direct.h can. */
-static long raw_syscall2(long nr, long a1, long a2)
-{
+static long raw_syscall2(long nr, long a1, long a2) {
     if (DIRECT_POSSIBLE)
         return direct_result(direct_syscall3(nr, a1, a2, 0));
     return syscall(nr, a1, a2);
@@ -33,8 +32,7 @@ static clock_gettime_fn vdso_clock_gettime;
 /* clock_monotonic_ms() when clock_init() ran: clock_now_ms()'s zero. */
 static int64_t epoch_ms;
 
-void clock_init(void)
-{
+void clock_init(void) {
     epoch_ms = clock_monotonic_ms();
     /* glibc lists the vDSO among the loaded objects under this name. */
     void *vdso = dlopen("linux-vdso.so.1", RTLD_NOW | RTLD_NOLOAD);
@@ -53,8 +51,7 @@ void clock_init(void)
     dlclose(vdso);
 }
 
-int64_t clock_monotonic_ms(void)
-{
+int64_t clock_monotonic_ms(void) {
     struct timespec now = {0, 0};
     clock_gettime_fn fn =
         __atomic_load_n(&vdso_clock_gettime, __ATOMIC_ACQUIRE);
@@ -64,8 +61,7 @@ int64_t clock_monotonic_ms(void)
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-void clock_sleep_ms(unsigned ms)
-{
+void clock_sleep_ms(unsigned ms) {
     struct timespec left = {ms / 1000, (long)(ms % 1000) * 1000000};
     PRESERVE_ERRNO;
     while (raw_syscall2(SYS_nanosleep, (long)&left, (long)&left) != 0 &&
@@ -73,7 +69,6 @@ void clock_sleep_ms(unsigned ms)
         ;
 }
 
-uint32_t clock_now_ms(void)
-{
+uint32_t clock_now_ms(void) {
     return (uint32_t)(clock_monotonic_ms() - epoch_ms);
 }

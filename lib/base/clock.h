@@ -14,8 +14,9 @@
 
 #include <stdint.h>
 
-/* Find the vDSO's clock_gettime and start clock_now_ms() at 0. Call once, at start-up (it may
- * allocate); before it, and without a vDSO, the system call is used. */
+/* Find the vDSO's clock_gettime and start clock_now_ms() at 0. Call once, at
+ * start-up (it may allocate); before it, and without a vDSO, the system call is
+ * used. */
 void clock_init(void);
 
 /* Milliseconds on CLOCK_MONOTONIC. No lock, no allocation: safe in a

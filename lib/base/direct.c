@@ -22,13 +22,12 @@ static int direct_forbidden;
 static const char *direct_not_begun = "off:inactive";
 
 /* Is every function direct.h stands in for libc's own? */
-static int next_in_line_is_libc(void)
-{
+static int next_in_line_is_libc(void) {
     /* The calls wrappers.c and hooks.c make directly. */
     static const enum real_index stood_in[] = {
-        REAL_read,    REAL_readv,  REAL_recv,    REAL_recvfrom, REAL_recvmsg,
-        REAL_write,   REAL_writev, REAL_send,    REAL_sendto,   REAL_sendmsg,
-        REAL_close,   REAL_accept, REAL_accept4, REAL_connect,
+        REAL_read,  REAL_readv,  REAL_recv,    REAL_recvfrom, REAL_recvmsg,
+        REAL_write, REAL_writev, REAL_send,    REAL_sendto,   REAL_sendmsg,
+        REAL_close, REAL_accept, REAL_accept4, REAL_connect,
     };
     const void *libc = real_module_of((void *)gnu_get_libc_version);
     if (libc == NULL)
@@ -41,8 +40,7 @@ static int next_in_line_is_libc(void)
     return 1;
 }
 
-void direct_syscalls_begin(void)
-{
+void direct_syscalls_begin(void) {
 #if defined(__x86_64__)
     if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
         return;
@@ -59,13 +57,11 @@ void direct_syscalls_begin(void)
 #endif
 }
 
-int direct_program_has_threads(void)
-{
+int direct_program_has_threads(void) {
     return __atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST);
 }
 
-const char *direct_syscalls_state(void)
-{
+const char *direct_syscalls_state(void) {
     if (__atomic_load_n(&direct_syscalls, __ATOMIC_SEQ_CST))
         return "on";
     if (__atomic_load_n(&direct_forbidden, __ATOMIC_SEQ_CST))
@@ -73,8 +69,7 @@ const char *direct_syscalls_state(void)
     return direct_not_begun;
 }
 
-void direct_syscalls_end(void)
-{
+void direct_syscalls_end(void) {
     __atomic_store_n(&direct_forbidden, 1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&direct_syscalls, 0, __ATOMIC_SEQ_CST);
 }

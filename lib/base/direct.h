@@ -61,8 +61,7 @@ const char *direct_syscalls_state(void);
 
 /* The system call NR, its answer as the kernel gives it: -errno on
  * failure (DIRECT_FAILED). No libc, no errno. */
-static inline long direct_syscall3(long nr, long a1, long a2, long a3)
-{
+static inline long direct_syscall3(long nr, long a1, long a2, long a3) {
     long rc;
     __asm__ volatile("syscall"
                      : "=a"(rc)
@@ -72,8 +71,7 @@ static inline long direct_syscall3(long nr, long a1, long a2, long a3)
 }
 
 static inline long direct_syscall6(long nr, long a1, long a2, long a3, long a4,
-                                   long a5, long a6)
-{
+                                   long a5, long a6) {
     long rc;
     register long r10 __asm__("r10") = a4;
     register long r8 __asm__("r8") = a5;
@@ -89,14 +87,12 @@ static inline long direct_syscall6(long nr, long a1, long a2, long a3, long a4,
 /* Never called: DIRECT_POSSIBLE 0 removes the direct branch at compile
  * time. */
 #define DIRECT_POSSIBLE 0
-static inline long direct_syscall3(long nr, long a1, long a2, long a3)
-{
+static inline long direct_syscall3(long nr, long a1, long a2, long a3) {
     (void)nr, (void)a1, (void)a2, (void)a3;
     return -ENOSYS;
 }
 static inline long direct_syscall6(long nr, long a1, long a2, long a3, long a4,
-                                   long a5, long a6)
-{
+                                   long a5, long a6) {
     (void)nr, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6;
     return -ENOSYS;
 }
@@ -107,8 +103,7 @@ static inline long direct_syscall6(long nr, long a1, long a2, long a3, long a4,
 
 /* The kernel's answer RC the way libc returns it: -1 with errno set from
  * an error, else RC. */
-static inline long direct_result(long rc)
-{
+static inline long direct_result(long rc) {
     if (DIRECT_FAILED(rc)) {
         errno = (int)-rc;
         return -1;
@@ -117,8 +112,7 @@ static inline long direct_result(long rc)
 }
 
 /* May this call be made directly? One load: the wrappers' fast path. */
-static inline int direct_now(void)
-{
+static inline int direct_now(void) {
     return DIRECT_POSSIBLE &&
            __builtin_expect(
                __atomic_load_n(&direct_syscalls, __ATOMIC_RELAXED) != 0, 1);

@@ -14,17 +14,14 @@
 
 #include <errno.h>
 
-static inline void errno_scope_restore(const int *saved)
-{
-    errno = *saved;
-}
+static inline void errno_scope_restore(const int *saved) { errno = *saved; }
 
 #define ERRNO_SCOPE_CONCAT_(a, b) a##b
 #define ERRNO_SCOPE_NAME_(line) ERRNO_SCOPE_CONCAT_(saved_errno_, line)
 
 /* Save errno now; restore it when the enclosing block ends. */
-#define PRESERVE_ERRNO                                                        \
-    const int ERRNO_SCOPE_NAME_(__LINE__)                                     \
+#define PRESERVE_ERRNO                                                         \
+    const int ERRNO_SCOPE_NAME_(__LINE__)                                      \
         __attribute__((cleanup(errno_scope_restore), unused)) = errno
 
 #endif

@@ -23,8 +23,7 @@ struct fd_slot *fdtab_chunks[CHUNK_COUNT];
 static unsigned chunks_used;
 unsigned fdtab_write_shut_count;
 
-struct fd_slot *fdtab_slot(int fd)
-{
+struct fd_slot *fdtab_slot(int fd) {
     struct fd_slot *slot = fdtab_peek(fd);
     if (slot != NULL || (unsigned)fd >= FDTAB_MAX_FD)
         return slot;
@@ -47,8 +46,7 @@ struct fd_slot *fdtab_slot(int fd)
     return fdtab_peek(fd);
 }
 
-void fdtab_clear(int fd)
-{
+void fdtab_clear(int fd) {
     struct fd_slot *slot = fdtab_peek(fd);
     if (slot != NULL && fdtab_flags(slot) != 0) {
         fdtab_set_flags(slot, 0);
@@ -62,17 +60,15 @@ void fdtab_clear(int fd)
     }
 }
 
-int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen)
-{
+int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen) {
     union {
         struct {
             uint32_t flags, gen;
         };
         uint64_t both;
     } seen = {{flags, gen}}, cleared = {{0, gen + 1}};
-    if (!__atomic_compare_exchange_n(&slot->flags_gen, &seen.both,
-                                     cleared.both, 0, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE))
+    if (!__atomic_compare_exchange_n(&slot->flags_gen, &seen.both, cleared.both,
+                                     0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return 0;
     fdtab_count_write_shut(flags, 0);
     /* The other fields are left as they are: a socket tracked here from
@@ -80,8 +76,7 @@ int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen)
     return 1;
 }
 
-void fdtab_clear_range(unsigned lo, unsigned hi)
-{
+void fdtab_clear_range(unsigned lo, unsigned hi) {
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
     unsigned end = used << CHUNK_SHIFT; /* no slot exists at or past it */
     if (hi >= end)
@@ -90,8 +85,7 @@ void fdtab_clear_range(unsigned lo, unsigned hi)
         fdtab_clear((int)fd);
 }
 
-void fdtab_copy(int oldfd, int newfd)
-{
+void fdtab_copy(int oldfd, int newfd) {
     struct fd_slot *from = fdtab_peek(oldfd);
     uint32_t flags = fdtab_flags(from);
     if (flags == 0) {
@@ -120,8 +114,7 @@ void fdtab_copy(int oldfd, int newfd)
 }
 
 void fdtab_for_each(int (*fn)(int fd, struct fd_slot *slot, void *data),
-                    void *data)
-{
+                    void *data) {
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
     for (unsigned c = 0; c < used; c++) {
         struct fd_slot *chunk =
@@ -135,8 +128,7 @@ void fdtab_for_each(int (*fn)(int fd, struct fd_slot *slot, void *data),
     }
 }
 
-unsigned long fdtab_count_tracked(void)
-{
+unsigned long fdtab_count_tracked(void) {
     unsigned long n = 0;
     unsigned used = __atomic_load_n(&chunks_used, __ATOMIC_ACQUIRE);
     for (unsigned c = 0; c < used; c++) {
@@ -150,8 +142,7 @@ unsigned long fdtab_count_tracked(void)
     return n;
 }
 
-const char *role_name(int role)
-{
+const char *role_name(int role) {
     static const char *const names[ROLE_COUNT] = {"none", "listen", "accept",
                                                   "connect"};
     return role >= 0 && role < ROLE_COUNT ? names[role] : "none";

@@ -30,12 +30,12 @@ enum sock_role {
 
 /* Bits of fd_slot.flags. */
 enum {
-    FD_TRACKED = 1u << 0,    /* a socket sockshim saw created */
-    FD_TCP = 1u << 1,        /* AF_INET/AF_INET6 stream TCP */
-    FD_BOUND = 1u << 2,      /* bind() succeeded (or implicit) */
-    FD_LISTENING = 1u << 3,  /* listen() succeeded */
-    FD_SHUT_RD = 1u << 4,    /* the program called shutdown(SHUT_RD/RDWR) */
-    FD_SHUT_WR = 1u << 5,    /* the program called shutdown(SHUT_WR/RDWR) */
+    FD_TRACKED = 1u << 0,   /* a socket sockshim saw created */
+    FD_TCP = 1u << 1,       /* AF_INET/AF_INET6 stream TCP */
+    FD_BOUND = 1u << 2,     /* bind() succeeded (or implicit) */
+    FD_LISTENING = 1u << 3, /* listen() succeeded */
+    FD_SHUT_RD = 1u << 4,   /* the program called shutdown(SHUT_RD/RDWR) */
+    FD_SHUT_WR = 1u << 5,   /* the program called shutdown(SHUT_WR/RDWR) */
     /* Another descriptor may refer to the same socket (dup, or a fork):
      * closing this one does not close the connection. */
     FD_SHARED = 1u << 6,
@@ -63,12 +63,12 @@ struct fd_slot {
         };
         uint64_t flags_gen;
     };
-    uint8_t family;     /* AF_INET, AF_INET6, AF_UNIX, ... */
-    uint8_t role;       /* enum sock_role */
-    uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
-    uint16_t app_set;   /* sockopt items the program set itself (bitmask) */
-    uint16_t decided;   /* items whose moment passed (applied or not) */
-    uint16_t policy_set; /* items the policy's setsockopt() set on it */
+    uint8_t family;        /* AF_INET, AF_INET6, AF_UNIX, ... */
+    uint8_t role;          /* enum sock_role */
+    uint16_t sock_type;    /* SOCK_STREAM, SOCK_DGRAM, ... without flags */
+    uint16_t app_set;      /* sockopt items the program set itself (bitmask) */
+    uint16_t decided;      /* items whose moment passed (applied or not) */
+    uint16_t policy_set;   /* items the policy's setsockopt() set on it */
     uint32_t create_stack; /* stack id where the socket was created */
     /* Stack id of the last close() sockshim saw of this number; kept
      * after the slot is cleared, for a later double close. */
@@ -78,7 +78,7 @@ struct fd_slot {
     /* The socket's inode on sockfs (one device holds every socket, so the
      * inode alone names it), 0 until identity.c has looked. */
     uint32_t inode;
-    uint32_t fork_pid;  /* the child (FD_FORK_PARENT) or the parent */
+    uint32_t fork_pid; /* the child (FD_FORK_PARENT) or the parent */
 };
 
 #define FDTAB_CHUNK_SHIFT 10
@@ -93,8 +93,7 @@ extern struct fd_slot *fdtab_chunks[FDTAB_MAX_FD >> FDTAB_CHUNK_SHIFT]
 /* The slot for FD if its chunk exists, else NULL. Never allocates: safe on
  * every hot path and in signal handlers. Inline, since every read and
  * write of the program goes through it: a compare and two loads. */
-static inline struct fd_slot *fdtab_peek(int fd)
-{
+static inline struct fd_slot *fdtab_peek(int fd) {
     if ((unsigned)fd >= FDTAB_MAX_FD)
         return 0;
     struct fd_slot *chunk = __atomic_load_n(
@@ -124,8 +123,7 @@ int fdtab_forget_if(struct fd_slot *slot, uint32_t flags, uint32_t gen);
 void fdtab_copy(int oldfd, int newfd);
 
 /* Load FLAGS of SLOT with acquire order (0 for a NULL slot). */
-static inline uint32_t fdtab_flags(const struct fd_slot *slot)
-{
+static inline uint32_t fdtab_flags(const struct fd_slot *slot) {
     return slot ? __atomic_load_n(&slot->flags, __ATOMIC_ACQUIRE) : 0;
 }
 
@@ -135,8 +133,7 @@ static inline uint32_t fdtab_flags(const struct fd_slot *slot)
  * bit. */
 extern unsigned fdtab_write_shut_count __attribute__((visibility("hidden")));
 
-static inline void fdtab_count_write_shut(uint32_t old, uint32_t now)
-{
+static inline void fdtab_count_write_shut(uint32_t old, uint32_t now) {
     if ((old ^ now) & FD_SHUT_WR)
         __atomic_fetch_add(&fdtab_write_shut_count,
                            (now & FD_SHUT_WR) ? 1u : (unsigned)-1,
@@ -144,15 +141,13 @@ static inline void fdtab_count_write_shut(uint32_t old, uint32_t now)
 }
 
 /* Publish FLAGS on SLOT with release order, after its other fields. */
-static inline void fdtab_set_flags(struct fd_slot *slot, uint32_t flags)
-{
+static inline void fdtab_set_flags(struct fd_slot *slot, uint32_t flags) {
     uint32_t old = __atomic_exchange_n(&slot->flags, flags, __ATOMIC_ACQ_REL);
     fdtab_count_write_shut(old, flags);
 }
 
 /* Add the bits BITS to SLOT's flags; returns the flags before. */
-static inline uint32_t fdtab_add_flags(struct fd_slot *slot, uint32_t bits)
-{
+static inline uint32_t fdtab_add_flags(struct fd_slot *slot, uint32_t bits) {
     uint32_t old = __atomic_fetch_or(&slot->flags, bits, __ATOMIC_ACQ_REL);
     fdtab_count_write_shut(old, old | bits);
     return old;
@@ -162,55 +157,47 @@ static inline uint32_t fdtab_add_flags(struct fd_slot *slot, uint32_t bits)
 const char *role_name(int role);
 
 /* Record that the program set the sockopt items BITS itself. */
-static inline void fdtab_mark_app_set(struct fd_slot *slot, uint16_t bits)
-{
+static inline void fdtab_mark_app_set(struct fd_slot *slot, uint16_t bits) {
     __atomic_fetch_or(&slot->app_set, bits, __ATOMIC_RELAXED);
 }
 
-static inline uint16_t fdtab_app_set(const struct fd_slot *slot)
-{
+static inline uint16_t fdtab_app_set(const struct fd_slot *slot) {
     return __atomic_load_n(&slot->app_set, __ATOMIC_RELAXED);
 }
 
 /* Claim the decision on items BITS: returns those of BITS no one decided
  * before (each item is decided exactly once per socket). */
-static inline uint16_t fdtab_claim_decided(struct fd_slot *slot, uint16_t bits)
-{
-    return bits & (uint16_t)~__atomic_fetch_or(&slot->decided, bits,
-                                               __ATOMIC_ACQ_REL);
+static inline uint16_t fdtab_claim_decided(struct fd_slot *slot,
+                                           uint16_t bits) {
+    return bits &
+           (uint16_t)~__atomic_fetch_or(&slot->decided, bits, __ATOMIC_ACQ_REL);
 }
 
 /* Record that the policy set the items BITS on SLOT. */
-static inline void fdtab_mark_policy_set(struct fd_slot *slot, uint16_t bits)
-{
+static inline void fdtab_mark_policy_set(struct fd_slot *slot, uint16_t bits) {
     __atomic_fetch_or(&slot->policy_set, bits, __ATOMIC_RELAXED);
 }
 
-static inline uint16_t fdtab_policy_set(const struct fd_slot *slot)
-{
+static inline uint16_t fdtab_policy_set(const struct fd_slot *slot) {
     return __atomic_load_n(&slot->policy_set, __ATOMIC_RELAXED);
 }
 
-static inline uint16_t fdtab_decided(const struct fd_slot *slot)
-{
+static inline uint16_t fdtab_decided(const struct fd_slot *slot) {
     return __atomic_load_n(&slot->decided, __ATOMIC_ACQUIRE);
 }
 
-static inline int fdtab_role(const struct fd_slot *slot)
-{
+static inline int fdtab_role(const struct fd_slot *slot) {
     return __atomic_load_n(&slot->role, __ATOMIC_RELAXED);
 }
 
-static inline void fdtab_set_role(struct fd_slot *slot, int role)
-{
+static inline void fdtab_set_role(struct fd_slot *slot, int role) {
     __atomic_store_n(&slot->role, (uint8_t)role, __ATOMIC_RELAXED);
 }
 
 /* Is SLOT (with FLAGS) a TCP connection, accepted or connected: the
  * sockets whose close and CLOSE_WAIT the diagnostics judge? */
 static inline int fdtab_is_connection(uint32_t flags,
-                                      const struct fd_slot *slot)
-{
+                                      const struct fd_slot *slot) {
     if (!(flags & FD_TCP) || (flags & FD_LISTENING))
         return 0;
     int role = fdtab_role(slot);

@@ -23,13 +23,12 @@ static const struct privfd_handlers *handlers[PRIVFD_COUNT];
 /* With a smaller limit: this far below it, while that leaves room. */
 #define PRIVFD_BELOW_LIMIT 24
 
-void privfd_set_handlers(enum privfd_slot slot, const struct privfd_handlers *h)
-{
+void privfd_set_handlers(enum privfd_slot slot,
+                         const struct privfd_handlers *h) {
     __atomic_store_n(&handlers[slot], h, __ATOMIC_RELEASE);
 }
 
-int privfd_floor(void)
-{
+int privfd_floor(void) {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 3;
@@ -42,8 +41,7 @@ int privfd_floor(void)
     return rl.rlim_cur > 6 ? (int)rl.rlim_cur / 2 : 3;
 }
 
-int privfd_move(int fd)
-{
+int privfd_move(int fd) {
     if (fd < 0)
         return -1;
     int high = real_fcntl(fd, F_DUPFD_CLOEXEC, privfd_floor());
@@ -51,33 +49,28 @@ int privfd_move(int fd)
     return high;
 }
 
-int privfd_get(enum privfd_slot slot)
-{
+int privfd_get(enum privfd_slot slot) {
     return __atomic_load_n(&slots[slot], __ATOMIC_ACQUIRE);
 }
 
-int privfd_exchange(enum privfd_slot slot, int fd)
-{
+int privfd_exchange(enum privfd_slot slot, int fd) {
     return __atomic_exchange_n(&slots[slot], fd, __ATOMIC_ACQ_REL);
 }
 
-int privfd_publish(enum privfd_slot slot, int fd)
-{
+int privfd_publish(enum privfd_slot slot, int fd) {
     int expected = -1;
     return __atomic_compare_exchange_n(&slots[slot], &expected, fd, 0,
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-int privfd_forget(enum privfd_slot slot, int fd)
-{
+int privfd_forget(enum privfd_slot slot, int fd) {
     if (fd < 0)
         return 0;
     return __atomic_compare_exchange_n(&slots[slot], &fd, -1, 0,
                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-enum privfd_slot privfd_owner(int fd)
-{
+enum privfd_slot privfd_owner(int fd) {
     if (fd < 0)
         return PRIVFD_COUNT;
     for (int s = 0; s < PRIVFD_COUNT; s++)
@@ -86,8 +79,7 @@ enum privfd_slot privfd_owner(int fd)
     return PRIVFD_COUNT;
 }
 
-int privfd_list(int out[PRIVFD_COUNT])
-{
+int privfd_list(int out[PRIVFD_COUNT]) {
     int n = 0;
     for (int s = 0; s < PRIVFD_COUNT; s++) {
         int fd = privfd_get((enum privfd_slot)s);
@@ -102,8 +94,7 @@ int privfd_list(int out[PRIVFD_COUNT])
     return n;
 }
 
-void privfd_taken(int fd)
-{
+void privfd_taken(int fd) {
     enum privfd_slot slot = privfd_owner(fd);
     if (slot == PRIVFD_COUNT)
         return;
@@ -115,8 +106,7 @@ void privfd_taken(int fd)
         privfd_forget(slot, fd);
 }
 
-void privfd_closed_from(unsigned lo)
-{
+void privfd_closed_from(unsigned lo) {
     /* Each owner once, however many of its descriptors are concerned. */
     const struct privfd_handlers *told[PRIVFD_COUNT];
     int told_count = 0;

@@ -30,29 +30,27 @@ static char real_missing_marker;
 #define REAL_MISSING ((void *)&real_missing_marker)
 static void *real_found[REAL_COUNT];
 
-#define REAL_PENDING_SLOT(name, ret, params, args)                            \
+#define REAL_PENDING_SLOT(name, ret, params, args)                             \
     [REAL_##name] = (void *)real_pending_##name,
 void *real_table[REAL_COUNT] = {REAL_FIXED_ARITY(REAL_PENDING_SLOT)};
 #undef REAL_PENDING_SLOT
 
 /* The first call of each function, before its lookup (and every call of a
  * function libc lacks). */
-#define REAL_PENDING(name, ret, params, args)                                 \
-    ret real_pending_##name params                                            \
-    {                                                                         \
-        ret(*fn) params = (ret(*) params)real_lookup(REAL_##name);           \
-        if (fn == NULL) {                                                     \
-            errno = ENOSYS;                                                   \
-            return -1;                                                        \
-        }                                                                     \
-        return fn args;                                                       \
+#define REAL_PENDING(name, ret, params, args)                                  \
+    ret real_pending_##name params {                                           \
+        ret(*fn) params = (ret(*) params)real_lookup(REAL_##name);             \
+        if (fn == NULL) {                                                      \
+            errno = ENOSYS;                                                    \
+            return -1;                                                         \
+        }                                                                      \
+        return fn args;                                                        \
     }
 REAL_FIXED_ARITY(REAL_PENDING)
 #undef REAL_PENDING
 static __thread int real_resolving __attribute__((tls_model("initial-exec")));
 
-const void *real_module_of(const void *addr)
-{
+const void *real_module_of(const void *addr) {
 #if HAVE__DL_FIND_OBJECT
     struct dl_find_object found;
     return _dl_find_object((void *)addr, &found) == 0 ? found.dlfo_map_start
@@ -65,14 +63,12 @@ const void *real_module_of(const void *addr)
 
 /* True when FN lies in our own library: dlsym answers that point back at
  * us (a broken RTLD_NEXT order) would otherwise recurse forever. */
-static int is_own_symbol(void *fn)
-{
+static int is_own_symbol(void *fn) {
     const void *ours = real_module_of((void *)is_own_symbol);
     return ours != NULL && real_module_of(fn) == ours;
 }
 
-void *real_lookup(enum real_index i)
-{
+void *real_lookup(enum real_index i) {
     void *fn = __atomic_load_n(&real_found[i], __ATOMIC_ACQUIRE);
     if (__builtin_expect(fn != NULL, 1))
         return fn == REAL_MISSING ? NULL : fn;
@@ -89,15 +85,13 @@ void *real_lookup(enum real_index i)
     return fn == REAL_MISSING ? NULL : fn;
 }
 
-void real_resolve_all(void)
-{
+void real_resolve_all(void) {
     for (int i = 0; i < REAL_COUNT; i++)
         (void)real_lookup((enum real_index)i);
 }
 
 /* fcntl64 only exists in glibc >= 2.28; fall back to fcntl. */
-int real_fcntl64(int fd, int cmd, long arg)
-{
+int real_fcntl64(int fd, int cmd, long arg) {
     int (*fn)(int, int, ...) =
         (int (*)(int, int, ...))real_lookup(REAL_fcntl64);
     if (fn == NULL)
@@ -105,8 +99,7 @@ int real_fcntl64(int fd, int cmd, long arg)
     return fn(fd, cmd, arg);
 }
 
-int real_fcntl(int fd, int cmd, long arg)
-{
+int real_fcntl(int fd, int cmd, long arg) {
     int (*fn)(int, int, ...) = (int (*)(int, int, ...))real_lookup(REAL_fcntl);
     if (fn == NULL) {
         errno = ENOSYS;
@@ -115,8 +108,7 @@ int real_fcntl(int fd, int cmd, long arg)
     return fn(fd, cmd, arg);
 }
 
-void real_closefrom(int lowfd)
-{
+void real_closefrom(int lowfd) {
     void (*fn)(int) = (void (*)(int))real_lookup(REAL_closefrom);
     if (fn != NULL)
         fn(lowfd);

@@ -31,8 +31,7 @@ static const char *const other_variables[] = {
     "SOCKSHIM_LIBRARY",
 };
 
-void config_defaults(struct config *cfg)
-{
+void config_defaults(struct config *cfg) {
     /* The rule table is not cleared: only rule_count says what is valid,
      * and its pages stay untouched (no memory) when there are no rules. */
     memset(cfg, 0, offsetof(struct config, rules));
@@ -43,8 +42,7 @@ void config_defaults(struct config *cfg)
 
 /* NULL for unset; reports and returns NULL for a set but empty value. */
 static const char *get_value(config_getenv_fn get, config_report_fn report,
-                             const char *name, const char *accepted)
-{
+                             const char *name, const char *accepted) {
     const char *value = get(name);
     if (value != NULL && value[0] == '\0') {
         report(name, value, "empty value", accepted);
@@ -55,8 +53,7 @@ static const char *get_value(config_getenv_fn get, config_report_fn report,
 
 /* Read the settings of GROUP from the environment. */
 static void read_settings_env(struct config *cfg, enum setting_group group,
-                              config_getenv_fn get, config_report_fn report)
-{
+                              config_getenv_fn get, config_report_fn report) {
     for (size_t i = 0; i < setting_desc_count; i++) {
         const struct setting_desc *d = &setting_descs[i];
         if (d->group != group)
@@ -68,14 +65,12 @@ static void read_settings_env(struct config *cfg, enum setting_group group,
 }
 
 void config_read_diag_env(struct config *cfg, config_getenv_fn get,
-                          config_report_fn report)
-{
+                          config_report_fn report) {
     read_settings_env(cfg, SETTING_DIAG, get, report);
 }
 
 void config_read_log_env(struct config *cfg, config_getenv_fn get,
-                         config_report_fn report)
-{
+                         config_report_fn report) {
     read_settings_env(cfg, SETTING_LOG, get, report);
 }
 
@@ -83,8 +78,7 @@ void config_read_log_env(struct config *cfg, config_getenv_fn get,
 static const char mode_accepted[] = "enforce, force, audit or off";
 
 void config_read_policy_env(struct config *cfg, config_getenv_fn get,
-                            config_report_fn report)
-{
+                            config_report_fn report) {
     const char *mode = get_value(get, report, "SOCKSHIM_MODE", mode_accepted);
     if (mode != NULL && parse_mode(mode, &cfg->mode) != 0)
         report("SOCKSHIM_MODE", mode, "not a valid value", mode_accepted);
@@ -98,13 +92,11 @@ void config_read_policy_env(struct config *cfg, config_getenv_fn get,
 }
 
 /* True when NAME (LEN bytes, not terminated) is exactly WORD. */
-static int same_name(const char *word, const char *name, size_t len)
-{
+static int same_name(const char *word, const char *name, size_t len) {
     return strlen(word) == len && memcmp(word, name, len) == 0;
 }
 
-static int is_known_variable(const char *name, size_t len)
-{
+static int is_known_variable(const char *name, size_t len) {
     if (same_name("SOCKSHIM_MODE", name, len))
         return 1;
     for (int opt = 0; opt < OPT_COUNT; opt++)
@@ -120,8 +112,7 @@ static int is_known_variable(const char *name, size_t len)
     return 0;
 }
 
-void config_check_unknown_env(char *const *envp, config_report_fn report)
-{
+void config_check_unknown_env(char *const *envp, config_report_fn report) {
     for (; envp != NULL && *envp != NULL; envp++) {
         const char *entry = *envp;
         if (strncmp(entry, "SOCKSHIM_", 9) != 0)
@@ -141,13 +132,11 @@ void config_check_unknown_env(char *const *envp, config_report_fn report)
 
 /* Add the rule LINE found at WHERE. */
 static void add_rule(struct config *cfg, const char *line, const char *where,
-                     config_report_fn report)
-{
+                     config_report_fn report) {
     if (cfg->rule_count == RULES_MAX) {
         if (cfg->rules_dropped++ == 0) {
             strcpy(cfg->first_dropped_at, where);
-            snprintf(cfg->first_dropped, sizeof cfg->first_dropped, "%s",
-                     line);
+            snprintf(cfg->first_dropped, sizeof cfg->first_dropped, "%s", line);
         }
         return;
     }
@@ -159,8 +148,7 @@ static void add_rule(struct config *cfg, const char *line, const char *where,
         cfg->rules_need_address = 1;
 }
 
-static char *trim(char *s)
-{
+static char *trim(char *s) {
     while (*s == ' ' || *s == '\t')
         s++;
     size_t n = strlen(s);
@@ -170,8 +158,7 @@ static char *trim(char *s)
 }
 
 /* What the file's KEY accepts; NULL when KEY is not a key. */
-static const char *key_accepted(const char *key)
-{
+static const char *key_accepted(const char *key) {
     const struct setting_desc *setting = setting_by_key(key);
     if (setting != NULL)
         return setting->accepted;
@@ -183,8 +170,7 @@ static const char *key_accepted(const char *key)
 
 /* One "key = value" line of the file. */
 static void file_setting(struct config *cfg, char *line, const char *where,
-                         config_report_fn report)
-{
+                         config_report_fn report) {
     static const char keys_accepted[] =
         "mode, log, log_format, log_level, a diagnostic setting (checks, "
         "stacks, stack_depth, close_wait, scan, suppress, summary), a "
@@ -234,8 +220,7 @@ static void file_setting(struct config *cfg, char *line, const char *where,
 }
 
 /* WHERE as "PATH:LINE". */
-static void file_where(char *where, size_t size, const char *path, int line)
-{
+static void file_where(char *where, size_t size, const char *path, int line) {
     struct outbuf ob;
     ob_init(&ob, where, size);
     ob_str(&ob, path);
@@ -246,8 +231,7 @@ static void file_where(char *where, size_t size, const char *path, int line)
 /* Report the file at PATH (variable VAR) as longer than LIMIT bytes, a
  * multiple of 1 KiB, saying what of it is read. */
 static void report_too_large(const char *var, const char *path, size_t limit,
-                             config_report_fn report)
-{
+                             config_report_fn report) {
     char accepted[160];
     struct outbuf ob;
     ob_init(&ob, accepted, sizeof accepted);
@@ -264,8 +248,8 @@ static void report_too_large(const char *var, const char *path, size_t limit,
  * longer than SIZE - 1 bytes is reported and read up to its last whole
  * line within that limit. */
 static int read_text_file(const char *path, const char *var, char *text,
-                          size_t size, size_t *len_out, config_report_fn report)
-{
+                          size_t size, size_t *len_out,
+                          config_report_fn report) {
     /* Non-blocking and regular files only: a FIFO would hang the program
      * at start-up, and /dev/stdin would eat its input (the configuration
      * is read twice, at start-up and again once the log is open). */
@@ -314,8 +298,7 @@ static int read_text_file(const char *path, const char *var, char *text,
  * file:/a#b keep their #), trimmed, and advances *CURSOR; NULL at the
  * end. *NUL says whether the line held a NUL byte (read by length, so
  * that one does not hide the lines after it). */
-static char *next_line(char **cursor, const char *end, int *nul)
-{
+static char *next_line(char **cursor, const char *end, int *nul) {
     char *line = *cursor;
     if (line >= end)
         return NULL;
@@ -344,8 +327,7 @@ typedef void (*line_fn)(struct config *cfg, char *content, const char *where,
  * skipped; the lines after it are read on. */
 static void read_lines(struct config *cfg, const char *path, const char *var,
                        char *text, size_t size, line_fn fn,
-                       config_report_fn report)
-{
+                       config_report_fn report) {
     size_t len;
     if (read_text_file(path, var, text, size, &len, report) != 0)
         return;
@@ -365,8 +347,7 @@ static void read_lines(struct config *cfg, const char *path, const char *var,
 
 /* One line of the config file: a rule or a KEY = VALUE setting. */
 static void config_line(struct config *cfg, char *content, const char *where,
-                        config_report_fn report)
-{
+                        config_report_fn report) {
     if (rule_line_is_rule(content))
         add_rule(cfg, content, where, report);
     else
@@ -374,8 +355,7 @@ static void config_line(struct config *cfg, char *content, const char *where,
 }
 
 void config_read_file(struct config *cfg, const char *path,
-                      config_report_fn report)
-{
+                      config_report_fn report) {
     static char text[64 * 1024 + 1];
     read_lines(cfg, path, "SOCKSHIM_CONFIG", text, sizeof text, config_line,
                report);
@@ -383,8 +363,7 @@ void config_read_file(struct config *cfg, const char *path,
 
 /* One KIND:PATTERN line of the suppressions file, found at WHERE. */
 static void add_suppression(struct config *cfg, char *line, const char *where,
-                            config_report_fn report)
-{
+                            config_report_fn report) {
     static const char accepted[] =
         "KIND:PATTERN, KIND an event kind or *, PATTERN a glob (* and ?) "
         "on a frame's function or module, shorter than 128 bytes";
@@ -416,8 +395,7 @@ static void add_suppression(struct config *cfg, char *line, const char *where,
     strcpy(s->pattern, pattern);
 }
 
-void config_read_suppressions(struct config *cfg, config_report_fn report)
-{
+void config_read_suppressions(struct config *cfg, config_report_fn report) {
     static char text[16 * 1024 + 1];
     const char *path = cfg->diag.suppress_path;
     cfg->suppression_count = 0;
@@ -427,8 +405,7 @@ void config_read_suppressions(struct config *cfg, config_report_fn report)
 }
 
 void config_read_rules(struct config *cfg, const char *text,
-                       config_report_fn report)
-{
+                       config_report_fn report) {
     int index = 0;
     while (*text != '\0') {
         const char *semicolon = strchr(text, ';');
@@ -460,19 +437,18 @@ void config_read_rules(struct config *cfg, const char *text,
 }
 
 void config_load(struct config *cfg, config_getenv_fn get,
-                 config_report_fn report)
-{
+                 config_report_fn report) {
     config_defaults(cfg);
     cfg->rules_dropped = 0;
-    const char *path = get_value(get, report, "SOCKSHIM_CONFIG",
-                                 "the path of a config file");
+    const char *path =
+        get_value(get, report, "SOCKSHIM_CONFIG", "the path of a config file");
     if (path != NULL)
         config_read_file(cfg, path, report);
     config_read_log_env(cfg, get, report);
     config_read_diag_env(cfg, get, report);
     config_read_policy_env(cfg, get, report);
-    const char *rules = get_value(get, report, "SOCKSHIM_RULES",
-                                  "rules separated by ';'");
+    const char *rules =
+        get_value(get, report, "SOCKSHIM_RULES", "rules separated by ';'");
     if (rules != NULL)
         config_read_rules(cfg, rules, report);
     if (cfg->rules_dropped > 0) {

@@ -38,7 +38,7 @@ struct config {
      * where the first of them was. */
     int rules_dropped;
     char first_dropped_at[RULE_WHERE_MAX];
-    char first_dropped[96]; /* its start */
+    char first_dropped[96];       /* its start */
     struct rule rules[RULES_MAX]; /* last: left untouched when unused */
 };
 

@@ -23,11 +23,15 @@
 #define MAX_TIMEOUT_MS ((unsigned)INT_MAX)
 
 const struct item_desc item_descs[ITEM_COUNT] = {
-    [ITEM_REUSEADDR] = {"SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, OPT_REUSEADDR},
-    [ITEM_REUSEPORT] = {"SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, OPT_REUSEPORT},
+    [ITEM_REUSEADDR] = {"SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR,
+                        OPT_REUSEADDR},
+    [ITEM_REUSEPORT] = {"SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT,
+                        OPT_REUSEPORT},
     [ITEM_LINGER] = {"SO_LINGER", SOL_SOCKET, SO_LINGER, OPT_LINGER},
-    [ITEM_KEEPALIVE] = {"SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, OPT_KEEPALIVE},
-    [ITEM_KEEPIDLE] = {"TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, OPT_KEEPALIVE},
+    [ITEM_KEEPALIVE] = {"SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE,
+                        OPT_KEEPALIVE},
+    [ITEM_KEEPIDLE] = {"TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE,
+                       OPT_KEEPALIVE},
     [ITEM_KEEPINTVL] = {"TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL,
                         OPT_KEEPALIVE},
     [ITEM_KEEPCNT] = {"TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, OPT_KEEPALIVE},
@@ -38,8 +42,7 @@ const struct item_desc item_descs[ITEM_COUNT] = {
     [ITEM_NODELAY] = {"TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, OPT_NODELAY},
 };
 
-int parse_bool(const char *text, uint8_t *out)
-{
+int parse_bool(const char *text, uint8_t *out) {
     static const char *const yes[] = {"on", "1", "yes", "true"};
     static const char *const no[] = {"off", "0", "no", "false"};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
@@ -59,8 +62,7 @@ int parse_bool(const char *text, uint8_t *out)
  * LIMIT); returns the end, or NULL when there is no digit or it exceeds
  * LIMIT. */
 static const char *parse_digits(const char *text, unsigned long long limit,
-                                unsigned long long *out)
-{
+                                unsigned long long *out) {
     unsigned long long v = 0;
     const char *p = text;
     for (; *p >= '0' && *p <= '9'; p++) {
@@ -75,8 +77,7 @@ static const char *parse_digits(const char *text, unsigned long long limit,
     return p;
 }
 
-int parse_duration_ms(const char *text, unsigned max_ms, unsigned *out_ms)
-{
+int parse_duration_ms(const char *text, unsigned max_ms, unsigned *out_ms) {
     unsigned long long v, scale;
     const char *unit = parse_digits(text, ULLONG_MAX / 60000, &v);
     if (unit == NULL)
@@ -95,12 +96,11 @@ int parse_duration_ms(const char *text, unsigned max_ms, unsigned *out_ms)
     return 0;
 }
 
-int parse_int_range(const char *text, long min, long max, long *out)
-{
+int parse_int_range(const char *text, long min, long max, long *out) {
     unsigned long long v;
     int negative = (*text == '-' && min < 0);
-    const char *end = parse_digits(text + negative, (unsigned long long)LONG_MAX,
-                                   &v);
+    const char *end =
+        parse_digits(text + negative, (unsigned long long)LONG_MAX, &v);
     if (end == NULL || *end != '\0')
         return -1;
     long value = negative ? -(long)v : (long)v;
@@ -111,8 +111,7 @@ int parse_int_range(const char *text, long min, long max, long *out)
 }
 
 /* A duration that must be whole seconds in [MIN_S, MAX_S]. */
-static int parse_seconds(const char *text, int min_s, int max_s, int *out)
-{
+static int parse_seconds(const char *text, int min_s, int max_s, int *out) {
     unsigned ms;
     if (parse_duration_ms(text, (unsigned)max_s * 1000u, &ms) != 0 ||
         ms % 1000 != 0 || ms / 1000 < (unsigned)min_s)
@@ -122,31 +121,26 @@ static int parse_seconds(const char *text, int min_s, int max_s, int *out)
 }
 
 static int parse_opt_bool(const char *text, uint8_t *field, struct policy *p,
-                          enum policy_option opt)
-{
+                          enum policy_option opt) {
     if (parse_bool(text, field) != 0)
         return -1;
     p->set |= 1u << opt;
     return 0;
 }
 
-static int parse_reuseaddr(const char *text, struct policy *p)
-{
+static int parse_reuseaddr(const char *text, struct policy *p) {
     return parse_opt_bool(text, &p->reuseaddr, p, OPT_REUSEADDR);
 }
 
-static int parse_reuseport(const char *text, struct policy *p)
-{
+static int parse_reuseport(const char *text, struct policy *p) {
     return parse_opt_bool(text, &p->reuseport, p, OPT_REUSEPORT);
 }
 
-static int parse_nodelay(const char *text, struct policy *p)
-{
+static int parse_nodelay(const char *text, struct policy *p) {
     return parse_opt_bool(text, &p->nodelay, p, OPT_NODELAY);
 }
 
-static int parse_linger(const char *text, struct policy *p)
-{
+static int parse_linger(const char *text, struct policy *p) {
     int secs = -1;
     if (strcasecmp(text, "off") != 0 &&
         parse_seconds(text, 0, MAX_LINGER_SECS, &secs) != 0)
@@ -157,8 +151,7 @@ static int parse_linger(const char *text, struct policy *p)
 }
 
 /* "off", "on", or IDLE[:INTVL[:CNT]]. */
-static int parse_keepalive(const char *text, struct policy *p)
-{
+static int parse_keepalive(const char *text, struct policy *p) {
     int idle = 0, intvl = 0, cnt = 0, on = 1;
     if (strcasecmp(text, "off") == 0) {
         on = 0;
@@ -179,8 +172,10 @@ static int parse_keepalive(const char *text, struct policy *p)
         }
         long count = 0;
         if (parse_seconds(part[0], 1, MAX_KEEP_SECS, &idle) != 0 ||
-            (parts > 1 && parse_seconds(part[1], 1, MAX_KEEP_SECS, &intvl) != 0) ||
-            (parts > 2 && parse_int_range(part[2], 1, MAX_KEEP_CNT, &count) != 0))
+            (parts > 1 &&
+             parse_seconds(part[1], 1, MAX_KEEP_SECS, &intvl) != 0) ||
+            (parts > 2 &&
+             parse_int_range(part[2], 1, MAX_KEEP_CNT, &count) != 0))
             return -1;
         cnt = (int)count;
     }
@@ -193,36 +188,30 @@ static int parse_keepalive(const char *text, struct policy *p)
 }
 
 static int parse_timeout(const char *text, unsigned *field, struct policy *p,
-                         enum policy_option opt)
-{
+                         enum policy_option opt) {
     if (parse_duration_ms(text, MAX_TIMEOUT_MS, field) != 0)
         return -1;
     p->set |= 1u << opt;
     return 0;
 }
 
-static int parse_user_timeout(const char *text, struct policy *p)
-{
+static int parse_user_timeout(const char *text, struct policy *p) {
     return parse_timeout(text, &p->user_timeout_ms, p, OPT_USER_TIMEOUT);
 }
 
-static int parse_rcvtimeo(const char *text, struct policy *p)
-{
+static int parse_rcvtimeo(const char *text, struct policy *p) {
     return parse_timeout(text, &p->rcvtimeo_ms, p, OPT_RCVTIMEO);
 }
 
-static int parse_sndtimeo(const char *text, struct policy *p)
-{
+static int parse_sndtimeo(const char *text, struct policy *p) {
     return parse_timeout(text, &p->sndtimeo_ms, p, OPT_SNDTIMEO);
 }
 
-static int parse_connect_timeout(const char *text, struct policy *p)
-{
+static int parse_connect_timeout(const char *text, struct policy *p) {
     return parse_timeout(text, &p->connect_timeout_ms, p, OPT_CONNECT_TIMEOUT);
 }
 
-static int parse_backlog(const char *text, struct policy *p)
-{
+static int parse_backlog(const char *text, struct policy *p) {
     long v;
     if (parse_int_range(text, 1, INT_MAX, &v) != 0)
         return -1;
@@ -270,8 +259,7 @@ const struct option_desc option_descs[OPT_COUNT] = {
                      parse_backlog},
 };
 
-enum policy_option option_by_key(const char *key)
-{
+enum policy_option option_by_key(const char *key) {
     for (int opt = 0; opt < OPT_COUNT; opt++)
         if (strcmp(option_descs[opt].key, key) == 0)
             return (enum policy_option)opt;
@@ -285,8 +273,7 @@ static const char *const mode_names[] = {
     [MODE_OFF] = "off",
 };
 
-int parse_mode(const char *text, enum policy_mode *out)
-{
+int parse_mode(const char *text, enum policy_mode *out) {
     for (int m = MODE_ENFORCE; m <= MODE_OFF; m++) {
         if (strcasecmp(text, mode_names[m]) == 0) {
             *out = (enum policy_mode)m;
@@ -296,13 +283,9 @@ int parse_mode(const char *text, enum policy_mode *out)
     return -1;
 }
 
-const char *mode_name(enum policy_mode mode)
-{
-    return mode_names[mode];
-}
+const char *mode_name(enum policy_mode mode) { return mode_names[mode]; }
 
-void policy_merge(struct policy *dst, const struct policy *src)
-{
+void policy_merge(struct policy *dst, const struct policy *src) {
     uint32_t set = src->set;
     if (set & (1u << OPT_REUSEADDR))
         dst->reuseaddr = src->reuseaddr;
@@ -331,24 +314,21 @@ void policy_merge(struct policy *dst, const struct policy *src)
     dst->set |= set;
 }
 
-static void item_int(struct item_value *v, enum sockopt_item item, int value)
-{
+static void item_int(struct item_value *v, enum sockopt_item item, int value) {
     v->item = item;
     v->len = sizeof v->u.i;
     v->u.i = value;
 }
 
 static void item_timeval(struct item_value *v, enum sockopt_item item,
-                         unsigned ms)
-{
+                         unsigned ms) {
     v->item = item;
     v->len = sizeof v->u.tv;
     v->u.tv.tv_sec = ms / 1000;
     v->u.tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 }
 
-int policy_items(const struct policy *p, struct item_value *out)
-{
+int policy_items(const struct policy *p, struct item_value *out) {
     int n = 0;
     uint32_t set = p->set;
     if (set & (1u << OPT_REUSEADDR))
@@ -382,8 +362,7 @@ int policy_items(const struct policy *p, struct item_value *out)
     return n;
 }
 
-enum sockopt_item item_lookup(int level, int optname)
-{
+enum sockopt_item item_lookup(int level, int optname) {
     for (int i = 0; i < ITEM_COUNT; i++)
         if (item_descs[i].level == level && item_descs[i].optname == optname)
             return (enum sockopt_item)i;
@@ -391,8 +370,7 @@ enum sockopt_item item_lookup(int level, int optname)
 }
 
 void item_format(enum sockopt_item item, const void *value, socklen_t len,
-                 char *buf, size_t size)
-{
+                 char *buf, size_t size) {
     struct outbuf ob;
     ob_init(&ob, buf, size);
     int i = 0;
@@ -440,8 +418,7 @@ void item_format(enum sockopt_item item, const void *value, socklen_t len,
 }
 
 void option_format(const struct policy *p, enum policy_option opt, char *buf,
-                   size_t size)
-{
+                   size_t size) {
     struct outbuf ob;
     ob_init(&ob, buf, size);
     switch (opt) {

@@ -56,9 +56,9 @@ enum policy_mode { MODE_ENFORCE, MODE_FORCE, MODE_AUDIT, MODE_OFF };
 struct policy {
     uint32_t set;
     uint8_t reuseaddr, reuseport, nodelay;
-    int linger_secs;              /* -1: SO_LINGER {0,0}; else {1,secs} */
-    int keep_idle, keep_intvl;    /* seconds; 0 = leave the kernel's */
-    int keep_cnt;                 /* probes; 0 = leave the kernel's */
+    int linger_secs;           /* -1: SO_LINGER {0,0}; else {1,secs} */
+    int keep_idle, keep_intvl; /* seconds; 0 = leave the kernel's */
+    int keep_cnt;              /* probes; 0 = leave the kernel's */
     uint8_t keepalive_on;
     unsigned user_timeout_ms;
     unsigned rcvtimeo_ms, sndtimeo_ms;

@@ -36,8 +36,7 @@ static const char procs_accepted[] =
 
 /* The next comma-separated item of *LIST into ITEM (at most SIZE - 1
  * bytes); returns 0 at the end, -1 for an empty or too long item. */
-static int next_item(const char **list, char *item, size_t size)
-{
+static int next_item(const char **list, char *item, size_t size) {
     const char *start = *list;
     if (*start == '\0')
         return 0;
@@ -53,8 +52,7 @@ static int next_item(const char **list, char *item, size_t size)
     return 1;
 }
 
-static int parse_port_number(const char *text, uint16_t *out)
-{
+static int parse_port_number(const char *text, uint16_t *out) {
     long v;
     if (parse_int_range(text, 1, 65535, &v) != 0)
         return -1;
@@ -62,8 +60,7 @@ static int parse_port_number(const char *text, uint16_t *out)
     return 0;
 }
 
-static int parse_ports(const char *list, struct rule *r)
-{
+static int parse_ports(const char *list, struct rule *r) {
     char item[32];
     int rc;
     while ((rc = next_item(&list, item, sizeof item)) == 1) {
@@ -83,8 +80,7 @@ static int parse_ports(const char *list, struct rule *r)
     return rc;
 }
 
-static int parse_cidr(char *text, struct cidr *out)
-{
+static int parse_cidr(char *text, struct cidr *out) {
     char *slash = strchr(text, '/');
     long prefix = -1;
     if (slash != NULL) {
@@ -105,7 +101,8 @@ static int parse_cidr(char *text, struct cidr *out)
         /* An IPv4-mapped block is an IPv4 block: peers are normalised. */
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
                                            0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(out->bytes, mapped, 12) == 0 && (prefix < 0 || prefix >= 96)) {
+        if (memcmp(out->bytes, mapped, 12) == 0 &&
+            (prefix < 0 || prefix >= 96)) {
             memmove(out->bytes, out->bytes + 12, 4);
             out->len = 4;
             if (prefix >= 96)
@@ -120,8 +117,7 @@ static int parse_cidr(char *text, struct cidr *out)
     return 0;
 }
 
-static int parse_addrs(const char *list, struct rule *r)
-{
+static int parse_addrs(const char *list, struct rule *r) {
     char item[64];
     int rc;
     while ((rc = next_item(&list, item, sizeof item)) == 1) {
@@ -132,13 +128,12 @@ static int parse_addrs(const char *list, struct rule *r)
     return rc;
 }
 
-static int parse_families(const char *list, struct rule *r)
-{
+static int parse_families(const char *list, struct rule *r) {
     static const struct {
         const char *word;
         uint8_t bit;
-    } words[] = {{"inet", FAMILY_INET}, {"inet6", FAMILY_INET6},
-                 {"unix", FAMILY_UNIX}};
+    } words[] = {
+        {"inet", FAMILY_INET}, {"inet6", FAMILY_INET6}, {"unix", FAMILY_UNIX}};
     char item[16];
     int rc;
     while ((rc = next_item(&list, item, sizeof item)) == 1) {
@@ -153,8 +148,7 @@ static int parse_families(const char *list, struct rule *r)
     return rc;
 }
 
-static int parse_procs(const char *list, struct rule *r)
-{
+static int parse_procs(const char *list, struct rule *r) {
     int rc;
     for (;;) {
         char item[RULE_PROC_NAME_MAX];
@@ -169,16 +163,14 @@ static int parse_procs(const char *list, struct rule *r)
 }
 
 /* Length of the word at the start of TEXT (up to blank or end). */
-static size_t word_length(const char *text)
-{
+static size_t word_length(const char *text) {
     size_t n = 0;
     while (text[n] != '\0' && text[n] != ' ' && text[n] != '\t')
         n++;
     return n;
 }
 
-static int role_from_word(const char *word, size_t len)
-{
+static int role_from_word(const char *word, size_t len) {
     for (int r = RULE_LISTEN; r <= RULE_ANY; r++)
         if (strlen(role_words[r]) == len &&
             strncasecmp(word, role_words[r], len) == 0)
@@ -186,15 +178,13 @@ static int role_from_word(const char *word, size_t len)
     return -1;
 }
 
-int rule_line_is_rule(const char *line)
-{
+int rule_line_is_rule(const char *line) {
     return role_from_word(line, word_length(line)) >= 0;
 }
 
 /* Apply one TERM ("key=value") to R; returns 0, or -1 after reporting. */
 static int rule_term(char *term, const char *where, struct rule *r,
-                     uint32_t *seen, rules_report_fn report)
-{
+                     uint32_t *seen, rules_report_fn report) {
     static const struct {
         const char *key;
         int (*parse)(const char *, struct rule *);
@@ -254,8 +244,7 @@ static int rule_term(char *term, const char *where, struct rule *r,
 }
 
 int rule_parse(const char *line, const char *where, struct rule *out,
-               rules_report_fn report)
-{
+               rules_report_fn report) {
     memset(out, 0, sizeof *out);
     out->policy.linger_secs = -1;
     struct outbuf ob;
@@ -298,8 +287,7 @@ int rule_parse(const char *line, const char *where, struct rule *out,
     return 0;
 }
 
-static int role_matches(int rule_role, int role)
-{
+static int role_matches(int rule_role, int role) {
     switch (rule_role) {
     case RULE_ANY:
         return 1;
@@ -315,8 +303,7 @@ static int role_matches(int rule_role, int role)
     }
 }
 
-static int family_matches(const struct rule *r, const struct rule_subject *s)
-{
+static int family_matches(const struct rule *r, const struct rule_subject *s) {
     if (r->families == 0)
         return s->is_tcp; /* no family term: TCP sockets only */
     uint8_t bit = s->family == AF_INET    ? FAMILY_INET
@@ -327,8 +314,7 @@ static int family_matches(const struct rule *r, const struct rule_subject *s)
 }
 
 static int cidr_contains(const struct cidr *c, const uint8_t *addr,
-                         uint8_t len)
-{
+                         uint8_t len) {
     if (c->len != len)
         return 0;
     unsigned full = c->prefix / 8, rest = c->prefix % 8;
@@ -341,8 +327,7 @@ static int cidr_contains(const struct cidr *c, const uint8_t *addr,
 }
 
 int rule_matches(const struct rule *r, const struct rule_subject *s,
-                 const char *prog)
-{
+                 const char *prog) {
     if (!role_matches(r->role, s->role) || !family_matches(r, s))
         return 0;
     if (r->n_ports > 0) {
@@ -370,15 +355,14 @@ int rule_matches(const struct rule *r, const struct rule_subject *s,
     return 1;
 }
 
-int rule_needs_address(const struct rule *r)
-{
+int rule_needs_address(const struct rule *r) {
     return r->n_ports > 0 || r->n_addrs > 0;
 }
 
 void rule_subject_address(struct rule_subject *s, const struct sockaddr *addr,
-                          socklen_t len)
-{
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+                          socklen_t len) {
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+                                       0, 0, 0, 0, 0xff, 0xff};
     s->port = -1;
     s->addr_len = 0;
     if (addr == NULL)
@@ -402,8 +386,7 @@ void rule_subject_address(struct rule_subject *s, const struct sockaddr *addr,
     }
 }
 
-void rule_format_match(const struct rule *r, char *buf, size_t size)
-{
+void rule_format_match(const struct rule *r, char *buf, size_t size) {
     struct outbuf ob;
     ob_init(&ob, buf, size);
     ob_str(&ob, role_words[r->role]);
@@ -449,8 +432,7 @@ void rule_format_match(const struct rule *r, char *buf, size_t size)
     }
 }
 
-void policy_format_options(const struct policy *p, char *buf, size_t size)
-{
+void policy_format_options(const struct policy *p, char *buf, size_t size) {
     struct outbuf ob;
     ob_init(&ob, buf, size);
     for (int opt = 0; opt < OPT_COUNT; opt++) {

@@ -57,10 +57,10 @@ struct rule {
 
 /* What a socket offers to match against, at one moment. */
 struct rule_subject {
-    int role;    /* enum sock_role; ROLE_NONE = at bind() */
-    int family;  /* AF_INET, AF_INET6, AF_UNIX, ... */
+    int role;   /* enum sock_role; ROLE_NONE = at bind() */
+    int family; /* AF_INET, AF_INET6, AF_UNIX, ... */
     int is_tcp;
-    int port;    /* local (bind/listen/accept) or remote (connect); -1 */
+    int port; /* local (bind/listen/accept) or remote (connect); -1 */
     /* local (bind/listen) or peer (accept/connect) address, IPv4-mapped
      * IPv6 already turned into IPv4; addr_len 0 when unknown */
     uint8_t addr[16];

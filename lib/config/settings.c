@@ -19,8 +19,7 @@
 /* Scanning more often than this would cost more than it finds. */
 #define SCAN_PERIOD_MIN_MS 10
 
-void settings_defaults(struct log_settings *log, struct diag_settings *diag)
-{
+void settings_defaults(struct log_settings *log, struct diag_settings *diag) {
     memset(log, 0, sizeof *log);
     memset(diag, 0, sizeof *diag);
     log->dest = DEST_STDERR;
@@ -35,8 +34,7 @@ void settings_defaults(struct log_settings *log, struct diag_settings *diag)
 }
 
 static int parse_dest(const char *text, struct log_settings *s,
-                      struct diag_settings *d)
-{
+                      struct diag_settings *d) {
     (void)d;
     static const char file_prefix[] = "file:";
     const size_t prefix_len = sizeof file_prefix - 1;
@@ -56,8 +54,7 @@ static int parse_dest(const char *text, struct log_settings *s,
 }
 
 static int parse_format(const char *text, struct log_settings *s,
-                        struct diag_settings *d)
-{
+                        struct diag_settings *d) {
     (void)d;
     if (strcasecmp(text, "text") == 0)
         s->format = FORMAT_TEXT;
@@ -69,8 +66,7 @@ static int parse_format(const char *text, struct log_settings *s,
 }
 
 static int parse_level(const char *text, struct log_settings *s,
-                       struct diag_settings *d)
-{
+                       struct diag_settings *d) {
     (void)d;
     for (int l = LEVEL_ERROR; l <= LEVEL_DEBUG; l++) {
         if (strcasecmp(text, log_level_name((enum log_level)l)) == 0) {
@@ -81,8 +77,7 @@ static int parse_level(const char *text, struct log_settings *s,
     return -1;
 }
 
-int settings_parse_checks(const char *text, uint32_t *mask)
-{
+int settings_parse_checks(const char *text, uint32_t *mask) {
     uint32_t result = *text == '-' ? CHECKS_ALL : 0;
     for (const char *p = text;;) {
         size_t span = strcspn(p, ",");
@@ -115,29 +110,25 @@ int settings_parse_checks(const char *text, uint32_t *mask)
 }
 
 static int parse_checks(const char *text, struct log_settings *s,
-                        struct diag_settings *d)
-{
+                        struct diag_settings *d) {
     (void)s;
     return settings_parse_checks(text, &d->checks);
 }
 
 static int parse_stacks(const char *text, struct log_settings *s,
-                        struct diag_settings *d)
-{
+                        struct diag_settings *d) {
     (void)s;
     return parse_bool(text, &d->stacks);
 }
 
 static int parse_summary(const char *text, struct log_settings *s,
-                         struct diag_settings *d)
-{
+                         struct diag_settings *d) {
     (void)s;
     return parse_bool(text, &d->summary);
 }
 
 static int parse_stack_depth(const char *text, struct log_settings *s,
-                             struct diag_settings *d)
-{
+                             struct diag_settings *d) {
     (void)s;
     long depth;
     if (parse_int_range(text, 1, STACK_DEPTH_LIMIT, &depth) != 0)
@@ -147,8 +138,7 @@ static int parse_stack_depth(const char *text, struct log_settings *s,
 }
 
 static int parse_close_wait(const char *text, struct log_settings *s,
-                            struct diag_settings *d)
-{
+                            struct diag_settings *d) {
     (void)s;
     unsigned ms;
     if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0)
@@ -158,8 +148,7 @@ static int parse_close_wait(const char *text, struct log_settings *s,
 }
 
 static int parse_scan(const char *text, struct log_settings *s,
-                      struct diag_settings *d)
-{
+                      struct diag_settings *d) {
     (void)s;
     unsigned ms;
     if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0 ||
@@ -170,8 +159,7 @@ static int parse_scan(const char *text, struct log_settings *s,
 }
 
 static int parse_suppress(const char *text, struct log_settings *s,
-                          struct diag_settings *d)
-{
+                          struct diag_settings *d) {
     (void)s;
     size_t len = strlen(text);
     if (len >= sizeof d->suppress_path)
@@ -183,14 +171,16 @@ static int parse_suppress(const char *text, struct log_settings *s,
 const struct setting_desc setting_descs[] = {
     {SETTING_LOG, "SOCKSHIM_LOG", "log",
      "stderr, syslog, or file:PATH (%p = pid, %n = program)", parse_dest},
-    {SETTING_LOG, "SOCKSHIM_LOG_FORMAT", "log_format", "text or json", parse_format},
-    {SETTING_LOG, "SOCKSHIM_LOG_LEVEL", "log_level", "error, warn, info or debug",
-     parse_level},
+    {SETTING_LOG, "SOCKSHIM_LOG_FORMAT", "log_format", "text or json",
+     parse_format},
+    {SETTING_LOG, "SOCKSHIM_LOG_LEVEL", "log_level",
+     "error, warn, info or debug", parse_level},
     {SETTING_DIAG, "SOCKSHIM_CHECKS", "checks",
      "all, none, or a comma list of event kinds (-kind removes one)",
      parse_checks},
     {SETTING_DIAG, "SOCKSHIM_STACKS", "stacks", "on or off", parse_stacks},
-    {SETTING_DIAG, "SOCKSHIM_STACK_DEPTH", "stack_depth", "1 to 64", parse_stack_depth},
+    {SETTING_DIAG, "SOCKSHIM_STACK_DEPTH", "stack_depth", "1 to 64",
+     parse_stack_depth},
     {SETTING_DIAG, "SOCKSHIM_CLOSE_WAIT", "close_wait",
      "a duration (5s, 500ms, 2m), at most 1440m (24 hours)", parse_close_wait},
     {SETTING_DIAG, "SOCKSHIM_SCAN", "scan",
@@ -202,10 +192,10 @@ const struct setting_desc setting_descs[] = {
      parse_suppress},
     {SETTING_DIAG, "SOCKSHIM_SUMMARY", "summary", "on or off", parse_summary},
 };
-const size_t setting_desc_count = sizeof setting_descs / sizeof setting_descs[0];
+const size_t setting_desc_count =
+    sizeof setting_descs / sizeof setting_descs[0];
 
-const struct setting_desc *setting_by_key(const char *key)
-{
+const struct setting_desc *setting_by_key(const char *key) {
     for (size_t i = 0; i < setting_desc_count; i++)
         if (strcmp(key, setting_descs[i].key) == 0)
             return &setting_descs[i];

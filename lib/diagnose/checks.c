@@ -13,10 +13,10 @@
 #include "diagnose/checks.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 
 #include "base/clock.h"
@@ -31,15 +31,13 @@
 #include "output/sockaddr.h"
 #include "output/stack.h"
 
-void checks_init(void)
-{
+void checks_init(void) {
     /* On failure stack_capture() stays off: every stack id is then 0. */
     if (config.diag.stacks)
         stack_init(config.diag.stack_depth);
 }
 
-void checks_socket_created(struct fd_slot *slot)
-{
+void checks_socket_created(struct fd_slot *slot) {
     if (report_socket_created()) {
         log_first_socket();
         /* A destination that could not be opened is reported now, while
@@ -52,8 +50,7 @@ void checks_socket_created(struct fd_slot *slot)
 
 /* Finish an event with its stacks: the call's, then the creation's. */
 static void end_with_stacks(struct event *ev, const char *call,
-                            uint32_t call_stack, uint32_t create_stack)
-{
+                            uint32_t call_stack, uint32_t create_stack) {
     char label[48];
     struct outbuf ob;
     ob_init(&ob, label, sizeof label);
@@ -66,8 +63,7 @@ static void end_with_stacks(struct event *ev, const char *call,
 
 /* SO_LINGER {1,0} on FD, set by the program (the policy's own linger is
  * the user's choice, not a misuse). */
-static int abortive_linger(int fd, const struct fd_slot *slot)
-{
+static int abortive_linger(int fd, const struct fd_slot *slot) {
     if (!(fdtab_app_set(slot) & ITEM_BIT(ITEM_LINGER)))
         return 0;
     struct linger l;
@@ -82,9 +78,8 @@ static int abortive_linger(int fd, const struct fd_slot *slot)
  * reported only when data dies with it: bytes the program never read
  * (FLAGS without FD_EOF_READ), or bytes it sent that the peer has not
  * acknowledged yet (SIOCOUTQ counts them, sent or still queued). */
-static void report_abortive_close(int fd, struct fd_slot *slot,
-                                  uint32_t flags, uint32_t call_stack)
-{
+static void report_abortive_close(int fd, struct fd_slot *slot, uint32_t flags,
+                                  uint32_t call_stack) {
     int unread = 0, unacked = 0;
     if (!(flags & FD_EOF_READ) && ioctl(fd, FIONREAD, &unread) != 0)
         unread = 0;
@@ -109,8 +104,7 @@ static void report_abortive_close(int fd, struct fd_slot *slot,
     end_with_stacks(&ev, "close", call_stack, slot->create_stack);
 }
 
-void checks_before_close(int fd, struct fd_slot *slot)
-{
+void checks_before_close(int fd, struct fd_slot *slot) {
     uint32_t flags = fdtab_flags(slot);
     if (!(flags & FD_TRACKED)) {
         /* Not a socket of ours: an old close stack at this number would
@@ -121,8 +115,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     }
     /* Every close's stack is kept for a later double_close; without that
      * check it is captured only when this close is reported. */
-    uint32_t call_stack =
-        event_enabled(EV_DOUBLE_CLOSE) ? stack_capture() : 0;
+    uint32_t call_stack = event_enabled(EV_DOUBLE_CLOSE) ? stack_capture() : 0;
     slot->close_stack = call_stack;
     closewait_before_close(fd, slot);
     /* A connection shared with another process or descriptor is not
@@ -143,8 +136,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     if (call_stack == 0)
         call_stack = stack_capture();
     struct event ev;
-    if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack,
-                      slot->create_stack))
+    if (!report_begin(&ev, EV_CLOSE_UNREAD, fd, call_stack, slot->create_stack))
         return;
     event_socket(&ev, fd, slot, NULL, 0);
     event_int(&ev, "unread", unread);
@@ -154,8 +146,7 @@ void checks_before_close(int fd, struct fd_slot *slot)
     end_with_stacks(&ev, "close", call_stack, slot->create_stack);
 }
 
-void checks_close_failed(int fd, int err, uint32_t earlier)
-{
+void checks_close_failed(int fd, int err, uint32_t earlier) {
     if (err != EBADF || !event_enabled(EV_DOUBLE_CLOSE))
         return;
     uint32_t call_stack = stack_capture();
@@ -175,8 +166,7 @@ void checks_close_failed(int fd, int err, uint32_t earlier)
     event_end(&ev);
 }
 
-void checks_shutdown(int fd, int how, int rc, int err)
-{
+void checks_shutdown(int fd, int how, int rc, int err) {
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
     uint32_t asked = how == SHUT_RD   ? FD_SHUT_RD
@@ -225,9 +215,10 @@ void checks_shutdown(int fd, int how, int rc, int err)
         return;
     if (flags & FD_TRACKED)
         event_socket(&ev, fd, slot, NULL, 0);
-    event_str(&ev, "how", how == SHUT_RD   ? "SHUT_RD"
-                          : how == SHUT_WR ? "SHUT_WR"
-                                           : "SHUT_RDWR");
+    event_str(&ev, "how",
+              how == SHUT_RD   ? "SHUT_RD"
+              : how == SHUT_WR ? "SHUT_WR"
+                               : "SHUT_RDWR");
     event_str(&ev, "problem", problem);
     if (rc < 0)
         event_str(&ev, "errno", err == ENOTSOCK ? "ENOTSOCK" : "ENOTCONN");
@@ -237,8 +228,7 @@ void checks_shutdown(int fd, int how, int rc, int err)
 
 /* write_after_shutdown of CALL on FD (slot flags FLAGS): BEFORE the call
  * because FLAGS has FD_SHUT_WR, or after it failed with EPIPE. */
-static void report_write(int fd, uint32_t flags, const char *call, int before)
-{
+static void report_write(int fd, uint32_t flags, const char *call, int before) {
     if (!event_enabled(EV_WRITE_AFTER_SHUTDOWN))
         return;
     struct fd_slot *slot = fdtab_peek(fd);
@@ -274,8 +264,7 @@ static void report_write(int fd, uint32_t flags, const char *call, int before)
 }
 
 /* The port of the socket's own address, 0 if none. */
-static unsigned local_port(int fd)
-{
+static unsigned local_port(int fd) {
     struct sockaddr_storage local;
     socklen_t len = sizeof local;
     if (getsockname(fd, (struct sockaddr *)&local, &len) != 0)
@@ -285,8 +274,7 @@ static unsigned local_port(int fd)
 }
 
 void checks_addr_in_use(int fd, const char *call, int err,
-                        const struct sockaddr *addr, socklen_t len)
-{
+                        const struct sockaddr *addr, socklen_t len) {
     if (!event_enabled(EV_ADDR_IN_USE))
         return;
     struct fd_slot *slot = fdtab_peek(fd);
@@ -294,8 +282,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
         return;
     uint32_t call_stack = stack_capture();
     struct event ev;
-    if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack,
-                      slot->create_stack))
+    if (!report_begin(&ev, EV_ADDR_IN_USE, fd, call_stack, slot->create_stack))
         return;
     /* Only for an event that is shown: the count walks the kernel's whole
      * TCP table, and a program retrying in a loop repeats the event. */
@@ -304,14 +291,12 @@ void checks_addr_in_use(int fd, const char *call, int err,
     /* bind: TIME_WAIT connections on the port asked for; connect: on the
      * socket's bound local port if any, else towards the remote port
      * (ephemeral ports all taken by connections to it). */
-    unsigned lport = is_bind ? (asked_port > 0 ? (unsigned)asked_port : 0)
-                             : local_port(fd);
-    unsigned rport = !is_bind && lport == 0 && asked_port > 0
-                         ? (unsigned)asked_port
-                         : 0;
+    unsigned lport =
+        is_bind ? (asked_port > 0 ? (unsigned)asked_port : 0) : local_port(fd);
+    unsigned rport =
+        !is_bind && lport == 0 && asked_port > 0 ? (unsigned)asked_port : 0;
     long time_wait =
-        lport != 0 || rport != 0 ? sockdiag_count_time_wait(lport, rport)
-                                 : -1;
+        lport != 0 || rport != 0 ? sockdiag_count_time_wait(lport, rport) : -1;
     int reuse = 0;
     socklen_t rlen = sizeof reuse;
     real_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &rlen);
@@ -354,8 +339,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
     end_with_stacks(&ev, call, call_stack, slot->create_stack);
 }
 
-void checks_after_accept(int listener, struct fd_slot *slot)
-{
+void checks_after_accept(int listener, struct fd_slot *slot) {
     if (!event_enabled(EV_ACCEPT_OVERFLOW) || slot == NULL ||
         !(fdtab_flags(slot) & FD_TCP))
         return;
@@ -363,11 +347,11 @@ void checks_after_accept(int listener, struct fd_slot *slot)
      * program catches up, and asking at every accept() is a system call
      * per connection. */
     static uint32_t last_ms = UINT32_MAX;
-    uint32_t now = clock_now_ms(), last = __atomic_load_n(&last_ms,
-                                                          __ATOMIC_RELAXED);
-    if (now == last || !__atomic_compare_exchange_n(&last_ms, &last, now, 0,
-                                                    __ATOMIC_RELAXED,
-                                                    __ATOMIC_RELAXED))
+    uint32_t now = clock_now_ms(),
+             last = __atomic_load_n(&last_ms, __ATOMIC_RELAXED);
+    if (now == last ||
+        !__atomic_compare_exchange_n(&last_ms, &last, now, 0, __ATOMIC_RELAXED,
+                                     __ATOMIC_RELAXED))
         return;
     /* On a listener, TCP_INFO's tcpi_unacked is the accept queue's length
      * and tcpi_sacked its limit (the backlog the kernel uses). */
@@ -397,12 +381,10 @@ void checks_after_accept(int listener, struct fd_slot *slot)
     end_with_stacks(&ev, "accept", call_stack, slot->create_stack);
 }
 
-void checks_write_after_shutdown(int fd, uint32_t flags, const char *call)
-{
+void checks_write_after_shutdown(int fd, uint32_t flags, const char *call) {
     report_write(fd, flags, call, 1);
 }
 
-void checks_write_epipe(int fd, uint32_t flags, const char *call)
-{
+void checks_write_epipe(int fd, uint32_t flags, const char *call) {
     report_write(fd, flags, call, 0);
 }

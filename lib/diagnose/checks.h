@@ -4,9 +4,9 @@
  * The hooks (hooks.c) call these at the moments a misuse shows: before a
  * close, after a failed close, shutdown, write, bind or connect, after an
  * accept. Each check costs nothing unless its event kind is enabled, and
- * reports through report_begin() (diagnose/report.h), which folds repeats from the same stacks
- * into counts and applies SOCKSHIM_SUPPRESS. The TCP background of each
- * check is in sockshim(7).
+ * reports through report_begin() (diagnose/report.h), which folds repeats from
+ * the same stacks into counts and applies SOCKSHIM_SUPPRESS. The TCP background
+ * of each check is in sockshim(7).
  */
 #ifndef SOCKSHIM_CHECKS_H
 #define SOCKSHIM_CHECKS_H

@@ -23,8 +23,7 @@
 #include "output/outbuf.h"
 #include "output/stack.h"
 
-int closewait_eof(int fd)
-{
+int closewait_eof(int fd) {
     struct fd_slot *slot = fdtab_peek(fd);
     uint32_t flags = fdtab_flags(slot);
     /* After the program's own shutdown(SHUT_RD) reads return 0 while the
@@ -47,8 +46,7 @@ int closewait_eof(int fd)
 }
 
 /* "12.0s" for MS milliseconds. */
-static void format_age(char *buf, size_t size, uint32_t ms)
-{
+static void format_age(char *buf, size_t size, uint32_t ms) {
     struct outbuf ob;
     ob_init(&ob, buf, size);
     ob_uint(&ob, ms / 1000);
@@ -59,8 +57,7 @@ static void format_age(char *buf, size_t size, uint32_t ms)
 
 /* The fork note of a close_wait: which copy this is, and why it matters. */
 static const char *fork_note(struct event *ev, uint32_t flags,
-                             const struct fd_slot *slot)
-{
+                             const struct fd_slot *slot) {
     pid_t other = (pid_t)slot->fork_pid;
     if (flags & FD_FORK_PARENT) {
         event_str(ev, "fork", "parent");
@@ -84,8 +81,7 @@ static const char *fork_note(struct event *ev, uint32_t flags,
            "them end in \"too many open files\"";
 }
 
-static void report_close_wait(int fd, struct fd_slot *slot, uint32_t now)
-{
+static void report_close_wait(int fd, struct fd_slot *slot, uint32_t now) {
     uint32_t flags = fdtab_flags(slot);
     uint32_t eof_stack = slot->eof_stack, create_stack = slot->create_stack;
     int32_t signed_age = (int32_t)(now - slot->eof_ms);
@@ -119,8 +115,7 @@ static void report_close_wait(int fd, struct fd_slot *slot, uint32_t now)
  * 1 when marked. A slot closed meanwhile is cleared (flags, then gen
  * moves on) before a new socket's flags are set: the bit set on the
  * wrong socket, or on a cleared slot, is taken back. */
-int closewait_mark_kernel(struct fd_slot *slot, uint32_t gen, uint32_t now)
-{
+int closewait_mark_kernel(struct fd_slot *slot, uint32_t gen, uint32_t now) {
     uint32_t flags = fdtab_flags(slot);
     if (!fdtab_is_connection(flags, slot) || (flags & FD_PEER_CLOSED) ||
         __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE) != gen)
@@ -139,10 +134,8 @@ int closewait_mark_kernel(struct fd_slot *slot, uint32_t gen, uint32_t now)
     return !(old & FD_PEER_CLOSED);
 }
 
-
 void closewait_report_if_due(int fd, struct fd_slot *slot, uint32_t gen,
-                             uint32_t now)
-{
+                             uint32_t now) {
     /* Signed: an EOF read while this pass ran is younger than its clock. */
     int32_t age = (int32_t)(now - slot->eof_ms);
     if (age >= 0 && (uint32_t)age >= config.diag.close_wait_ms &&
@@ -151,8 +144,7 @@ void closewait_report_if_due(int fd, struct fd_slot *slot, uint32_t gen,
         report_close_wait(fd, slot, now);
 }
 
-void closewait_before_close(int fd, struct fd_slot *slot)
-{
+void closewait_before_close(int fd, struct fd_slot *slot) {
     uint32_t flags = fdtab_flags(slot);
     if (!(flags & FD_PEER_CLOSED) || !event_enabled(EV_LATE_CLOSE))
         return;
@@ -177,12 +169,11 @@ void closewait_before_close(int fd, struct fd_slot *slot)
 /* What a fork means for every tracked socket: marked shared, with the
  * process on the other side. */
 struct fork_mark {
-    uint32_t bit;  /* FD_FORK_PARENT or FD_FORK_CHILD */
+    uint32_t bit;   /* FD_FORK_PARENT or FD_FORK_CHILD */
     uint32_t other; /* the child's pid, or the parent's */
 };
 
-static int mark_fork(int fd, struct fd_slot *slot, void *data)
-{
+static int mark_fork(int fd, struct fd_slot *slot, void *data) {
     (void)fd;
     const struct fork_mark *mark = data;
     uint32_t old = __atomic_fetch_or(&slot->flags, mark->bit | FD_SHARED,
@@ -194,9 +185,7 @@ static int mark_fork(int fd, struct fd_slot *slot, void *data)
     return 0;
 }
 
-
-void closewait_after_fork(pid_t child)
-{
+void closewait_after_fork(pid_t child) {
     struct fork_mark mark = {FD_FORK_PARENT, (uint32_t)child};
     if (child == 0)
         mark = (struct fork_mark){FD_FORK_CHILD, (uint32_t)getppid()};

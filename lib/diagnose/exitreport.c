@@ -38,8 +38,7 @@ struct leak_report {
 };
 
 /* Is connection FD in CLOSE_WAIT (EOF read, or the kernel says so)? */
-static int closing_peer(int fd, uint32_t flags)
-{
+static int closing_peer(int fd, uint32_t flags) {
     if (flags & FD_PEER_CLOSED)
         return 1;
     if (!(flags & FD_TCP))
@@ -50,8 +49,7 @@ static int closing_peer(int fd, uint32_t flags)
            info.tcpi_state == TCP_CLOSE_WAIT;
 }
 
-static int group_socket(int fd, struct fd_slot *slot, void *data)
-{
+static int group_socket(int fd, struct fd_slot *slot, void *data) {
     struct leak_report *r = data;
     uint32_t flags = fdtab_flags(slot);
     /* Sockets we did not see made (inherited through exec or fork) are
@@ -88,15 +86,14 @@ static int group_socket(int fd, struct fd_slot *slot, void *data)
 
 /* Is group A to be reported before group B: leaked ones first, then the
  * larger? */
-static int group_before(const struct leak_group *a, const struct leak_group *b)
-{
+static int group_before(const struct leak_group *a,
+                        const struct leak_group *b) {
     if (a->peer_closed != b->peer_closed)
         return a->peer_closed;
     return a->count > b->count;
 }
 
-static void report_group(const struct leak_group *g)
-{
+static void report_group(const struct leak_group *g) {
     struct event ev;
     if (!report_begin_at(&ev, EV_LEAK_AT_EXIT,
                          g->peer_closed ? LEVEL_WARN : LEVEL_INFO, -1, 0,
@@ -138,8 +135,7 @@ static void report_group(const struct leak_group *g)
     event_end(&ev);
 }
 
-void exitreport_leaks(void)
-{
+void exitreport_leaks(void) {
     if (!event_enabled(EV_LEAK_AT_EXIT))
         return;
     static struct leak_report report;
@@ -147,8 +143,8 @@ void exitreport_leaks(void)
     report.others[1].peer_closed = 1;
     fdtab_for_each(group_socket, &report);
     for (int i = 1; i < report.group_count; i++)
-        for (int j = i; j > 0 && group_before(&report.groups[j],
-                                              &report.groups[j - 1]);
+        for (int j = i;
+             j > 0 && group_before(&report.groups[j], &report.groups[j - 1]);
              j--) {
             struct leak_group t = report.groups[j];
             report.groups[j] = report.groups[j - 1];

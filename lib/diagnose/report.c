@@ -45,27 +45,24 @@ _Static_assert((SEEN_MAX & (SEEN_MAX - 1)) == 0,
                "SEEN_MAX is a power of two (probes wrap with a mask)");
 
 static uint64_t repeat_key(enum event_kind kind, uint32_t call_stack,
-                           uint32_t create_stack)
-{
+                           uint32_t create_stack) {
     return (uint64_t)(kind + 1) << (2 * REPEAT_KEY_STACK_BITS) |
            (uint64_t)call_stack << REPEAT_KEY_STACK_BITS | create_stack;
 }
 
-int report_socket_created(void)
-{
+int report_socket_created(void) {
     return __atomic_fetch_add(&sockets_created, 1, __ATOMIC_RELAXED) == 0;
 }
 
 /* The entry for KEY, created on first use; NULL when the table is full. */
-static struct seen_entry *seen_entry_for(uint64_t key)
-{
+static struct seen_entry *seen_entry_for(uint64_t key) {
     uint32_t h = (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 40);
     for (unsigned probe = 0; probe < SEEN_MAX; probe++) {
         struct seen_entry *e = &seen[(h + probe) & (SEEN_MAX - 1)];
         uint64_t k = __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
-        if (k == 0 && __atomic_compare_exchange_n(&e->key, &k, key, 0,
-                                                  __ATOMIC_ACQ_REL,
-                                                  __ATOMIC_ACQUIRE))
+        if (k == 0 &&
+            __atomic_compare_exchange_n(&e->key, &k, key, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
             return e;
         if (k == key)
             return e;
@@ -73,8 +70,7 @@ static struct seen_entry *seen_entry_for(uint64_t key)
     return NULL;
 }
 
-int glob_match(const char *pattern, const char *text)
-{
+int glob_match(const char *pattern, const char *text) {
     const char *star = NULL, *resume = NULL;
     while (*text != '\0') {
         if (*pattern == '*') {
@@ -96,8 +92,7 @@ int glob_match(const char *pattern, const char *text)
 }
 
 /* Does a suppression for KIND match a frame of stack ID? */
-static int stack_suppressed(enum event_kind kind, uint32_t id)
-{
+static int stack_suppressed(enum event_kind kind, uint32_t id) {
     const uintptr_t *ips;
     int n = stack_frames(id, &ips);
     for (int i = 0; i < n; i++) {
@@ -116,8 +111,7 @@ static int stack_suppressed(enum event_kind kind, uint32_t id)
 
 /* A short line for the Nth repeat of an event (N = 10, 100, ...). */
 static void report_repeat(enum event_kind kind, int fd, uint32_t call_stack,
-                          unsigned long n)
-{
+                          unsigned long n) {
     struct event ev;
     if (!event_begin(&ev, kind, fd))
         return;
@@ -128,24 +122,21 @@ static void report_repeat(enum event_kind kind, int fd, uint32_t call_stack,
     event_end(&ev);
 }
 
-static int is_power_of_ten(unsigned long n)
-{
+static int is_power_of_ten(unsigned long n) {
     while (n >= 10 && n % 10 == 0)
         n /= 10;
     return n == 1;
 }
 
 int report_begin(struct event *ev, enum event_kind kind, int fd,
-                 uint32_t call_stack, uint32_t create_stack)
-{
+                 uint32_t call_stack, uint32_t create_stack) {
     return report_begin_at(ev, kind, event_kind_level(kind), fd, call_stack,
                            create_stack);
 }
 
 int report_begin_at(struct event *ev, enum event_kind kind,
                     enum log_level level, int fd, uint32_t call_stack,
-                    uint32_t create_stack)
-{
+                    uint32_t create_stack) {
     if (!event_enabled(kind) || !event_level_shown(level))
         return 0;
     __atomic_fetch_add(&seen_count[kind], 1, __ATOMIC_RELAXED);
@@ -183,8 +174,7 @@ int report_begin_at(struct event *ev, enum event_kind kind,
     return event_begin_at(ev, kind, level, fd);
 }
 
-void report_after_fork_child(void)
-{
+void report_after_fork_child(void) {
     /* The child's summary is about the child. */
     memset(seen_count, 0, sizeof seen_count);
     memset(suppressed_count, 0, sizeof suppressed_count);
@@ -192,8 +182,7 @@ void report_after_fork_child(void)
     sockets_created = 0;
 }
 
-void report_summary(void)
-{
+void report_summary(void) {
     if (!config.diag.summary || !event_enabled(EV_SUMMARY))
         return;
     unsigned long events = 0;

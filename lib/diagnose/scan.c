@@ -40,13 +40,9 @@ static int scan_state = SCAN_IDLE;
 /* The thread's stack: enough for a pass and an event line's building. */
 #define SCAN_THREAD_STACK (256 * 1024)
 
-void scan_init(void)
-{
-    scan_wanted = config.diag.scan_ms != 0;
-}
+void scan_init(void) { scan_wanted = config.diag.scan_ms != 0; }
 
 /* --- asking sock_diag: the dump ------------------------------------------ */
-
 
 /* Inodes of the host's CLOSE_WAIT TCP sockets, sorted; only the scan
  * thread touches them. A host with more is scanned for the first ones. */
@@ -54,16 +50,14 @@ void scan_init(void)
 static uint32_t close_wait_inodes[CLOSE_WAIT_MAX];
 static size_t close_wait_count;
 
-static void collect_inode(const struct inet_diag_msg *m, void *data)
-{
+static void collect_inode(const struct inet_diag_msg *m, void *data) {
     (void)data;
     if (close_wait_count < CLOSE_WAIT_MAX)
         close_wait_inodes[close_wait_count++] = m->idiag_inode;
 }
 
 /* Shell sort: qsort() may allocate. */
-static void sort_inodes(uint32_t *v, size_t n)
-{
+static void sort_inodes(uint32_t *v, size_t n) {
     static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
     for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
         size_t gap = gaps[g];
@@ -77,8 +71,7 @@ static void sort_inodes(uint32_t *v, size_t n)
     }
 }
 
-static int in_close_wait(uint32_t inode)
-{
+static int in_close_wait(uint32_t inode) {
     size_t lo = 0, hi = close_wait_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -93,8 +86,7 @@ static int in_close_wait(uint32_t inode)
 /* Our netlink socket, at a private number (it stays open while the
  * program runs: a short-lived one would sit at a low number that another
  * thread's dup2() could take). */
-static int scan_netlink(void)
-{
+static int scan_netlink(void) {
     int fd = privfd_get(PRIVFD_NETLINK);
     if (fd >= 0)
         return fd;
@@ -111,8 +103,7 @@ static int scan_netlink(void)
  * no other)? Read from /proc/self/stat through a private descriptor
  * opened once (a descriptor opened at each pass would sit at a low number
  * another thread's dup2() could take). 0 when unknown (no /proc). */
-static int scan_thread_alone(void)
-{
+static int scan_thread_alone(void) {
     int fd = privfd_get(PRIVFD_PROC_STAT);
     if (fd < 0) {
         int low = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
@@ -146,8 +137,7 @@ struct scan_pass_state {
     long found;
 };
 
-static int scan_slot(int fd, struct fd_slot *slot, void *data)
-{
+static int scan_slot(int fd, struct fd_slot *slot, void *data) {
     struct scan_pass_state *pass = data;
     /* Each socket's identity is learnt here once, on sockshim's own
      * thread, so that later reports can confirm it (identity.h); a slot
@@ -185,10 +175,7 @@ static int scan_slot(int fd, struct fd_slot *slot, void *data)
 #define POLL_SCAN_MAX 4096
 static const char *last_way = "none";
 
-const char *scan_way(void)
-{
-    return last_way;
-}
+const char *scan_way(void) { return last_way; }
 static struct pollfd poll_batch[POLL_SCAN_MAX];
 static uint32_t poll_gens[POLL_SCAN_MAX];
 
@@ -198,8 +185,7 @@ struct poll_collect {
 
 /* Sockets whose CLOSE_WAIT only the kernel can tell: connections with no
  * EOF seen yet. */
-static int collect_unconfirmed(int fd, struct fd_slot *slot, void *data)
-{
+static int collect_unconfirmed(int fd, struct fd_slot *slot, void *data) {
     struct poll_collect *c = data;
     uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
     uint32_t flags = fdtab_flags(slot);
@@ -220,11 +206,10 @@ static int collect_unconfirmed(int fd, struct fd_slot *slot, void *data)
 
 /* Ask the N collected sockets; mark those in CLOSE_WAIT as the dump's
  * answer would. Returns 0, or -1 when poll() failed. */
-static int poll_sockets(int n, uint32_t now)
-{
+static int poll_sockets(int n, uint32_t now) {
     int rc = 0;
-    while (n > 0 &&
-           (rc = real_poll(poll_batch, (nfds_t)n, 0)) < 0 && errno == EINTR)
+    while (n > 0 && (rc = real_poll(poll_batch, (nfds_t)n, 0)) < 0 &&
+           errno == EINTR)
         ;
     if (rc < 0)
         return -1;
@@ -253,8 +238,7 @@ static int poll_sockets(int n, uint32_t now)
     return 0;
 }
 
-long scan_pass(void)
-{
+long scan_pass(void) {
     struct scan_pass_state pass = {clock_now_ms(), 0};
     close_wait_count = 0;
     struct poll_collect few = {0};
@@ -281,8 +265,7 @@ static sigset_t program_mask;
 /* exit(0) as the program's last thread would have called it: with the
  * program's signal mask and a full-size stack (atexit handlers and C++
  * destructors run here), not on the scan thread's. */
-static void *exit_like_last_thread(void *arg)
-{
+static void *exit_like_last_thread(void *arg) {
     (void)arg;
     pthread_sigmask(SIG_SETMASK, &program_mask, NULL);
     exit(0);
@@ -292,8 +275,7 @@ static void *exit_like_last_thread(void *arg)
  * pthread_exit() or cancellation): glibc would have ended the process
  * with exit(0) in that thread, had the scan thread not been counted. It
  * must not keep the process alive. */
-static void end_process(void)
-{
+static void end_process(void) {
     pthread_t thread;
     if (real_pthread_create(&thread, NULL, exit_like_last_thread, NULL) != 0)
         exit_like_last_thread(NULL);
@@ -303,8 +285,7 @@ static void end_process(void)
 
 /* The scan thread: a pass every SOCKSHIM_SCAN, and at least once a second
  * a look at whether the program's threads have all ended. */
-static void *scan_main(void *arg)
-{
+static void *scan_main(void *arg) {
     (void)arg;
     /* The period in equal ticks of at most a second. */
     const unsigned period = config.diag.scan_ms;
@@ -330,8 +311,7 @@ static uint32_t deferred_at = NEVER_DEFERRED;
 /* How long a start put off waits before the stack is looked at again. */
 #define SCAN_START_RETRY_MS 100
 
-void scan_start(void)
-{
+void scan_start(void) {
     if (!scan_wanted || !event_enabled(EV_CLOSE_WAIT) ||
         __atomic_load_n(&scan_state, __ATOMIC_ACQUIRE) != SCAN_IDLE)
         return;
@@ -375,8 +355,7 @@ void scan_start(void)
     if (!ok)
         __atomic_store_n(&scan_state, SCAN_FAILED, __ATOMIC_RELEASE);
 }
-void scan_after_fork_child(void)
-{
+void scan_after_fork_child(void) {
     __atomic_store_n(&scan_state, SCAN_IDLE, __ATOMIC_RELEASE);
     __atomic_store_n(&deferred_at, NEVER_DEFERRED, __ATOMIC_RELAXED);
     /* The parent's netlink socket must not be shared (two processes'

@@ -21,8 +21,7 @@
 #include "base/privfd.h"
 #include "base/real.h"
 
-int sockdiag_open(void)
-{
+int sockdiag_open(void) {
     int nl =
         real_socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (nl < 0)
@@ -36,8 +35,7 @@ int sockdiag_open(void)
  * uses the older TCPDIAG_GETSOCK request, the one the kernel answers for
  * both families in a single walk of its connection hash (a v2 request
  * names one family, and each one walks the whole hash again). */
-static int send_request(int nl, int family, uint32_t states, uint32_t seq)
-{
+static int send_request(int nl, int family, uint32_t states, uint32_t seq) {
     union {
         struct {
             struct nlmsghdr nlh;
@@ -83,9 +81,8 @@ static int answer_busy;
  * both) whose state is in STATES through NL, calling FN for each and
  * counting them in *DELIVERED. Returns 0, or -1 when the kernel could not
  * be asked. */
-static int dump(int nl, int family, uint32_t states, sockdiag_fn fn,
-                void *data, long *delivered)
-{
+static int dump(int nl, int family, uint32_t states, sockdiag_fn fn, void *data,
+                long *delivered) {
     /* Each request has its own number: the rest of an answer abandoned
      * earlier (a receive timeout) may still be queued on a kept socket. */
     static uint32_t last_seq;
@@ -125,8 +122,7 @@ out:
     return rc;
 }
 
-int sockdiag_dump_all(int nl, uint32_t states, sockdiag_fn fn, void *data)
-{
+int sockdiag_dump_all(int nl, uint32_t states, sockdiag_fn fn, void *data) {
     /* A kernel without the older request answers it with an error before
      * any socket: then one v2 dump per family. A failure after some
      * sockets came is a failure (asking again would count them twice). */
@@ -150,16 +146,14 @@ struct port_count {
     long count;
 };
 
-static void count_ports(const struct inet_diag_msg *m, void *data)
-{
+static void count_ports(const struct inet_diag_msg *m, void *data) {
     struct port_count *pc = data;
     if ((pc->local_port == 0 || ntohs(m->id.idiag_sport) == pc->local_port) &&
         (pc->remote_port == 0 || ntohs(m->id.idiag_dport) == pc->remote_port))
         pc->count++;
 }
 
-long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port)
-{
+long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port) {
     int saved_errno = errno;
     struct port_count pc = {local_port, remote_port, 0};
     /* Out of the program's way while it is open: another thread's

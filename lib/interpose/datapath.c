@@ -18,9 +18,9 @@
 
 #include "base/direct.h"
 #include "base/fdtab.h"
+#include "base/real.h"
 #include "interpose/hooks.h"
 #include "interpose/init.h"
-#include "base/real.h"
 #include "output/stack.h"
 
 #include "interpose/export.h"
@@ -33,51 +33,48 @@
  * Otherwise NAME_via_libc, out of line: the write-shut count says to look
  * at the socket first (NAME_watched), or direct calls are off. PARAMS
  * name the descriptor `fd`; SYSCALL is the call as glibc makes it. */
-#define WRITE_WRAPPER(ret, name, params, args, syscall)                       \
-    static __attribute__((noinline, cold)) ret name##_watched params          \
-    {                                                                         \
-        if (shim_active())                                                    \
-            hook_write_before(fd, #name);                                     \
-        ret rc = real_##name args;                                            \
-        if (rc < 0)                                                           \
-            hook_write_failed(fd, #name);                                     \
-        return rc;                                                            \
-    }                                                                         \
-    static __attribute__((noinline, cold)) ret name##_failed(int fd, long rc) \
-    {                                                                         \
-        errno = (int)-rc; /* hook_write_failed reads it, and keeps it */     \
-        if (shim_active())                                                    \
-            hook_write_failed(fd, #name);                                     \
-        return -1;                                                            \
-    }                                                                         \
-    static __attribute__((noinline)) ret name##_via_libc params               \
-    {                                                                         \
-        if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0)  \
-            return name##_watched args;                                       \
-        ret rc = real_##name args;                                            \
-        if (__builtin_expect(rc < 0, 0)) {                                    \
-            if (shim_active())                                                \
-                hook_write_failed(fd, #name);                                 \
-            return -1;                                                        \
-        }                                                                     \
-        return rc;                                                            \
-    }                                                                         \
-    EXPORT ret name params                                                    \
-    {                                                                         \
-        if (__builtin_expect(__atomic_load_n(&fdtab_write_shut_count,        \
-                                             __ATOMIC_RELAXED) == 0,          \
-                             1) &&                                            \
-            direct_now()) {                                                   \
-            long rc = syscall;                                                \
-            if (__builtin_expect(DIRECT_FAILED(rc), 0))                       \
-                return name##_failed(fd, rc);                                 \
-            return (ret)rc;                                                   \
-        }                                                                     \
-        return name##_via_libc args;                                          \
+#define WRITE_WRAPPER(ret, name, params, args, syscall)                        \
+    static __attribute__((noinline, cold)) ret name##_watched params {         \
+        if (shim_active())                                                     \
+            hook_write_before(fd, #name);                                      \
+        ret rc = real_##name args;                                             \
+        if (rc < 0)                                                            \
+            hook_write_failed(fd, #name);                                      \
+        return rc;                                                             \
+    }                                                                          \
+    static __attribute__((noinline, cold))                                     \
+    ret name##_failed(int fd, long rc) {                                       \
+        errno = (int)-rc; /* hook_write_failed reads it, and keeps it */       \
+        if (shim_active())                                                     \
+            hook_write_failed(fd, #name);                                      \
+        return -1;                                                             \
+    }                                                                          \
+    static __attribute__((noinline)) ret name##_via_libc params {              \
+        if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0)   \
+            return name##_watched args;                                        \
+        ret rc = real_##name args;                                             \
+        if (__builtin_expect(rc < 0, 0)) {                                     \
+            if (shim_active())                                                 \
+                hook_write_failed(fd, #name);                                  \
+            return -1;                                                         \
+        }                                                                      \
+        return rc;                                                             \
+    }                                                                          \
+    EXPORT ret name params {                                                   \
+        if (__builtin_expect(__atomic_load_n(&fdtab_write_shut_count,          \
+                                             __ATOMIC_RELAXED) == 0,           \
+                             1) &&                                             \
+            direct_now()) {                                                    \
+            long rc = syscall;                                                 \
+            if (__builtin_expect(DIRECT_FAILED(rc), 0))                        \
+                return name##_failed(fd, rc);                                  \
+            return (ret)rc;                                                    \
+        }                                                                      \
+        return name##_via_libc args;                                           \
     }
 
-WRITE_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n),
-              (fd, buf, n), direct_syscall3(SYS_write, fd, (long)buf, (long)n))
+WRITE_WRAPPER(ssize_t, write, (int fd, const void *buf, size_t n), (fd, buf, n),
+              direct_syscall3(SYS_write, fd, (long)buf, (long)n))
 WRITE_WRAPPER(ssize_t, writev, (int fd, const struct iovec *iov, int count),
               (fd, iov, count),
               direct_syscall3(SYS_writev, fd, (long)iov, count))
@@ -96,8 +93,7 @@ WRITE_WRAPPER(ssize_t, sendmsg, (int fd, const struct msghdr *msg, int flags),
 
 /* sendmmsg() is not made directly (rare, and its result counts messages):
  * libc's path only. */
-EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
-{
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags) {
     if (__atomic_load_n(&fdtab_write_shut_count, __ATOMIC_RELAXED) != 0 &&
         shim_active())
         hook_write_before(fd, "sendmmsg");
@@ -119,61 +115,53 @@ EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags)
  * (long rc, int fd, ...), WITH_RC (fd, ...) is (rc, fd, ...). */
 #define RC_PARAM(...) (long rc, __VA_ARGS__)
 #define WITH_RC(...) (rc, __VA_ARGS__)
-#define READ_WRAPPER(ret, name, params, args, empty, wanted, syscall)         \
-    static __attribute__((noinline, cold)) ret name##_rare RC_PARAM params   \
-    {                                                                         \
-        if (DIRECT_FAILED(rc)) {                                              \
-            errno = (int)-rc;                                                 \
-            return -1;                                                        \
-        }                                                                     \
-        if (rc != 0)                                                          \
-            return (ret)rc;                                                   \
-        if (!(empty) && (wanted) && shim_active())                            \
-            hook_read_eof(fd);                                                \
-        return 0;                                                             \
-    }                                                                         \
-    static __attribute__((noinline)) ret name##_via_libc params               \
-    {                                                                         \
-        if (empty)                                                            \
-            return real_##name args;                                          \
-        ret rc = real_##name args;                                            \
-        if (__builtin_expect(rc == 0, 0) && (wanted) && shim_active())        \
-            hook_read_eof(fd);                                                \
-        return rc;                                                            \
-    }                                                                         \
-    static inline __attribute__((always_inline)) ret name##_call params       \
-    {                                                                         \
-        if (direct_now()) {                                                   \
-            long rc = syscall;                                                \
-            /* 1 and up, and not an error: the common case. */                \
-            if (__builtin_expect((unsigned long)rc - 1 < -4097UL, 1))         \
-                return (ret)rc;                                               \
-            return name##_rare WITH_RC args;                                  \
-        }                                                                     \
-        return name##_via_libc args;                                          \
-    }                                                                         \
-    EXPORT ret name params                                                    \
-    {                                                                         \
-        return name##_call args;                                              \
-    }
+#define READ_WRAPPER(ret, name, params, args, empty, wanted, syscall)          \
+    static __attribute__((noinline, cold)) ret name##_rare RC_PARAM params {   \
+        if (DIRECT_FAILED(rc)) {                                               \
+            errno = (int)-rc;                                                  \
+            return -1;                                                         \
+        }                                                                      \
+        if (rc != 0)                                                           \
+            return (ret)rc;                                                    \
+        if (!(empty) && (wanted) && shim_active())                             \
+            hook_read_eof(fd);                                                 \
+        return 0;                                                              \
+    }                                                                          \
+    static __attribute__((noinline)) ret name##_via_libc params {              \
+        if (empty)                                                             \
+            return real_##name args;                                           \
+        ret rc = real_##name args;                                             \
+        if (__builtin_expect(rc == 0, 0) && (wanted) && shim_active())         \
+            hook_read_eof(fd);                                                 \
+        return rc;                                                             \
+    }                                                                          \
+    static inline __attribute__((always_inline)) ret name##_call params {      \
+        if (direct_now()) {                                                    \
+            long rc = syscall;                                                 \
+            /* 1 and up, and not an error: the common case. */                 \
+            if (__builtin_expect((unsigned long)rc - 1 < -4097UL, 1))          \
+                return (ret)rc;                                                \
+            return name##_rare WITH_RC args;                                   \
+        }                                                                      \
+        return name##_via_libc args;                                           \
+    }                                                                          \
+    EXPORT ret name params { return name##_call args; }
 /* Bytes a message asks for (0 means a zero-length read, not an EOF). */
-static size_t iov_bytes(const struct iovec *iov, size_t count)
-{
+static size_t iov_bytes(const struct iovec *iov, size_t count) {
     size_t total = 0;
     for (size_t i = 0; iov != NULL && i < count; i++)
         total += iov[i].iov_len;
     return total;
 }
 
-READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n),
-             n == 0, 1, direct_syscall3(SYS_read, fd, (long)buf, (long)n))
+READ_WRAPPER(ssize_t, read, (int fd, void *buf, size_t n), (fd, buf, n), n == 0,
+             1, direct_syscall3(SYS_read, fd, (long)buf, (long)n))
 READ_WRAPPER(ssize_t, readv, (int fd, const struct iovec *iov, int count),
              (fd, iov, count), count <= 0, iov_bytes(iov, (size_t)count) > 0,
              direct_syscall3(SYS_readv, fd, (long)iov, count))
 READ_WRAPPER(ssize_t, recv, (int fd, void *buf, size_t n, int flags),
              (fd, buf, n, flags), n == 0, 1,
-             direct_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags, 0,
-                             0))
+             direct_syscall6(SYS_recvfrom, fd, (long)buf, (long)n, flags, 0, 0))
 READ_WRAPPER(ssize_t, recvfrom,
              (int fd, void *buf, size_t n, int flags, struct sockaddr *addr,
               socklen_t *len),
@@ -196,16 +184,14 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
 ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
                        struct sockaddr *addr, socklen_t *len);
 
-EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
-{
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen) {
     if (__builtin_expect(n > buflen, 0))
         return real___read_chk(fd, buf, n, buflen);
     return read_call(fd, buf, n);
 }
 
 EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen,
-                          int flags)
-{
+                          int flags) {
     if (__builtin_expect(n > buflen, 0))
         return real___recv_chk(fd, buf, n, buflen, flags);
     return recv_call(fd, buf, n, flags);
@@ -213,8 +199,7 @@ EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen,
 
 EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
                               int flags, struct sockaddr *addr,
-                              socklen_t *len)
-{
+                              socklen_t *len) {
     if (__builtin_expect(n > buflen, 0))
         return real___recvfrom_chk(fd, buf, n, buflen, flags, addr, len);
     return recvfrom_call(fd, buf, n, flags, addr, len);
@@ -223,8 +208,7 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen,
 /* recvmmsg() reports messages, not bytes: on a stream socket at EOF it
  * returns 1 message of length 0. */
 EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned n, int flags,
-                    struct timespec *timeout)
-{
+                    struct timespec *timeout) {
     int rc = real_recvmmsg(fd, vec, n, flags, timeout);
     if (__builtin_expect(rc == 1, 0) && vec[0].msg_len == 0 &&
         iov_bytes(vec[0].msg_hdr.msg_iov, vec[0].msg_hdr.msg_iovlen) > 0 &&

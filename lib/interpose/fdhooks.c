@@ -23,8 +23,7 @@
 
 /* close() as libc makes it, made directly while direct.h allows it (see
  * hooks.c). Same system call, same result and errno. */
-static int close_call(int fd)
-{
+static int close_call(int fd) {
     if (direct_now())
         return (int)direct_result(direct_syscall3(SYS_close, fd, 0, 0));
     return real_close(fd);
@@ -33,8 +32,7 @@ static int close_call(int fd)
 /* Is FD one of sockshim's own descriptors? As far as the program knows,
  * they do not exist; but libunwind's pipe is libunwind's to use (and
  * close) while it captures a stack. */
-static int private_fd(int fd)
-{
+static int private_fd(int fd) {
     enum privfd_slot owner = privfd_owner(fd);
     if (owner == PRIVFD_COUNT)
         return 0;
@@ -43,8 +41,7 @@ static int private_fd(int fd)
 }
 
 /* close(FD) made by CLOSE_FN, with the bookkeeping around it. */
-static int close_with(int fd, int (*close_fn)(int))
-{
+static int close_with(int fd, int (*close_fn)(int)) {
     if (private_fd(fd)) {
         checks_close_failed(fd, EBADF, 0);
         errno = EBADF;
@@ -56,8 +53,8 @@ static int close_with(int fd, int (*close_fn)(int))
     uint32_t earlier;
     {
         PRESERVE_ERRNO;
-        earlier = slot != NULL && fdtab_flags(slot) == 0 ? slot->close_stack
-                                                         : 0;
+        earlier =
+            slot != NULL && fdtab_flags(slot) == 0 ? slot->close_stack : 0;
         checks_before_close(fd, slot);
         /* Forget the slot first: once the kernel has released the number,
          * another thread's socket() may get it and fill the slot anew. */
@@ -71,20 +68,15 @@ static int close_with(int fd, int (*close_fn)(int))
     return rc;
 }
 
-int hook_close(int fd)
-{
-    return close_with(fd, close_call);
-}
+int hook_close(int fd) { return close_with(fd, close_call); }
 
 /* syscall(SYS_close, FD): the system call alone, no cancellation point. */
-static int close_nocancel(int fd)
-{
+static int close_nocancel(int fd) {
     return (int)real_syscall(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
 long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
-                  long a6)
-{
+                  long a6) {
     /* Made as the program asked (libc's functions of these numbers make
      * the very same system call, but accept() and close() are
      * cancellation points, which syscall() is not), and then booked. */
@@ -130,18 +122,11 @@ long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
     return real_syscall(number, a1, a2, a3, a4, a5, a6);
 }
 
-
-
-
-
-
-int hook_pipe2_for_unwind(int fds[2], int flags)
-{
+int hook_pipe2_for_unwind(int fds[2], int flags) {
     return stack_private_pipe(fds, flags);
 }
 
-int hook_dup(int fd)
-{
+int hook_dup(int fd) {
     int newfd = real_dup(fd);
     if (newfd >= 0) {
         PRESERVE_ERRNO;
@@ -152,30 +137,26 @@ int hook_dup(int fd)
 
 /* dup2()/dup3() of FD onto NEWFD made by the real call RC: sockshim's own
  * descriptor at NEWFD moves away first, and the table follows. */
-static void before_dup_onto(int newfd)
-{
+static void before_dup_onto(int newfd) {
     PRESERVE_ERRNO;
     privfd_taken(newfd);
 }
 
-static void after_dup_onto(int fd, int newfd, int rc)
-{
+static void after_dup_onto(int fd, int newfd, int rc) {
     if (rc >= 0 && fd != newfd) {
         PRESERVE_ERRNO;
         fdtab_copy(fd, newfd);
     }
 }
 
-int hook_dup2(int fd, int newfd)
-{
+int hook_dup2(int fd, int newfd) {
     before_dup_onto(newfd);
     int rc = real_dup2(fd, newfd);
     after_dup_onto(fd, newfd, rc);
     return rc;
 }
 
-int hook_dup3(int fd, int newfd, int flags)
-{
+int hook_dup3(int fd, int newfd, int flags) {
     before_dup_onto(newfd);
     int rc = real_dup3(fd, newfd, flags);
     after_dup_onto(fd, newfd, rc);
@@ -183,30 +164,26 @@ int hook_dup3(int fd, int newfd, int flags)
 }
 
 /* fcntl() returned RC for CMD on FD: a duplicate is booked. */
-static void after_fcntl(int fd, int cmd, int rc)
-{
+static void after_fcntl(int fd, int cmd, int rc) {
     if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
         PRESERVE_ERRNO;
         fdtab_copy(fd, rc);
     }
 }
 
-int hook_fcntl(int fd, int cmd, long arg)
-{
+int hook_fcntl(int fd, int cmd, long arg) {
     int rc = real_fcntl(fd, cmd, arg);
     after_fcntl(fd, cmd, rc);
     return rc;
 }
 
-int hook_fcntl64(int fd, int cmd, long arg)
-{
+int hook_fcntl64(int fd, int cmd, long arg) {
     int rc = real_fcntl64(fd, cmd, arg);
     after_fcntl(fd, cmd, rc);
     return rc;
 }
 
-int hook_close_range(unsigned lo, unsigned hi, int flags)
-{
+int hook_close_range(unsigned lo, unsigned hi, int flags) {
     int ours[PRIVFD_COUNT];
     int n = lo <= hi ? privfd_list(ours) : 0;
     int hit = 0;
@@ -242,8 +219,7 @@ int hook_close_range(unsigned lo, unsigned hi, int flags)
     return rc;
 }
 
-void hook_closefrom(int lowfd)
-{
+void hook_closefrom(int lowfd) {
     unsigned lo = lowfd > 0 ? (unsigned)lowfd : 0;
     PRESERVE_ERRNO;
     /* glibc's closefrom() is close_range() with a /proc fallback; going

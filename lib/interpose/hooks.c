@@ -36,8 +36,7 @@
  * while direct.h allows it: glibc brackets these cancellable calls too,
  * once sockshim's scan thread exists. Same system call, same result and
  * errno. (libc's accept() makes SYS_accept, not accept4: so do we.) */
-static int accept_call(int fd, struct sockaddr *addr, socklen_t *len)
-{
+static int accept_call(int fd, struct sockaddr *addr, socklen_t *len) {
     if (direct_now())
         return (int)direct_result(
             direct_syscall3(SYS_accept, fd, (long)addr, (long)len));
@@ -45,16 +44,14 @@ static int accept_call(int fd, struct sockaddr *addr, socklen_t *len)
 }
 
 static int accept4_call(int fd, struct sockaddr *addr, socklen_t *len,
-                        int flags)
-{
+                        int flags) {
     if (direct_now())
-        return (int)direct_result(direct_syscall6(
-            SYS_accept4, fd, (long)addr, (long)len, flags, 0, 0));
+        return (int)direct_result(direct_syscall6(SYS_accept4, fd, (long)addr,
+                                                  (long)len, flags, 0, 0));
     return real_accept4(fd, addr, len, flags);
 }
 
-static int connect_call(int fd, const struct sockaddr *addr, socklen_t len)
-{
+static int connect_call(int fd, const struct sockaddr *addr, socklen_t len) {
     if (direct_now())
         return (int)direct_result(
             direct_syscall3(SYS_connect, fd, (long)addr, (long)len));
@@ -64,15 +61,15 @@ static int connect_call(int fd, const struct sockaddr *addr, socklen_t len)
 /* Record a new socket of DOMAIN/TYPE/PROTOCOL at FD in ROLE, with the
  * extra FD_* bits FLAGS and the items the program already chose APP_SET. */
 static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
-                                    int role, uint32_t flags, uint16_t app_set)
-{
+                                    int role, uint32_t flags,
+                                    uint16_t app_set) {
     struct fd_slot *slot = fdtab_slot(fd);
     if (slot == NULL)
         return NULL;
     int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
     flags |= FD_TRACKED;
-    if ((domain == AF_INET || domain == AF_INET6) &&
-        base_type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+    if ((domain == AF_INET || domain == AF_INET6) && base_type == SOCK_STREAM &&
+        (protocol == 0 || protocol == IPPROTO_TCP))
         flags |= FD_TCP;
     fdtab_set_flags(slot, 0);
     __atomic_fetch_add(&slot->gen, 1, __ATOMIC_RELEASE);
@@ -91,8 +88,7 @@ static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
 
 /* Where an fd we did not see created stands: bound (a local port or
  * path), listening. */
-static uint32_t observed_flags(int fd)
-{
+static uint32_t observed_flags(int fd) {
     uint32_t flags = 0;
     struct sockaddr_storage local;
     socklen_t len = sizeof local;
@@ -111,8 +107,7 @@ static uint32_t observed_flags(int fd)
 /* The slot of socket FD, classifying it if we did not see it created
  * (inherited, made before we were loaded, or by a path we do not wrap);
  * NULL when FD is not a socket (or cannot be tracked). */
-static struct fd_slot *socket_slot(int fd)
-{
+static struct fd_slot *socket_slot(int fd) {
     struct fd_slot *slot = fdtab_peek(fd);
     if (fdtab_flags(slot) & FD_TRACKED)
         return slot;
@@ -124,13 +119,12 @@ static struct fd_slot *socket_slot(int fd)
         return NULL;
     uint32_t flags = observed_flags(fd);
     return track_socket(fd, domain, type, protocol,
-                        (flags & FD_LISTENING) ? ROLE_LISTEN : ROLE_NONE,
-                        flags, 0);
+                        (flags & FD_LISTENING) ? ROLE_LISTEN : ROLE_NONE, flags,
+                        0);
 }
 
-static void context_init(struct sock_context *ctx, int fd,
-                         struct fd_slot *slot, int role)
-{
+static void context_init(struct sock_context *ctx, int fd, struct fd_slot *slot,
+                         int role) {
     ctx->fd = fd;
     ctx->slot = slot;
     ctx->role = role;
@@ -150,8 +144,7 @@ static void context_init(struct sock_context *ctx, int fd,
  * program has not touched there since, needs no setsockopt() of its own.
  * Items only: the policy event still lists them. */
 static uint16_t inherited_items(int fd, struct fd_slot *listener,
-                                const struct policy *p)
-{
+                                const struct policy *p) {
     uint16_t candidates =
         fdtab_policy_set(listener) & (uint16_t)~fdtab_app_set(listener);
     /* A listener shared with another descriptor or process may have had
@@ -175,8 +168,7 @@ static uint16_t inherited_items(int fd, struct fd_slot *listener,
  * the kernel does the copy. Returns the length copied, or 0 (then the
  * address is not used: also when a sandbox forbids process_vm_readv). */
 static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
-                                   struct sockaddr_storage *out)
-{
+                                   struct sockaddr_storage *out) {
     if (addr == NULL || len < sizeof(sa_family_t) || len > sizeof *out)
         return 0;
     struct iovec local = {out, len}, remote = {(void *)addr, len};
@@ -187,8 +179,7 @@ static socklen_t copy_user_address(const struct sockaddr *addr, socklen_t len,
 /* The connect target ADDR (LEN bytes) into CTX, through STORAGE. */
 static void context_copy_peer(struct sock_context *ctx,
                               const struct sockaddr *addr, socklen_t len,
-                              struct sockaddr_storage *storage)
-{
+                              struct sockaddr_storage *storage) {
     ctx->peer_len = copy_user_address(addr, len, storage);
     ctx->peer = ctx->peer_len ? (struct sockaddr *)storage : NULL;
 }
@@ -196,16 +187,14 @@ static void context_copy_peer(struct sock_context *ctx,
 /* The bind address ADDR (LEN bytes) into CTX, through STORAGE. */
 static void context_copy_local(struct sock_context *ctx,
                                const struct sockaddr *addr, socklen_t len,
-                               struct sockaddr_storage *storage)
-{
+                               struct sockaddr_storage *storage) {
     ctx->local_len = copy_user_address(addr, len, storage);
     ctx->local = ctx->local_len ? (struct sockaddr *)storage : NULL;
 }
 
 /* A socket was made at SLOT (NULL: not tracked): where, and for a TCP
  * one, the scan that will watch it. */
-static void socket_created(struct fd_slot *slot)
-{
+static void socket_created(struct fd_slot *slot) {
     if (slot == NULL)
         return;
     checks_socket_created(slot);
@@ -213,8 +202,7 @@ static void socket_created(struct fd_slot *slot)
         scan_start();
 }
 
-int hook_socket(int domain, int type, int protocol)
-{
+int hook_socket(int domain, int type, int protocol) {
     int fd = real_socket(domain, type, protocol);
     if (fd >= 0) {
         PRESERVE_ERRNO;
@@ -224,8 +212,7 @@ int hook_socket(int domain, int type, int protocol)
     return fd;
 }
 
-int hook_socketpair(int domain, int type, int protocol, int sv[2])
-{
+int hook_socketpair(int domain, int type, int protocol, int sv[2]) {
     int rc = real_socketpair(domain, type, protocol, sv);
     if (rc == 0) {
         PRESERVE_ERRNO;
@@ -236,8 +223,7 @@ int hook_socketpair(int domain, int type, int protocol, int sv[2])
     return rc;
 }
 
-int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
-{
+int hook_bind(int fd, const struct sockaddr *addr, socklen_t len) {
     struct fd_slot *slot;
     struct sockaddr_storage local;
     struct sock_context ctx;
@@ -269,11 +255,10 @@ int hook_bind(int fd, const struct sockaddr *addr, socklen_t len)
 
 /* SO_RCVTIMEO on a listener would make a blocking accept() fail with
  * EAGAIN; accepted sockets get it at accept() instead. */
-#define ITEMS_AT_LISTEN                                                       \
+#define ITEMS_AT_LISTEN                                                        \
     ((uint16_t)(ITEMS_ALL & ~ITEMS_BEFORE_BIND & ~ITEM_BIT(ITEM_RCVTIMEO)))
 
-int hook_listen(int fd, int backlog)
-{
+int hook_listen(int fd, int backlog) {
     struct fd_slot *slot;
     struct sock_context ctx;
     struct policy p;
@@ -304,24 +289,21 @@ int hook_listen(int fd, int backlog)
     return rc;
 }
 
-int hook_accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
+int hook_accept(int fd, struct sockaddr *addr, socklen_t *len) {
     int newfd = accept_call(fd, addr, len);
     if (newfd >= 0)
         hook_accepted(fd, newfd);
     return newfd;
 }
 
-int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
-{
+int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     int newfd = accept4_call(fd, addr, len, flags);
     if (newfd >= 0)
         hook_accepted(fd, newfd);
     return newfd;
 }
 
-void hook_accepted(int fd, int newfd)
-{
+void hook_accepted(int fd, int newfd) {
     PRESERVE_ERRNO;
     struct fd_slot *listener = socket_slot(fd);
     /* The kernel copies the listener's options to the accepted socket:
@@ -329,8 +311,7 @@ void hook_accepted(int fd, int newfd)
     struct fd_slot *slot =
         listener != NULL
             ? track_socket(newfd, listener->family, listener->sock_type,
-                           (fdtab_flags(listener) & FD_TCP) ? IPPROTO_TCP
-                                                            : -1,
+                           (fdtab_flags(listener) & FD_TCP) ? IPPROTO_TCP : -1,
                            ROLE_ACCEPT, FD_BOUND, fdtab_app_set(listener))
             : NULL;
     if (slot != NULL) {
@@ -351,8 +332,7 @@ void hook_accepted(int fd, int newfd)
  * SO_SNDTIMEO expires (a send timeout must not become a connect timeout). */
 #define ITEMS_AT_CONNECT ((uint16_t)(ITEMS_ALL & ~ITEM_BIT(ITEM_SNDTIMEO)))
 
-int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
-{
+int hook_connect(int fd, const struct sockaddr *addr, socklen_t len) {
     struct fd_slot *slot;
     struct sockaddr_storage peer;
     struct sock_context ctx;
@@ -382,10 +362,10 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
                 int bound = (fdtab_flags(slot) & FD_BOUND) != 0;
                 if (bound)
                     policy_too_late(&ctx, &p, ITEMS_BEFORE_BIND);
-                policy_apply(&ctx, &p,
-                             bound ? (uint16_t)(ITEMS_AT_CONNECT &
-                                                ~ITEMS_BEFORE_BIND)
-                                   : ITEMS_AT_CONNECT);
+                policy_apply(
+                    &ctx, &p,
+                    bound ? (uint16_t)(ITEMS_AT_CONNECT & ~ITEMS_BEFORE_BIND)
+                          : ITEMS_AT_CONNECT);
             }
             timeout = timeout_for_connect(&ctx, &p, first);
         }
@@ -407,8 +387,7 @@ int hook_connect(int fd, const struct sockaddr *addr, socklen_t len)
 }
 
 int hook_setsockopt(int fd, int level, int optname, const void *value,
-                    socklen_t len)
-{
+                    socklen_t len) {
     if (item_lookup(level, optname) == ITEM_COUNT)
         return real_setsockopt(fd, level, optname, value, len);
     struct fd_slot *slot;
@@ -423,8 +402,7 @@ int hook_setsockopt(int fd, int level, int optname, const void *value,
     return policy_on_setsockopt(&ctx, level, optname, value, len);
 }
 
-int hook_shutdown(int fd, int how)
-{
+int hook_shutdown(int fd, int how) {
     {
         PRESERVE_ERRNO;
         /* Classify a socket we did not see created (is it listening?). */
@@ -436,8 +414,7 @@ int hook_shutdown(int fd, int how)
     return rc;
 }
 
-void hook_write_before(int fd, const char *call)
-{
+void hook_write_before(int fd, const char *call) {
     uint32_t flags = fdtab_flags(fdtab_peek(fd));
     if ((flags & FD_TRACKED) && (flags & FD_SHUT_WR)) {
         PRESERVE_ERRNO;
@@ -445,8 +422,7 @@ void hook_write_before(int fd, const char *call)
     }
 }
 
-void hook_write_failed(int fd, const char *call)
-{
+void hook_write_failed(int fd, const char *call) {
     if (errno != EPIPE)
         return;
     PRESERVE_ERRNO;
@@ -459,14 +435,12 @@ void hook_write_failed(int fd, const char *call)
         checks_write_epipe(fd, flags, call);
 }
 
-void hook_read_eof(int fd)
-{
+void hook_read_eof(int fd) {
     if (closewait_eof(fd))
         scan_start();
 }
 
-void hook_forked(pid_t child)
-{
+void hook_forked(pid_t child) {
     PRESERVE_ERRNO;
     closewait_after_fork(child);
 }

@@ -4,9 +4,10 @@
  * wrappers.c holds the exported libc names and nothing else: each checks
  * shim_active() and either forwards to real_<name>() or calls the hook of
  * the same name here: hooks.c for a socket's life and the policy's
- * moments, fdhooks.c for the descriptor table (close, dup, close_range). A hook calls the real function, saves errno, does
- * the bookkeeping and returns the real result with errno restored, unless
- * a policy says otherwise (backlog, connect timeout, force mode).
+ * moments, fdhooks.c for the descriptor table (close, dup, close_range). A hook
+ * calls the real function, saves errno, does the bookkeeping and returns the
+ * real result with errno restored, unless a policy says otherwise (backlog,
+ * connect timeout, force mode).
  */
 #ifndef SOCKSHIM_HOOKS_H
 #define SOCKSHIM_HOOKS_H
@@ -50,23 +51,22 @@ long hook_syscall(long number, long a1, long a2, long a3, long a4, long a5,
  * makes through syscall() on its pipe (stack_unwind_write()). */
 #define SYSCALL_BIT(nr, word) (((nr) >> 6) == (word) ? 1ull << ((nr)&63) : 0)
 #if defined(SYS_dup2) && defined(SYS_accept)
-#define SYSCALL_OLD_BITS(word)                                                \
+#define SYSCALL_OLD_BITS(word)                                                 \
     (SYSCALL_BIT(SYS_dup2, word) | SYSCALL_BIT(SYS_accept, word))
 #else
 #define SYSCALL_OLD_BITS(word) 0
 #endif
-#define SYSCALL_WATCHED_WORD(word)                                            \
-    (SYSCALL_BIT(SYS_close, word) | SYSCALL_BIT(SYS_close_range, word) |      \
-     SYSCALL_BIT(SYS_dup, word) | SYSCALL_BIT(SYS_dup3, word) |               \
-     SYSCALL_BIT(SYS_fcntl, word) | SYSCALL_BIT(SYS_socket, word) |           \
-     SYSCALL_BIT(SYS_socketpair, word) | SYSCALL_BIT(SYS_accept4, word) |     \
-     SYSCALL_BIT(SYS_shutdown, word) | SYSCALL_BIT(SYS_write, word) |       \
+#define SYSCALL_WATCHED_WORD(word)                                             \
+    (SYSCALL_BIT(SYS_close, word) | SYSCALL_BIT(SYS_close_range, word) |       \
+     SYSCALL_BIT(SYS_dup, word) | SYSCALL_BIT(SYS_dup3, word) |                \
+     SYSCALL_BIT(SYS_fcntl, word) | SYSCALL_BIT(SYS_socket, word) |            \
+     SYSCALL_BIT(SYS_socketpair, word) | SYSCALL_BIT(SYS_accept4, word) |      \
+     SYSCALL_BIT(SYS_shutdown, word) | SYSCALL_BIT(SYS_write, word) |          \
      SYSCALL_OLD_BITS(word))
 
 /* Is NUMBER one of them? Inline, since every syscall() of the program
  * asks: a compare and a bit test. */
-static inline int syscall_watched(long number)
-{
+static inline int syscall_watched(long number) {
     static const uint64_t watched[8] = {
         SYSCALL_WATCHED_WORD(0), SYSCALL_WATCHED_WORD(1),
         SYSCALL_WATCHED_WORD(2), SYSCALL_WATCHED_WORD(3),

@@ -33,15 +33,11 @@
 int init_state = INIT_NONE;
 __thread int vfork_child;
 
-static const char *read_env(const char *name)
-{
-    return getenv(name);
-}
+static const char *read_env(const char *name) { return getenv(name); }
 
 /* Swallows errors: the first, quiet pass over the configuration. */
 static void ignore_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     (void)where, (void)value, (void)problem, (void)accepted;
 }
 
@@ -49,8 +45,7 @@ static void ignore_error(const char *where, const char *value,
  * quiet pass finds where the log goes (a log setting may come from the
  * file or the environment, and errors anywhere must reach that log), then
  * the log is opened and the second pass reports every error into it. */
-static void initialise(void)
-{
+static void initialise(void) {
     real_resolve_all();
     config_defaults(&config);
     if (getauxval(AT_SECURE) != 0) {
@@ -79,8 +74,7 @@ static void initialise(void)
                      __ATOMIC_RELEASE);
 }
 
-void init_now(void)
-{
+void init_now(void) {
     int expected = INIT_NONE;
     if (!__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -91,8 +85,7 @@ void init_now(void)
     initialise();
 }
 
-static void after_fork_in_child(void)
-{
+static void after_fork_in_child(void) {
     PRESERVE_ERRNO;
     /* Every fork() glibc makes runs this, the one inside daemon() too,
      * where the exported fork() (and its wrapper) is not called. Each
@@ -107,8 +100,7 @@ static void after_fork_in_child(void)
 }
 
 /* At exit (or unload): the summary. */
-__attribute__((destructor)) static void sockshim_destructor(void)
-{
+__attribute__((destructor)) static void sockshim_destructor(void) {
     PRESERVE_ERRNO;
     /* A vfork child that calls exit() instead of _exit() must not report
      * its parent's sockets. */
@@ -119,8 +111,7 @@ __attribute__((destructor)) static void sockshim_destructor(void)
     }
 }
 
-__attribute__((constructor)) static void sockshim_constructor(void)
-{
+__attribute__((constructor)) static void sockshim_constructor(void) {
     PRESERVE_ERRNO;
     init_now();
     /* Registered here, not in init_now: pthread_atfork allocates, and

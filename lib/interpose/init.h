@@ -29,8 +29,7 @@ extern __thread int vfork_child
  * off, and not in a vfork child (its dup2() and close() must not
  * rewrite the parent's table). (sockshim's own socket calls go to
  * real_<name>() directly, so no re-entry guard is needed.) */
-static inline int shim_active(void)
-{
+static inline int shim_active(void) {
     int state = __atomic_load_n(&init_state, __ATOMIC_ACQUIRE);
     if (__builtin_expect(state == INIT_NONE, 0)) {
         init_now();

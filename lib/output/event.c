@@ -54,18 +54,13 @@ uint32_t event_kinds_shown;
 static enum log_level shown_level = LEVEL_WARN;
 static enum log_format format = FORMAT_TEXT;
 
-const char *event_kind_name(enum event_kind kind)
-{
-    return kinds[kind].name;
-}
+const char *event_kind_name(enum event_kind kind) { return kinds[kind].name; }
 
-enum log_level event_kind_level(enum event_kind kind)
-{
+enum log_level event_kind_level(enum event_kind kind) {
     return kinds[kind].level;
 }
 
-enum event_kind event_kind_by_name(const char *name, size_t len)
-{
+enum event_kind event_kind_by_name(const char *name, size_t len) {
     for (int k = 0; k < EV_COUNT; k++)
         if (strlen(kinds[k].name) == len &&
             strncasecmp(kinds[k].name, name, len) == 0)
@@ -73,8 +68,7 @@ enum event_kind event_kind_by_name(const char *name, size_t len)
     return EV_COUNT;
 }
 void event_configure(uint32_t checks, enum log_level level,
-                     enum log_format fmt)
-{
+                     enum log_format fmt) {
     uint32_t shown = 0;
     for (int k = 0; k < EV_COUNT; k++)
         if (kinds[k].level <= level && (checks & (1u << k)))
@@ -84,13 +78,9 @@ void event_configure(uint32_t checks, enum log_level level,
     __atomic_store_n(&event_kinds_shown, shown, __ATOMIC_RELAXED);
 }
 
-int event_level_shown(enum log_level level)
-{
-    return level <= shown_level;
-}
+int event_level_shown(enum log_level level) { return level <= shown_level; }
 
-static void append_timestamp(struct outbuf *ob)
-{
+static void append_timestamp(struct outbuf *ob) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     /* Civil date from days since the epoch (Howard Hinnant's algorithm):
@@ -130,17 +120,15 @@ static __thread int event_line_busy __attribute__((tls_model("initial-exec")));
 /* Bytes kept at the end of the line for event_end()'s "}\n". */
 #define EVENT_END_ROOM 2
 
-int event_begin(struct event *ev, enum event_kind kind, int fd)
-{
+int event_begin(struct event *ev, enum event_kind kind, int fd) {
     return event_begin_at(ev, kind, kinds[kind].level, fd);
 }
 
-int event_begin_at(struct event *ev, enum event_kind kind,
-                   enum log_level level, int fd)
-{
+int event_begin_at(struct event *ev, enum event_kind kind, enum log_level level,
+                   int fd) {
     /* Bad configuration is always reported, whatever the level. */
-    if ((kind != EV_CONFIG_ERROR && (!(event_kinds_shown & (1u << kind)) ||
-                                     level > shown_level)) ||
+    if ((kind != EV_CONFIG_ERROR &&
+         (!(event_kinds_shown & (1u << kind)) || level > shown_level)) ||
         event_line_busy || !log_ready())
         return 0;
     /* A log that had to fall back to stderr says so first (once: the
@@ -185,8 +173,7 @@ int event_begin_at(struct event *ev, enum event_kind kind,
     return 1;
 }
 
-static const char *protocol_word(const struct fd_slot *slot, int family)
-{
+static const char *protocol_word(const struct fd_slot *slot, int family) {
     if (slot != NULL && (fdtab_flags(slot) & FD_TCP))
         return "tcp";
     if (family == AF_UNIX)
@@ -197,8 +184,7 @@ static const char *protocol_word(const struct fd_slot *slot, int family)
 }
 
 void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
-                  const struct sockaddr *peer_hint, socklen_t hint_len)
-{
+                  const struct sockaddr *peer_hint, socklen_t hint_len) {
     struct sockaddr_storage local, peer;
     socklen_t local_len = sizeof local, peer_len = sizeof peer;
     char local_text[128], peer_text[128];
@@ -246,20 +232,17 @@ void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
 }
 
 /* Does VALUE need quotes in the text format (spaces, quotes, empty)? */
-static int needs_quotes(const char *value)
-{
+static int needs_quotes(const char *value) {
     if (*value == '\0')
         return 1;
     for (; *value != '\0'; value++)
-        if (*value <= ' ' || *value == '"' || *value == '\\' ||
-            *value == 0x7f)
+        if (*value <= ' ' || *value == '"' || *value == '\\' || *value == 0x7f)
             return 1;
     return 0;
 }
 
 /* JSON: the separator and key of the next field. */
-static void json_key(struct event *ev, const char *key)
-{
+static void json_key(struct event *ev, const char *key) {
     if (!ev->object_fresh)
         ob_char(&ev->ob, ',');
     ev->object_fresh = 0;
@@ -267,8 +250,7 @@ static void json_key(struct event *ev, const char *key)
     ob_char(&ev->ob, ':');
 }
 
-void event_object_begin(struct event *ev, const char *key)
-{
+void event_object_begin(struct event *ev, const char *key) {
     if (ev->json) {
         json_key(ev, key);
         ob_char(&ev->ob, '{');
@@ -276,16 +258,14 @@ void event_object_begin(struct event *ev, const char *key)
     }
 }
 
-void event_object_end(struct event *ev)
-{
+void event_object_end(struct event *ev) {
     if (ev->json) {
         ob_char(&ev->ob, '}');
         ev->object_fresh = 0;
     }
 }
 
-void event_str(struct event *ev, const char *key, const char *value)
-{
+void event_str(struct event *ev, const char *key, const char *value) {
     if (ev->json) {
         json_key(ev, key);
         ob_json_strn(&ev->ob, value, EVENT_VALUE_MAX);
@@ -300,8 +280,7 @@ void event_str(struct event *ev, const char *key, const char *value)
         ob_strn(&ev->ob, value, EVENT_VALUE_MAX);
 }
 
-void event_int(struct event *ev, const char *key, long long value)
-{
+void event_int(struct event *ev, const char *key, long long value) {
     if (ev->json) {
         json_key(ev, key);
     } else {
@@ -319,9 +298,8 @@ void event_int(struct event *ev, const char *key, long long value)
 #define MODULE_NAME_MAX 96
 
 /* Text: one frame line. */
-static void text_frame(struct outbuf *ob, int index,
-                       const struct frame_name *f, uintptr_t ip)
-{
+static void text_frame(struct outbuf *ob, int index, const struct frame_name *f,
+                       uintptr_t ip) {
     ob_str(ob, "\n    #");
     ob_int(ob, index);
     ob_char(ob, ' ');
@@ -341,8 +319,7 @@ static void text_frame(struct outbuf *ob, int index,
 
 /* JSON: one frame object. */
 static void json_frame(struct outbuf *ob, const struct frame_name *f,
-                       uintptr_t ip)
-{
+                       uintptr_t ip) {
     ob_str(ob, "{\"ip\":\"");
     ob_hex(ob, ip);
     ob_str(ob, "\",\"module\":");
@@ -361,8 +338,7 @@ static void json_frame(struct outbuf *ob, const struct frame_name *f,
 }
 
 void event_stack(struct event *ev, const char *key, const char *label,
-                 uint32_t id)
-{
+                 uint32_t id) {
     const uintptr_t *ips;
     int n = stack_frames(id, &ips);
     if (n == 0)
@@ -405,8 +381,7 @@ void event_stack(struct event *ev, const char *key, const char *label,
     }
 }
 
-void event_why(struct event *ev, const char *sentence)
-{
+void event_why(struct event *ev, const char *sentence) {
     if (ev->json) {
         event_str(ev, "why", sentence);
         return;
@@ -415,8 +390,7 @@ void event_why(struct event *ev, const char *sentence)
     ob_str(&ev->ob, sentence);
 }
 
-void event_end(struct event *ev)
-{
+void event_end(struct event *ev) {
     /* The bytes reserved in event_begin always fit. */
     ev->ob.cap += EVENT_END_ROOM;
     if (ev->json)
@@ -427,8 +401,7 @@ void event_end(struct event *ev)
 }
 
 void event_config_error(const char *where, const char *value,
-                        const char *problem, const char *accepted)
-{
+                        const char *problem, const char *accepted) {
     struct event ev;
     if (!event_begin(&ev, EV_CONFIG_ERROR, -1))
         return;
@@ -455,13 +428,12 @@ void event_config_error(const char *where, const char *value,
 }
 
 /* What the user can do about a log that fell back to stderr. */
-#define LOG_FALLBACK_ACCEPTED                                                \
-    "an existing directory reached through no link that others could have " \
-    "planted, and a regular file owned by this user, not a link; logging "   \
+#define LOG_FALLBACK_ACCEPTED                                                  \
+    "an existing directory reached through no link that others could have "    \
+    "planted, and a regular file owned by this user, not a link; logging "     \
     "to stderr instead"
 
-void event_report_log_fallback(void)
-{
+void event_report_log_fallback(void) {
     const char *where, *problem;
     if (log_take_fallback(&where, &problem))
         event_config_error("SOCKSHIM_LOG", where, problem,

@@ -65,8 +65,7 @@ extern uint32_t event_kinds_shown __attribute__((visibility("hidden")));
 /* True when events of KIND may be written (its level, the checks, a
  * destination). A kind whose events vary in level (leak_at_exit) counts
  * with its most severe one; event_begin_at() filters the others. */
-static inline int event_enabled(enum event_kind kind)
-{
+static inline int event_enabled(enum event_kind kind) {
     return (__atomic_load_n(&event_kinds_shown, __ATOMIC_RELAXED) &
             (1u << kind)) != 0 &&
            log_has_destination();
@@ -94,9 +93,8 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
 /* The same at LEVEL, for a kind whose events are not all equally severe
  * (leak_at_exit: a socket the peer closed is a warning, one merely still
  * open is information). */
-int event_begin_at(struct event *ev, enum event_kind kind,
-                   enum log_level level, int fd)
-    __attribute__((warn_unused_result));
+int event_begin_at(struct event *ev, enum event_kind kind, enum log_level level,
+                   int fd) __attribute__((warn_unused_result));
 
 /* Add the socket's family, role, local and peer address. PEER_HINT, when
  * not NULL, stands for the peer of a socket not yet connected. */

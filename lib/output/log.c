@@ -58,32 +58,23 @@ static int fallback_pending;
 static const char *fallback_where;
 static const char *fallback_problem;
 
-const char *log_level_name(enum log_level level)
-{
-    return level_names[level];
-}
+const char *log_level_name(enum log_level level) { return level_names[level]; }
 
-const struct log_settings *log_current(void)
-{
-    return &settings;
-}
+const struct log_settings *log_current(void) { return &settings; }
 
-static void update_available(void)
-{
+static void update_available(void) {
     int available = privfd_get(PRIVFD_LOG) >= 0 ||
                     __atomic_load_n(&log_pending, __ATOMIC_ACQUIRE);
     __atomic_store_n(&log_available, available, __ATOMIC_RELAXED);
 }
 
-static void set_pending(int pending)
-{
+static void set_pending(int pending) {
     __atomic_store_n(&log_pending, pending, __ATOMIC_RELEASE);
     update_available();
 }
 
 /* Expand %p and %n of the file path into OUT. */
-static void expand_path(const char *pattern, char *out, size_t size)
-{
+static void expand_path(const char *pattern, char *out, size_t size) {
     struct outbuf ob;
     ob_init(&ob, out, size);
     for (const char *p = pattern; *p != '\0'; p++) {
@@ -99,8 +90,7 @@ static void expand_path(const char *pattern, char *out, size_t size)
     }
 }
 
-static int open_syslog(void)
-{
+static int open_syslog(void) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
     /* Non-blocking: a stalled syslog daemon must not stall the program;
      * a datagram that does not fit is dropped. */
@@ -118,8 +108,7 @@ static int open_syslog(void)
  * of its own, non-blocking, so that a stalled reader drops our lines
  * instead of stalling the program; a TCP or UDP socket on fd 2 (a service
  * started by inetd) is refused: its peer must not receive our lines. */
-static int open_stderr(void)
-{
+static int open_stderr(void) {
     struct stat st;
     if (fstat(STDERR_FILENO, &st) != 0)
         return -1;
@@ -140,8 +129,7 @@ static int open_stderr(void)
     return real_fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, privfd_floor());
 }
 
-static int open_destination(void)
-{
+static int open_destination(void) {
     log_method = WRITE_PLAIN;
     switch (settings.dest) {
     case DEST_FILE:
@@ -157,8 +145,7 @@ static int open_destination(void)
 
 /* Publish FD (with its identity) as the log's descriptor, unless a
  * racing thread published one first (then FD is closed). */
-static void publish_fd(int fd)
-{
+static void publish_fd(int fd) {
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (fd >= 0)
@@ -178,8 +165,7 @@ static char log_path[LOG_PATH_MAX + 64];
 
 /* Give up on the log file or syslog: stderr instead, with PROBLEM to be
  * reported there (log_take_fallback). */
-static void fall_back_to_stderr(const char *problem)
-{
+static void fall_back_to_stderr(const char *problem) {
     fallback_where = settings.dest == DEST_FILE ? log_path : "/dev/log";
     fallback_problem = problem;
     __atomic_store_n(&fallback_pending, 1, __ATOMIC_RELEASE);
@@ -188,8 +174,7 @@ static void fall_back_to_stderr(const char *problem)
     set_pending(0);
 }
 
-int log_take_fallback(const char **where, const char **problem)
-{
+int log_take_fallback(const char **where, const char **problem) {
     if (!__atomic_exchange_n(&fallback_pending, 0, __ATOMIC_ACQ_REL))
         return 0;
     *where = fallback_where;
@@ -199,8 +184,7 @@ int log_take_fallback(const char **where, const char **problem)
 
 /* Open the destination and publish it; a file or syslog that cannot be
  * opened falls back to stderr. */
-static void open_and_publish(void)
-{
+static void open_and_publish(void) {
     int fd = open_destination();
     if (fd < 0 && settings.dest != DEST_STDERR) {
         fall_back_to_stderr(strerrordesc_np(errno));
@@ -212,8 +196,7 @@ static void open_and_publish(void)
 
 /* Resolve the log file's path (logfile.h): 0, or -1 after falling back
  * to stderr with the reason. */
-static int resolve_file(void)
-{
+static int resolve_file(void) {
     const char *why;
     expand_path(settings.path, log_path, sizeof log_path);
     if (logfile_resolve(log_path, &why) == 0)
@@ -223,8 +206,7 @@ static int resolve_file(void)
 }
 
 /* Close the log's descriptor, if any; nothing is pending after. */
-static void log_close(void)
-{
+static void log_close(void) {
     int fd = privfd_exchange(PRIVFD_LOG, -1);
     if (fd >= 0)
         real_close(fd);
@@ -233,20 +215,17 @@ static void log_close(void)
 
 /* Wait (bounded) until no thread is inside write_line(), unless this very
  * thread is (a signal handler interrupting it must not wait for itself). */
-static void wait_for_writers(void)
-{
+static void wait_for_writers(void) {
     if (log_writing)
         return;
-    for (int spins = 0;
-         spins < WRITERS_WAIT_YIELDS &&
-         __atomic_load_n(&log_writers, __ATOMIC_ACQUIRE) > 0;
+    for (int spins = 0; spins < WRITERS_WAIT_YIELDS &&
+                        __atomic_load_n(&log_writers, __ATOMIC_ACQUIRE) > 0;
          spins++)
         sched_yield();
 }
 
 /* The program is about to dup2() onto FD, the log's: move away from it. */
-static void vacate(int fd)
-{
+static void vacate(int fd) {
     int moved = real_fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
     if (privfd_exchange(PRIVFD_LOG, moved) != fd) {
         /* Another thread replaced it meanwhile: keep theirs. */
@@ -263,8 +242,7 @@ static void vacate(int fd)
 /* closefrom() without close_range() took the log's descriptor: forget
  * the number without closing it (it may be the program's by now) and
  * open the destination again at the next line. */
-static void closed_behind(unsigned lo)
-{
+static void closed_behind(unsigned lo) {
     int fd = privfd_get(PRIVFD_LOG);
     if (fd >= 0 && (unsigned)fd >= lo && privfd_forget(PRIVFD_LOG, fd))
         set_pending(1);
@@ -272,8 +250,7 @@ static void closed_behind(unsigned lo)
 
 static const struct privfd_handlers log_handlers = {vacate, closed_behind};
 
-void log_configure(const struct log_settings *s)
-{
+void log_configure(const struct log_settings *s) {
     privfd_set_handlers(PRIVFD_LOG, &log_handlers);
     settings = *s;
     log_close();
@@ -293,16 +270,14 @@ void log_configure(const struct log_settings *s)
     set_pending(1);
 }
 
-void log_first_socket(void)
-{
+void log_first_socket(void) {
     if (settings.dest != DEST_FILE &&
         __atomic_load_n(&log_pending, __ATOMIC_ACQUIRE) &&
         privfd_get(PRIVFD_LOG) < 0)
         open_and_publish();
 }
 
-void log_after_fork_child(void)
-{
+void log_after_fork_child(void) {
     if (settings.dest != DEST_FILE || strstr(settings.path, "%p") == NULL)
         return;
     /* The parent's file is the parent's: the child's own is created at
@@ -313,8 +288,7 @@ void log_after_fork_child(void)
     set_pending(1);
 }
 
-int log_ready(void)
-{
+int log_ready(void) {
     if (privfd_get(PRIVFD_LOG) >= 0)
         return 1;
     if (__atomic_load_n(&log_pending, __ATOMIC_ACQUIRE))
@@ -324,8 +298,7 @@ int log_ready(void)
 
 /* write(2) to a pipe without SIGPIPE reaching the program when the reader
  * is gone: block it, and take back a SIGPIPE our write raised. */
-static void write_to_pipe(int fd, const char *line, size_t len)
-{
+static void write_to_pipe(int fd, const char *line, size_t len) {
     sigset_t pipe_only, old, pending;
     sigemptyset(&pipe_only);
     sigaddset(&pipe_only, SIGPIPE);
@@ -340,8 +313,7 @@ static void write_to_pipe(int fd, const char *line, size_t len)
 }
 
 /* Write LINE to our descriptor if it is still ours. */
-static void write_line(const char *line, size_t len)
-{
+static void write_line(const char *line, size_t len) {
     PRESERVE_ERRNO;
     log_writing = 1;
     __atomic_fetch_add(&log_writers, 1, __ATOMIC_ACQ_REL);
@@ -367,8 +339,7 @@ static void write_line(const char *line, size_t len)
 }
 
 /* The syslog severity of LEVEL. */
-static int syslog_severity(enum log_level level)
-{
+static int syslog_severity(enum log_level level) {
     switch (level) {
     case LEVEL_ERROR:
         return LOG_ERR;
@@ -381,8 +352,7 @@ static int syslog_severity(enum log_level level)
     }
 }
 
-void log_write_line(char *line, size_t len, enum log_level level)
-{
+void log_write_line(char *line, size_t len, enum log_level level) {
     if (settings.dest != DEST_SYSLOG) {
         write_line(line, len);
         return;

@@ -54,8 +54,7 @@ const struct log_settings *log_current(void);
  * socket call asks it. */
 extern int log_available __attribute__((visibility("hidden")));
 
-static inline int log_has_destination(void)
-{
+static inline int log_has_destination(void) {
     return __atomic_load_n(&log_available, __ATOMIC_RELAXED);
 }
 

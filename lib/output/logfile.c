@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "output/outbuf.h"
 #include "base/real.h"
+#include "output/outbuf.h"
 
 /* The resolved directory (absolute, no links) and the file's name. */
 static char resolved_dir[LOGFILE_PATH_MAX];
@@ -37,8 +37,7 @@ static char failure[LOGFILE_PATH_MAX + 96];
 
 /* Record why resolving failed (PROBLEM at PLACE) and ERR in errno. */
 static int fail(const char *problem, const char *place, int err,
-                const char **why)
-{
+                const char **why) {
     struct outbuf ob;
     ob_init(&ob, failure, sizeof failure);
     ob_str(&ob, problem);
@@ -53,8 +52,7 @@ static int fail(const char *problem, const char *place, int err,
 
 /* May a link in the directory DIR be trusted: only root or this user can
  * have put it there? */
-static int trusted_dir(const char *dir)
-{
+static int trusted_dir(const char *dir) {
     struct stat st;
     return stat(dir[0] != '\0' ? dir : "/", &st) == 0 &&
            (st.st_uid == 0 || st.st_uid == geteuid()) &&
@@ -63,8 +61,7 @@ static int trusted_dir(const char *dir)
 
 /* Append "/NAME" (LEN bytes) to OUT, a path of SIZE bytes at most. */
 static int append_component(char *out, size_t size, const char *name,
-                            size_t len)
-{
+                            size_t len) {
     size_t have = strlen(out);
     if (have + 1 + len >= size)
         return -1;
@@ -77,8 +74,7 @@ static int append_component(char *out, size_t size, const char *name,
 /* Walk DIR (a directory path) into OUT, which starts as the absolute
  * path it is relative to ("" for the root): links resolved, each only
  * where trusted_dir() allows. 0, or -1 with *WHY and errno set. */
-static int resolve_dir(const char *dir, char *out, const char **why)
-{
+static int resolve_dir(const char *dir, char *out, const char **why) {
     /* What is left to walk; a link's target is put in front of it. */
     static char pending[2 * LOGFILE_PATH_MAX], next[2 * LOGFILE_PATH_MAX];
     static char target[LOGFILE_PATH_MAX];
@@ -120,8 +116,8 @@ static int resolve_dir(const char *dir, char *out, const char **why)
         out[before] = '\0';
         if (!trusted_dir(out)) {
             out[before] = '/';
-            return fail("a symbolic link in a directory others can write",
-                        out, EPERM, why);
+            return fail("a symbolic link in a directory others can write", out,
+                        EPERM, why);
         }
         out[before] = '/';
         ssize_t n = readlink(out, target, sizeof target - 1);
@@ -144,8 +140,7 @@ static int resolve_dir(const char *dir, char *out, const char **why)
     }
 }
 
-int logfile_resolve(const char *path, const char **why)
-{
+int logfile_resolve(const char *path, const char **why) {
     const char *slash = strrchr(path, '/');
     const char *name = slash != NULL ? slash + 1 : path;
     size_t name_len = strlen(name);
@@ -176,8 +171,7 @@ int logfile_resolve(const char *path, const char **why)
 }
 
 /* The resolved file's full path in OUT; 0, or -1 when it does not fit. */
-static int full_path(char *out, size_t size)
-{
+static int full_path(char *out, size_t size) {
     struct outbuf ob;
     ob_init(&ob, out, size);
     ob_str(&ob, resolved_dir);
@@ -186,21 +180,18 @@ static int full_path(char *out, size_t size)
     return ob.len + 1 < size ? 0 : -1;
 }
 
-int logfile_exists(void)
-{
+int logfile_exists(void) {
     char path[LOGFILE_PATH_MAX + NAME_MAX + 2];
     return full_path(path, sizeof path) == 0 &&
            faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int logfile_creatable(void)
-{
+int logfile_creatable(void) {
     return faccessat(AT_FDCWD, resolved_dir[0] != '\0' ? resolved_dir : "/",
                      W_OK | X_OK, AT_EACCESS) == 0;
 }
 
-int logfile_open(void)
-{
+int logfile_open(void) {
     if (file_name[0] == '\0') {
         errno = ENOENT;
         return -1;
@@ -220,8 +211,8 @@ int logfile_open(void)
         }
         memcpy(component, p, len);
         component[len] = '\0';
-        int inner =
-            openat(dir, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int inner = openat(dir, component,
+                           O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         int err = errno;
         real_close(dir);
         errno = err;
@@ -242,8 +233,8 @@ int logfile_open(void)
     }
     /* A hard link planted to another file would be written through. */
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != geteuid() || st.st_nlink != 1) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        st.st_nlink != 1) {
         real_close(fd);
         errno = EPERM;
         return -1;

@@ -7,8 +7,7 @@
 
 #include <string.h>
 
-void ob_init(struct outbuf *ob, char *buf, size_t cap)
-{
+void ob_init(struct outbuf *ob, char *buf, size_t cap) {
     ob->buf = buf;
     ob->cap = cap;
     ob->len = 0;
@@ -17,8 +16,7 @@ void ob_init(struct outbuf *ob, char *buf, size_t cap)
 }
 
 /* Append LEN bytes of S. */
-static void ob_bytes(struct outbuf *ob, const char *s, size_t len)
-{
+static void ob_bytes(struct outbuf *ob, const char *s, size_t len) {
     size_t room = ob->cap - 1 - ob->len;
     if (len > room) {
         len = room;
@@ -29,23 +27,15 @@ static void ob_bytes(struct outbuf *ob, const char *s, size_t len)
     ob->buf[ob->len] = '\0';
 }
 
-void ob_strn(struct outbuf *ob, const char *s, size_t n)
-{
+void ob_strn(struct outbuf *ob, const char *s, size_t n) {
     ob_bytes(ob, s, strnlen(s, n));
 }
 
-void ob_str(struct outbuf *ob, const char *s)
-{
-    ob_bytes(ob, s, strlen(s));
-}
+void ob_str(struct outbuf *ob, const char *s) { ob_bytes(ob, s, strlen(s)); }
 
-void ob_char(struct outbuf *ob, char c)
-{
-    ob_bytes(ob, &c, 1);
-}
+void ob_char(struct outbuf *ob, char c) { ob_bytes(ob, &c, 1); }
 
-void ob_uint_pad(struct outbuf *ob, unsigned long long v, int width)
-{
+void ob_uint_pad(struct outbuf *ob, unsigned long long v, int width) {
     char digits[24];
     int n = 0;
     do {
@@ -58,13 +48,9 @@ void ob_uint_pad(struct outbuf *ob, unsigned long long v, int width)
         ob_char(ob, digits[--n]);
 }
 
-void ob_uint(struct outbuf *ob, unsigned long long v)
-{
-    ob_uint_pad(ob, v, 1);
-}
+void ob_uint(struct outbuf *ob, unsigned long long v) { ob_uint_pad(ob, v, 1); }
 
-void ob_int(struct outbuf *ob, long long v)
-{
+void ob_int(struct outbuf *ob, long long v) {
     if (v < 0) {
         ob_char(ob, '-');
         ob_uint(ob, 0ULL - (unsigned long long)v);
@@ -73,8 +59,7 @@ void ob_int(struct outbuf *ob, long long v)
     }
 }
 
-void ob_hex(struct outbuf *ob, unsigned long long v)
-{
+void ob_hex(struct outbuf *ob, unsigned long long v) {
     char digits[16];
     int n = 0;
     do {
@@ -86,20 +71,17 @@ void ob_hex(struct outbuf *ob, unsigned long long v)
         ob_char(ob, digits[--n]);
 }
 
-static void ob_escape_byte(struct outbuf *ob, unsigned char c, int json)
-{
+static void ob_escape_byte(struct outbuf *ob, unsigned char c, int json) {
     ob_str(ob, json ? "\\u00" : "\\x");
     ob_char(ob, "0123456789abcdef"[c >> 4]);
     ob_char(ob, "0123456789abcdef"[c & 15]);
 }
 
-void ob_json_str(struct outbuf *ob, const char *s)
-{
+void ob_json_str(struct outbuf *ob, const char *s) {
     ob_json_strn(ob, s, (size_t)-1);
 }
 
-void ob_json_strn(struct outbuf *ob, const char *s, size_t max)
-{
+void ob_json_strn(struct outbuf *ob, const char *s, size_t max) {
     const char *start = s;
     ob_char(ob, '"');
     for (; *s != '\0' && (size_t)(s - start) < max; s++) {
@@ -119,8 +101,7 @@ void ob_json_strn(struct outbuf *ob, const char *s, size_t max)
 }
 
 /* S escaped as in ob_escaped, up to MAX bytes; returns 1 when cut. */
-static int ob_escaped_part(struct outbuf *ob, const char *s, size_t max)
-{
+static int ob_escaped_part(struct outbuf *ob, const char *s, size_t max) {
     size_t i;
     for (i = 0; s[i] != '\0' && i < max; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -132,14 +113,12 @@ static int ob_escaped_part(struct outbuf *ob, const char *s, size_t max)
     return s[i] != '\0';
 }
 
-void ob_escaped(struct outbuf *ob, const char *s, size_t max)
-{
+void ob_escaped(struct outbuf *ob, const char *s, size_t max) {
     if (ob_escaped_part(ob, s, max))
         ob_str(ob, "...");
 }
 
-void ob_quoted(struct outbuf *ob, const char *s, size_t max)
-{
+void ob_quoted(struct outbuf *ob, const char *s, size_t max) {
     ob_char(ob, '"');
     int cut = ob_escaped_part(ob, s, max);
     ob_char(ob, '"');
@@ -147,8 +126,7 @@ void ob_quoted(struct outbuf *ob, const char *s, size_t max)
         ob_str(ob, "...");
 }
 
-void ob_duration_ms(struct outbuf *ob, unsigned long long ms)
-{
+void ob_duration_ms(struct outbuf *ob, unsigned long long ms) {
     if (ms != 0 && ms % 60000 == 0) {
         ob_uint(ob, ms / 60000);
         ob_char(ob, 'm');

@@ -43,16 +43,16 @@ static uintptr_t restorer;
 
 /* The restorer of the first signal that has a handler, or 0 when no
  * handler is installed at all (then none can be running). */
-static uintptr_t find_restorer(void)
-{
+static uintptr_t find_restorer(void) {
     uintptr_t known = __atomic_load_n(&restorer, __ATOMIC_RELAXED);
     if (known != 0)
         return known;
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction sa;
-        if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0 ||
-            sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN ||
-            !(sa.sa_flags & SA_RESTORER) || sa.sa_restorer == NULL)
+        if (sig == SIGKILL || sig == SIGSTOP ||
+            sigaction(sig, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
+            sa.sa_handler == SIG_IGN || !(sa.sa_flags & SA_RESTORER) ||
+            sa.sa_restorer == NULL)
             continue;
         known = (uintptr_t)sa.sa_restorer;
         __atomic_store_n(&restorer, known, __ATOMIC_RELAXED);
@@ -65,8 +65,7 @@ static uintptr_t find_restorer(void)
 /* Does the signal frame whose return address sits at P (below END, the
  * top of the stack's mapping) hold a plausible interrupted context? */
 __attribute__((no_sanitize_address)) static int
-plausible_frame(const uintptr_t *p, uintptr_t end)
-{
+plausible_frame(const uintptr_t *p, uintptr_t end) {
     const ucontext_t *uc = (const ucontext_t *)(p + 1);
     if ((uintptr_t)(uc + 1) > end)
         return 0;
@@ -76,8 +75,7 @@ plausible_frame(const uintptr_t *p, uintptr_t end)
 }
 #endif
 
-__attribute__((no_sanitize_address)) int sigframe_in_handler(void)
-{
+__attribute__((no_sanitize_address)) int sigframe_in_handler(void) {
     stack_t current;
     if (syscall(SYS_sigaltstack, NULL, &current) == 0 &&
         (current.ss_flags & SS_ONSTACK))
@@ -92,7 +90,8 @@ __attribute__((no_sanitize_address)) int sigframe_in_handler(void)
     uintptr_t end = map.end;
     /* The kernel aligns the frame so that the handler starts as a called
      * function would: the return address at 8 mod 16. */
-    uintptr_t at = ((uintptr_t)__builtin_frame_address(0) + 15) & ~(uintptr_t)15;
+    uintptr_t at =
+        ((uintptr_t)__builtin_frame_address(0) + 15) & ~(uintptr_t)15;
     for (at += 8; at + sizeof(uintptr_t) <= end; at += 16) {
         const uintptr_t *p = (const uintptr_t *)at;
         if (*p == want && plausible_frame(p, end))

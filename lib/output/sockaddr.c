@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-static void format_ipv4(struct outbuf *ob, const unsigned char *b)
-{
+static void format_ipv4(struct outbuf *ob, const unsigned char *b) {
     for (int i = 0; i < 4; i++) {
         if (i)
             ob_char(ob, '.');
@@ -21,9 +20,8 @@ static void format_ipv4(struct outbuf *ob, const unsigned char *b)
 
 /* RFC 5952 text: lower-case hex, the longest run (>= 2) of zero groups
  * folded to "::", IPv4-mapped addresses as ::ffff:a.b.c.d. */
-static void format_ipv6(struct outbuf *ob, const unsigned char *b)
-{
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0,
+static void format_ipv6(struct outbuf *ob, const unsigned char *b) {
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
                                              0, 0, 0, 0, 0xff, 0xff};
     if (memcmp(b, mapped, sizeof mapped) == 0) {
         ob_str(ob, "::ffff:");
@@ -69,8 +67,7 @@ static void format_ipv6(struct outbuf *ob, const unsigned char *b)
  * length, so a NUL in it is as much the name's as any other byte, and
  * stopping there would show two different sockets as the same. */
 static void format_abstract_name(struct outbuf *ob, const char *name,
-                                 size_t len)
-{
+                                 size_t len) {
     for (size_t i = 0; i < len;) {
         if (name[i] == '\0') {
             ob_str(ob, "\\x00");
@@ -84,8 +81,7 @@ static void format_abstract_name(struct outbuf *ob, const char *name,
 }
 
 void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
-                     socklen_t len)
-{
+                     socklen_t len) {
     if (addr == NULL || len < sizeof(sa_family_t)) {
         ob_char(ob, '?');
         return;
@@ -131,8 +127,7 @@ void sockaddr_format(struct outbuf *ob, const struct sockaddr *addr,
     }
 }
 
-int sockaddr_port(const struct sockaddr *addr, socklen_t len)
-{
+int sockaddr_port(const struct sockaddr *addr, socklen_t len) {
     if (addr == NULL || len < sizeof(sa_family_t))
         return -1;
     if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
@@ -142,8 +137,7 @@ int sockaddr_port(const struct sockaddr *addr, socklen_t len)
     return -1;
 }
 
-const char *family_name(int family)
-{
+const char *family_name(int family) {
     switch (family) {
     case AF_INET:
         return "inet";

@@ -17,8 +17,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
-#include <string.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -41,13 +41,13 @@ struct stack_entry {
 /* Twice as many buckets as entries keeps probe sequences short. */
 #define BUCKET_COUNT (1u << 17)
 
-static int frames_kept;           /* 0: capture off */
-static size_t entry_size;         /* bytes per arena entry */
-static unsigned char *arena;      /* STACK_STORE_MAX entries */
-static uint32_t *buckets;         /* BUCKET_COUNT ids, 0 = empty */
-static uint32_t next_entry;       /* entries handed out (ids 1..) */
-static unsigned stored;           /* distinct stacks published */
-static unsigned long dropped;     /* captures that found the store full */
+static int frames_kept;       /* 0: capture off */
+static size_t entry_size;     /* bytes per arena entry */
+static unsigned char *arena;  /* STACK_STORE_MAX entries */
+static uint32_t *buckets;     /* BUCKET_COUNT ids, 0 = empty */
+static uint32_t next_entry;   /* entries handed out (ids 1..) */
+static unsigned stored;       /* distinct stacks published */
+static unsigned long dropped; /* captures that found the store full */
 
 /* Our own code's address range: frames inside it are not shown. */
 static uintptr_t own_start, own_end;
@@ -66,20 +66,15 @@ static int altstack_in_use;
 /* Captures skipped for lack of stack room. */
 static unsigned long skipped;
 
-int stack_capturing(void)
-{
-    return capturing;
-}
+int stack_capturing(void) { return capturing; }
 
-static struct stack_entry *entry_at(uint32_t id)
-{
+static struct stack_entry *entry_at(uint32_t id) {
     return (struct stack_entry *)(arena + (size_t)(id - 1) * entry_size);
 }
 
 /* FNV-1a over the frames: cheap, and good enough to spread return
  * addresses, which differ in their low bits. */
-static uint64_t hash_frames(const uintptr_t *ips, int n)
-{
+static uint64_t hash_frames(const uintptr_t *ips, int n) {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (int i = 0; i < n; i++) {
         h ^= (uint64_t)ips[i];
@@ -88,8 +83,7 @@ static uint64_t hash_frames(const uintptr_t *ips, int n)
     return h ^ (h >> 29);
 }
 
-uint32_t stack_store(const uintptr_t *ips, int n)
-{
+uint32_t stack_store(const uintptr_t *ips, int n) {
     int kept = __atomic_load_n(&frames_kept, __ATOMIC_RELAXED);
     if (n > kept)
         n = kept;
@@ -109,9 +103,9 @@ uint32_t stack_store(const uintptr_t *ips, int n)
                     STACK_STORE_MAX)
                     mine = STACK_STORE_MAX + 1;
                 else
-                    mine = __atomic_fetch_add(&next_entry, 1,
-                                              __ATOMIC_RELAXED) +
-                           1;
+                    mine =
+                        __atomic_fetch_add(&next_entry, 1, __ATOMIC_RELAXED) +
+                        1;
                 if (mine > STACK_STORE_MAX) {
                     __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
                     return 0;
@@ -146,16 +140,14 @@ uint32_t stack_store(const uintptr_t *ips, int n)
  * and context), more on a cold cache. */
 #define CAPTURE_STACK_NEED (12 * 1024)
 
-void stack_note_altstack(void)
-{
+void stack_note_altstack(void) {
     __atomic_store_n(&altstack_in_use, 1, __ATOMIC_RELAXED);
 }
 
 /* Is there room on this stack for a capture? Small thread stacks (16 KiB
  * with PTHREAD_STACK_MIN, less our TLS) and small signal stacks (8 KiB)
  * would overflow inside libunwind. */
-static int room_to_capture(void)
-{
+static int room_to_capture(void) {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     if (__atomic_load_n(&altstack_in_use, __ATOMIC_RELAXED)) {
         stack_t current;
@@ -176,8 +168,7 @@ static int room_to_capture(void)
  * that never makes a socket holds no descriptor of sockshim's. Per-thread
  * caches: unwinding in one thread never waits for another (nor for
  * itself, in a signal handler). Call with capturing set. */
-static void warm_up_once(void)
-{
+static void warm_up_once(void) {
     static int warm;
     if (__atomic_load_n(&warm, __ATOMIC_ACQUIRE))
         return;
@@ -188,8 +179,7 @@ static void warm_up_once(void)
 }
 
 /* The raw frames of a capture. */
-uint32_t stack_capture(void)
-{
+uint32_t stack_capture(void) {
     int depth = __atomic_load_n(&frames_kept, __ATOMIC_RELAXED);
     if (depth == 0 || capturing)
         return 0;
@@ -214,8 +204,7 @@ uint32_t stack_capture(void)
     return id;
 }
 
-int stack_frames(uint32_t id, const uintptr_t **ips)
-{
+int stack_frames(uint32_t id, const uintptr_t **ips) {
     if (id == 0 || id > __atomic_load_n(&next_entry, __ATOMIC_ACQUIRE) ||
         id > STACK_STORE_MAX)
         return 0;
@@ -224,21 +213,18 @@ int stack_frames(uint32_t id, const uintptr_t **ips)
     return (int)e->depth;
 }
 
-unsigned stack_count(void)
-{
+unsigned stack_count(void) {
     return __atomic_load_n(&stored, __ATOMIC_RELAXED);
 }
 
-unsigned long stack_dropped(void)
-{
+unsigned long stack_dropped(void) {
     return __atomic_load_n(&dropped, __ATOMIC_RELAXED) +
            __atomic_load_n(&skipped, __ATOMIC_RELAXED);
 }
 
 /* dl_iterate_phdr callback: the executable segment of the object holding
  * stack_init, i.e. sockshim's own code. */
-static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
-{
+static int find_own_code(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size, (void)data;
     uintptr_t self = (uintptr_t)stack_init;
     for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -255,8 +241,7 @@ static int find_own_code(struct dl_phdr_info *info, size_t size, void *data)
 }
 
 /* Is FD one end of libunwind's pipe? */
-static int unwind_owns_fd(int fd)
-{
+static int unwind_owns_fd(int fd) {
     return fd >= 0 && (fd == privfd_get(unwind_pipe[0]) ||
                        fd == privfd_get(unwind_pipe[1]));
 }
@@ -264,8 +249,7 @@ static int unwind_owns_fd(int fd)
 /* Stop capturing for good: libunwind keeps its pipe's numbers in
  * variables of its own that we cannot change, and must not read or write
  * a descriptor of the program's. The pipe's numbers are forgotten. */
-static void stop_capture(void)
-{
+static void stop_capture(void) {
     __atomic_store_n(&frames_kept, 0, __ATOMIC_RELAXED);
     privfd_exchange(unwind_pipe[0], -1);
     privfd_exchange(unwind_pipe[1], -1);
@@ -274,17 +258,15 @@ static void stop_capture(void)
 /* The program is about to dup2() onto FD, one end of libunwind's pipe:
  * capture stops, the other end is closed; the taken one is the
  * program's now. */
-static void unwind_fd_taken(int fd)
-{
+static void unwind_fd_taken(int fd) {
     int other = privfd_get(unwind_pipe[0]) == fd ? privfd_get(unwind_pipe[1])
-                                                  : privfd_get(unwind_pipe[0]);
+                                                 : privfd_get(unwind_pipe[0]);
     stop_capture();
     if (other >= 0)
         real_close(other);
 }
 
-int stack_private_pipe(int fds[2], int flags)
-{
+int stack_private_pipe(int fds[2], int flags) {
     int low[2];
     if (real_pipe2(low, flags | O_CLOEXEC) != 0)
         return -1;
@@ -304,8 +286,7 @@ int stack_private_pipe(int fds[2], int flags)
     return 0;
 }
 
-long stack_unwind_write(int fd, const void *addr, size_t len)
-{
+long stack_unwind_write(int fd, const void *addr, size_t len) {
     if (!capturing || !unwind_owns_fd(fd) || len != 1)
         return STACK_NOT_UNWIND;
     /* This thread's own stack is readable: no system call for it (past a
@@ -333,8 +314,7 @@ long stack_unwind_write(int fd, const void *addr, size_t len)
  * without close_range()): libunwind's pipe, if it was among them, is
  * made again at the same numbers, or capture stops when the program has
  * taken one of them already. */
-static void unwind_fds_closed_from(unsigned lo)
-{
+static void unwind_fds_closed_from(unsigned lo) {
     int old[2] = {privfd_get(unwind_pipe[0]), privfd_get(unwind_pipe[1])};
     if (old[0] < 0 || old[1] < 0 ||
         ((unsigned)old[0] < lo && (unsigned)old[1] < lo))
@@ -367,11 +347,10 @@ static void unwind_fds_closed_from(unsigned lo)
         real_close(old[i]);
 }
 
-static const struct privfd_handlers unwind_handlers = {
-    unwind_fd_taken, unwind_fds_closed_from};
+static const struct privfd_handlers unwind_handlers = {unwind_fd_taken,
+                                                       unwind_fds_closed_from};
 
-int stack_init(int depth)
-{
+int stack_init(int depth) {
     privfd_set_handlers(unwind_pipe[0], &unwind_handlers);
     privfd_set_handlers(unwind_pipe[1], &unwind_handlers);
     if (depth < 1 || depth > STACK_DEPTH_MAX)
@@ -379,9 +358,9 @@ int stack_init(int depth)
     entry_size = sizeof(struct stack_entry) + (size_t)depth * sizeof(uintptr_t);
     void *a = mmap(NULL, entry_size * STACK_STORE_MAX, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    void *b = mmap(NULL, BUCKET_COUNT * sizeof(uint32_t),
-                   PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *b =
+        mmap(NULL, BUCKET_COUNT * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (a == MAP_FAILED || b == MAP_FAILED) {
         if (a != MAP_FAILED)
             munmap(a, entry_size * STACK_STORE_MAX);

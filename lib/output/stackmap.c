@@ -17,12 +17,11 @@
  * (0, 0: not yet), and the lowest address a capture may use in it (its
  * end when the limit is unknown: then no capture, without reading the
  * maps again each time). */
-static __thread uintptr_t thread_map_lo, thread_map_hi, thread_stack_lo
-    __attribute__((tls_model("initial-exec")));
+static __thread uintptr_t thread_map_lo, thread_map_hi,
+    thread_stack_lo __attribute__((tls_model("initial-exec")));
 
 /* Parse a hexadecimal number at *P, advancing it. */
-static uintptr_t parse_hex(const char **p, const char *end)
-{
+static uintptr_t parse_hex(const char **p, const char *end) {
     uintptr_t v = 0;
     for (; *p < end; (*p)++) {
         char c = **p;
@@ -42,8 +41,7 @@ static uintptr_t parse_hex(const char **p, const char *end)
  * (room enough). A small buffer on the stack and
  * plain system calls: this runs on the stacks it is measuring. */
 static int find_mapping(uintptr_t addr, uintptr_t *start_out, uintptr_t *lo,
-                        uintptr_t *hi)
-{
+                        uintptr_t *hi) {
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
@@ -103,8 +101,7 @@ static int find_mapping(uintptr_t addr, uintptr_t *start_out, uintptr_t *lo,
 
 /* Make the per-thread cache describe the mapping that holds HERE (an
  * address on this thread's stack): 1, or 0 when it cannot be found. */
-static int cache_mapping(uintptr_t here)
-{
+static int cache_mapping(uintptr_t here) {
     if (here >= thread_map_lo && here < thread_map_hi)
         return 1;
     uintptr_t start, lo, hi;
@@ -116,15 +113,13 @@ static int cache_mapping(uintptr_t here)
     return 1;
 }
 
-int stackmap_current(struct stack_mapping *map)
-{
+int stackmap_current(struct stack_mapping *map) {
     if (!cache_mapping((uintptr_t)__builtin_frame_address(0)))
         return 0;
     return stackmap_cached(map);
 }
 
-int stackmap_cached(struct stack_mapping *map)
-{
+int stackmap_cached(struct stack_mapping *map) {
     if (thread_map_hi == 0)
         return 0;
     map->start = thread_map_lo;
@@ -132,4 +127,3 @@ int stackmap_cached(struct stack_mapping *map)
     map->lowest = thread_stack_lo;
     return 1;
 }
-

@@ -24,11 +24,11 @@
 #include "base/real.h"
 
 struct module {
-    uintptr_t bias;          /* load address (link_map l_addr) */
-    const void *lm;          /* the link_map: identifies the object */
+    uintptr_t bias;             /* load address (link_map l_addr) */
+    const void *lm;             /* the link_map: identifies the object */
     const unsigned char *image; /* the file mapped read-only, or NULL */
     size_t image_size;
-    const ElfW(Sym) *syms;
+    const ElfW(Sym) * syms;
     size_t sym_count;
     const char *strtab;
     size_t strtab_size;
@@ -41,9 +41,8 @@ static int module_count;
 static int cache_busy;
 
 /* The section of TYPE in IMAGE, or NULL. */
-static const ElfW(Shdr) *find_section(const unsigned char *image, size_t size,
-                                      unsigned type)
-{
+static const ElfW(Shdr) *
+    find_section(const unsigned char *image, size_t size, unsigned type) {
     const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)image;
     if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
         eh->e_shentsize != sizeof(ElfW(Shdr)) ||
@@ -59,8 +58,7 @@ static const ElfW(Shdr) *find_section(const unsigned char *image, size_t size,
 }
 
 /* Map the file at PATH and find its symbol table into M. */
-static void load_symbols(struct module *m, const char *path)
-{
+static void load_symbols(struct module *m, const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return;
@@ -85,8 +83,8 @@ static void load_symbols(struct module *m, const char *path)
         symtab->sh_link;
     m->image = image;
     m->image_size = size;
-    m->syms = (const ElfW(Sym) *)((const unsigned char *)image +
-                                  symtab->sh_offset);
+    m->syms =
+        (const ElfW(Sym) *)((const unsigned char *)image + symtab->sh_offset);
     m->sym_count = symtab->sh_size / sizeof(ElfW(Sym));
     m->strtab = (const char *)image + strtab->sh_offset;
     m->strtab_size = strtab->sh_size;
@@ -94,8 +92,7 @@ static void load_symbols(struct module *m, const char *path)
 
 /* The cached module for link map LM (loading it on first use), or NULL
  * when the cache is full. Called with the cache held. */
-static struct module *module_for(const struct link_map *lm)
-{
+static struct module *module_for(const struct link_map *lm) {
     for (int i = 0; i < module_count; i++)
         if (modules[i].lm == lm && modules[i].bias == lm->l_addr)
             return &modules[i];
@@ -114,8 +111,7 @@ static struct module *module_for(const struct link_map *lm)
 /* The function of M containing ADDR (an address in the file's terms):
  * copies its name into OUT and returns its start, or 0. */
 static uintptr_t lookup(const struct module *m, uintptr_t addr,
-                        struct frame_name *out)
-{
+                        struct frame_name *out) {
     const ElfW(Sym) *best = NULL;
     for (size_t i = 0; i < m->sym_count; i++) {
         const ElfW(Sym) *s = &m->syms[i];
@@ -139,14 +135,12 @@ static uintptr_t lookup(const struct module *m, uintptr_t addr,
     return best->st_value;
 }
 
-static const char *base_name(const char *path)
-{
+static const char *base_name(const char *path) {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
 }
 
-void symbols_name(uintptr_t ip, struct frame_name *out)
-{
+void symbols_name(uintptr_t ip, struct frame_name *out) {
     int saved_errno = errno;
     out->module = "?";
     out->module_offset = ip;

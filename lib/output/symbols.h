@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 struct frame_name {
-    const char *module;   /* basename of the object ("libc.so.6"), or "?" */
+    const char *module;      /* basename of the object ("libc.so.6"), or "?" */
     uintptr_t module_offset; /* IP - the object's load address */
-    char func[192];       /* "" when unknown */
-    uintptr_t func_offset; /* IP - the function's start */
+    char func[192];          /* "" when unknown */
+    uintptr_t func_offset;   /* IP - the function's start */
 };
 
 /* Name the return address IP (looked up at IP-1, inside the call). */

@@ -9,9 +9,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/real.h"
 #include "config/configuration.h"
 #include "output/event.h"
-#include "base/real.h"
 
 static void report_failure(const struct sock_context *ctx,
                            const struct item_value *v, int error);
@@ -20,8 +20,7 @@ static void report_failure(const struct sock_context *ctx,
  * local port (bind, listen, accept) or the remote one (connect); addr= at
  * the local address (bind, listen) or the peer's (accept, connect). */
 static void rule_subject_for(const struct sock_context *ctx,
-                             struct rule_subject *s)
-{
+                             struct rule_subject *s) {
     s->role = ctx->role;
     s->family = ctx->slot->family;
     s->is_tcp = (fdtab_flags(ctx->slot) & FD_TCP) != 0;
@@ -58,8 +57,7 @@ static void rule_subject_for(const struct sock_context *ctx,
 /* A policy that sets nothing. */
 static const struct policy no_policy = {.linger_secs = -1};
 
-void policy_for_socket(const struct sock_context *ctx, struct policy *out)
-{
+void policy_for_socket(const struct sock_context *ctx, struct policy *out) {
     /* config.global is a whole policy over no_policy's values (they are
      * config_defaults()'s, and each option's parser writes all of its
      * fields), so a TCP socket starts from a copy of it, not a merge. */
@@ -75,8 +73,7 @@ void policy_for_socket(const struct sock_context *ctx, struct policy *out)
 }
 
 void policy_too_late(const struct sock_context *ctx, const struct policy *p,
-                     uint16_t items)
-{
+                     uint16_t items) {
     struct item_value values[ITEM_COUNT];
     int n = policy_items(p, values);
     for (int i = 0; i < n; i++) {
@@ -88,8 +85,7 @@ void policy_too_late(const struct sock_context *ctx, const struct policy *p,
 
 /* The value P gives ITEM, in OUT; 0 when P does not set ITEM. */
 static int policy_item_value(const struct policy *p, enum sockopt_item item,
-                             struct item_value *out)
-{
+                             struct item_value *out) {
     struct item_value items[ITEM_COUNT];
     int n = policy_items(p, items);
     for (int i = 0; i < n; i++) {
@@ -102,8 +98,7 @@ static int policy_item_value(const struct policy *p, enum sockopt_item item,
 }
 
 uint16_t policy_same_items(const struct policy *a, const struct policy *b,
-                           uint16_t items)
-{
+                           uint16_t items) {
     struct item_value va[ITEM_COUNT], vb[ITEM_COUNT];
     int na = policy_items(a, va), nb = policy_items(b, vb);
     uint16_t same = 0;
@@ -117,8 +112,7 @@ uint16_t policy_same_items(const struct policy *a, const struct policy *b,
 
 /* The socket's current value of ITEM, formatted into BUF. */
 static void current_value(int fd, enum sockopt_item item, char *buf,
-                          size_t size)
-{
+                          size_t size) {
     struct item_value now;
     now.len = sizeof now.u;
     if (real_getsockopt(fd, item_descs[item].level, item_descs[item].optname,
@@ -136,8 +130,7 @@ static void current_value(int fd, enum sockopt_item item, char *buf,
 /* Start an event about the socket in CTX naming ITEM of its option. */
 static int item_event_begin(struct event *ev, enum event_kind kind,
                             const struct sock_context *ctx,
-                            enum sockopt_item item)
-{
+                            enum sockopt_item item) {
     if (!event_begin(ev, kind, ctx->fd))
         return 0;
     event_socket(ev, ctx->fd, ctx->slot, ctx->peer, ctx->peer_len);
@@ -148,9 +141,8 @@ static int item_event_begin(struct event *ev, enum event_kind kind,
 
 /* The reporters are kept out of line: each holds an event buffer, which
  * must not sit in the frame of every caller (signal stacks are small). */
-static __attribute__((noinline)) void report_would_apply(const struct sock_context *ctx,
-                               const struct item_value *v)
-{
+static __attribute__((noinline)) void
+report_would_apply(const struct sock_context *ctx, const struct item_value *v) {
     struct event ev;
     char want[32], now[48];
     if (!item_event_begin(&ev, EV_WOULD_APPLY, ctx, v->item))
@@ -164,10 +156,9 @@ static __attribute__((noinline)) void report_would_apply(const struct sock_conte
 
 /* app_override: the program's value APP (already formatted) against the
  * policy's V; OVERRIDDEN says which one the socket keeps. */
-static __attribute__((noinline)) void report_override(const struct sock_context *ctx,
-                            const struct item_value *v, const char *app,
-                            int overridden)
-{
+static __attribute__((noinline)) void
+report_override(const struct sock_context *ctx, const struct item_value *v,
+                const char *app, int overridden) {
     struct event ev;
     char want[32];
     item_format(v->item, &v->u, v->len, want, sizeof want);
@@ -187,8 +178,7 @@ static __attribute__((noinline)) void report_override(const struct sock_context 
  * option's moment had passed. */
 static __attribute__((noinline)) void
 report_failure(const struct sock_context *ctx, const struct item_value *v,
-               int error)
-{
+               int error) {
     struct event ev;
     char want[32];
     if (!item_event_begin(&ev, EV_POLICY_FAILED, ctx, v->item))
@@ -221,8 +211,7 @@ static void report_applied(const struct sock_context *ctx,
  * was set. Out of line: the program's value is formatted in a buffer the
  * common path has no use for. */
 static __attribute__((noinline)) int
-apply_over_program(const struct sock_context *ctx, const struct item_value *v)
-{
+apply_over_program(const struct sock_context *ctx, const struct item_value *v) {
     char app[48];
     current_value(ctx->fd, v->item, app, sizeof app);
     if (config.mode == MODE_ENFORCE) {
@@ -239,8 +228,7 @@ apply_over_program(const struct sock_context *ctx, const struct item_value *v)
 }
 
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
-                  uint16_t which)
-{
+                  uint16_t which) {
     int saved_errno = errno;
     struct fd_slot *slot = ctx->slot;
     struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
@@ -279,8 +267,7 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
     if (set_here != 0)
         fdtab_mark_policy_set(slot, set_here);
 
-    int backlog_changed = ctx->at_listen &&
-                          (p->set & (1u << OPT_BACKLOG)) &&
+    int backlog_changed = ctx->at_listen && (p->set & (1u << OPT_BACKLOG)) &&
                           p->backlog != ctx->backlog_asked;
     if (backlog_changed && config.mode == MODE_AUDIT) {
         report_backlog_audit(ctx, p);
@@ -295,8 +282,7 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
 static __attribute__((noinline)) void
 report_applied(const struct sock_context *ctx, const struct policy *p,
                const struct item_value *applied, int n_applied,
-               int backlog_changed)
-{
+               int backlog_changed) {
     struct event ev;
     if (!event_begin(&ev, EV_POLICY, ctx->fd))
         return;
@@ -316,9 +302,8 @@ report_applied(const struct sock_context *ctx, const struct policy *p,
     event_end(&ev);
 }
 
-int policy_on_setsockopt(const struct sock_context *ctx, int level,
-                         int optname, const void *value, socklen_t len)
-{
+int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
+                         const void *value, socklen_t len) {
     enum sockopt_item item = item_lookup(level, optname);
     uint16_t bit = ITEM_BIT(item);
     struct policy p;
@@ -358,8 +343,7 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level,
     return rc;
 }
 
-int policy_backlog(const struct policy *p, int requested)
-{
+int policy_backlog(const struct policy *p, int requested) {
     if (!(p->set & (1u << OPT_BACKLOG)) || config.mode == MODE_AUDIT)
         return requested;
     return p->backlog;
@@ -367,8 +351,7 @@ int policy_backlog(const struct policy *p, int requested)
 
 /* The backlog as a would_apply event (audit mode). */
 static __attribute__((noinline)) void
-report_backlog_audit(const struct sock_context *ctx, const struct policy *p)
-{
+report_backlog_audit(const struct sock_context *ctx, const struct policy *p) {
     struct event ev;
     if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
         return;

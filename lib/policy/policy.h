@@ -19,13 +19,13 @@
 struct sock_context {
     int fd;
     struct fd_slot *slot;
-    int role;                  /* enum sock_role */
+    int role;                    /* enum sock_role */
     const struct sockaddr *peer; /* connect target, or NULL */
     socklen_t peer_len;
     const struct sockaddr *local; /* bind address, or NULL */
     socklen_t local_len;
-    int at_listen;               /* deciding at listen(): report the backlog */
-    int backlog_asked;           /* then: the program's backlog argument */
+    int at_listen;     /* deciding at listen(): report the backlog */
+    int backlog_asked; /* then: the program's backlog argument */
     /* Items the socket already holds with the policy's value (inherited
      * from its listener at accept()): applied without a setsockopt(). */
     uint16_t inherited;
@@ -56,8 +56,8 @@ void policy_too_late(const struct sock_context *ctx, const struct policy *p,
 /* The program calls setsockopt(LEVEL, OPTNAME) on the socket in CTX.
  * Returns what the program's call returns: passes it through, or in force
  * mode replaces the value by the policy's when the item's moment passed. */
-int policy_on_setsockopt(const struct sock_context *ctx, int level,
-                         int optname, const void *value, socklen_t len);
+int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
+                         const void *value, socklen_t len);
 
 /* The backlog listen() passes to the kernel for the program's REQUESTED
  * under P (unchanged in audit mode). policy_apply() reports it. */

@@ -54,15 +54,11 @@
  * connect(). */
 #define SLICE_MS 10
 
-static long long monotonic_ms(void)
-{
-    return clock_monotonic_ms();
-}
+static long long monotonic_ms(void) { return clock_monotonic_ms(); }
 
 /* True for signals raised by a faulting instruction: they cannot interrupt
  * a thread waiting in connect() (sanitizers install handlers for them). */
-static int is_synchronous(int sig)
-{
+static int is_synchronous(int sig) {
     return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
            sig == SIGTRAP || sig == SIGSYS;
 }
@@ -70,8 +66,7 @@ static int is_synchronous(int sig)
 /* The signals this process catches, as /proc/self/status's SigCgt
  * (bit N-1 for signal N): one read instead of a sigaction() per signal.
  * All ones when it cannot be read. Small buffer, plain system calls. */
-static uint64_t caught_signals(void)
-{
+static uint64_t caught_signals(void) {
     int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return ~(uint64_t)0;
@@ -104,17 +99,16 @@ static uint64_t caught_signals(void)
 /* The caught signals whose handler lacks SA_RESTART (asynchronous ones:
  * a fault cannot interrupt a thread waiting in connect()), in SET;
  * returns how many. */
-static int signals_without_restart(sigset_t *set)
-{
+static int signals_without_restart(sigset_t *set) {
     int n = 0;
     uint64_t caught = caught_signals();
     sigemptyset(set);
     for (int sig = 1; sig < NSIG && sig <= 64; sig++) {
         struct sigaction sa;
         if (!(caught >> (sig - 1) & 1) || is_synchronous(sig) ||
-            sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) != 0 ||
-            sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN ||
-            (sa.sa_flags & SA_RESTART))
+            sig == SIGKILL || sig == SIGSTOP ||
+            sigaction(sig, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL ||
+            sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_RESTART))
             continue;
         sigaddset(set, sig);
         n++;
@@ -130,8 +124,7 @@ static int watch_busy;
 static __thread volatile sig_atomic_t watched_ran
     __attribute__((tls_model("initial-exec")));
 
-static void watch_trampoline(int sig, siginfo_t *info, void *context)
-{
+static void watch_trampoline(int sig, siginfo_t *info, void *context) {
     watched_ran = 1;
     const struct sigaction *h = &watched[sig];
     if (h->sa_flags & SA_SIGINFO)
@@ -143,8 +136,7 @@ static void watch_trampoline(int sig, siginfo_t *info, void *context)
 /* Put the trampoline in front of the handlers of SET (those whose
  * handler did not change in between): 1, or 0 when another call is
  * watching already. */
-static int watch_handlers(const sigset_t *set)
-{
+static int watch_handlers(const sigset_t *set) {
     if (__atomic_exchange_n(&watch_busy, 1, __ATOMIC_ACQUIRE))
         return 0;
     for (int sig = 1; sig < NSIG; sig++) {
@@ -167,13 +159,11 @@ static int watch_handlers(const sigset_t *set)
 }
 
 /* Take the trampoline away again, where it is still in place. */
-static void unwatch_handlers(const sigset_t *set)
-{
+static void unwatch_handlers(const sigset_t *set) {
     for (int sig = 1; sig < NSIG; sig++) {
         struct sigaction now;
         if (sigismember(set, sig) && sigaction(sig, NULL, &now) == 0 &&
-            (now.sa_flags & SA_SIGINFO) &&
-            now.sa_sigaction == watch_trampoline)
+            (now.sa_flags & SA_SIGINFO) && now.sa_sigaction == watch_trampoline)
             sigaction(sig, &watched[sig], NULL);
     }
     __atomic_store_n(&watch_busy, 0, __ATOMIC_RELEASE);
@@ -181,8 +171,8 @@ static void unwatch_handlers(const sigset_t *set)
 
 /* Did a signal of HELD that this thread had not blocked itself (in
  * PROGRAM_MASK) arrive while held? */
-static int held_signal_arrived(const sigset_t *held, const sigset_t *program_mask)
-{
+static int held_signal_arrived(const sigset_t *held,
+                               const sigset_t *program_mask) {
     sigset_t pending;
     if (sigpending(&pending) != 0)
         return 0;
@@ -193,15 +183,13 @@ static int held_signal_arrived(const sigset_t *held, const sigset_t *program_mas
     return 0;
 }
 
-static void set_sndtimeo_ms(int fd, long long ms)
-{
+static void set_sndtimeo_ms(int fd, long long ms) {
     struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
     real_setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
-                         unsigned timeout_ms)
-{
+                         unsigned timeout_ms) {
     struct timeval app;
     socklen_t app_len = sizeof app;
     if (real_getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &app, &app_len) != 0)
@@ -240,8 +228,7 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
          * there are none); the end of a slice (EINPROGRESS on the first
          * call, EALREADY on a later one): the handshake goes on. Either
          * way, wait on. */
-        if ((error == EINTR && without_restart > 0 && !holding &&
-             !watching) ||
+        if ((error == EINTR && without_restart > 0 && !holding && !watching) ||
             (error != EINTR && error != EINPROGRESS && error != EALREADY))
             break;
         if (monotonic_ms() >= deadline) {
@@ -263,8 +250,7 @@ int connect_with_timeout(int fd, const struct sockaddr *addr, socklen_t len,
 
 /* The connect timeout as a would_apply event (audit mode). */
 static __attribute__((noinline)) void
-report_timeout_audit(const struct sock_context *ctx, const struct policy *p)
-{
+report_timeout_audit(const struct sock_context *ctx, const struct policy *p) {
     struct event ev;
     if (!event_begin(&ev, EV_WOULD_APPLY, ctx->fd))
         return;
@@ -278,11 +264,9 @@ report_timeout_audit(const struct sock_context *ctx, const struct policy *p)
 }
 
 unsigned timeout_for_connect(const struct sock_context *ctx,
-                             const struct policy *p, int first)
-{
-    unsigned timeout = (p->set & (1u << OPT_CONNECT_TIMEOUT))
-                           ? p->connect_timeout_ms
-                           : 0;
+                             const struct policy *p, int first) {
+    unsigned timeout =
+        (p->set & (1u << OPT_CONNECT_TIMEOUT)) ? p->connect_timeout_ms : 0;
     if (timeout != 0 && config.mode == MODE_AUDIT) {
         if (first)
             report_timeout_audit(ctx, p);

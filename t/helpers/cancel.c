@@ -38,15 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "cancel: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
 /* A loopback listener (backlog 8), its address in IN. */
-static int listener(struct sockaddr_in *in)
-{
+static int listener(struct sockaddr_in *in) {
     memset(in, 0, sizeof *in);
     in->sin_family = AF_INET;
     in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -59,8 +57,7 @@ static int listener(struct sockaddr_in *in)
 }
 
 /* A connected loopback TCP pair: ends[0] client, ends[1] accepted. */
-static void tcp_pair(int ends[2])
-{
+static void tcp_pair(int ends[2]) {
     struct sockaddr_in in;
     int l = listener(&in);
     ends[0] = socket(AF_INET, SOCK_STREAM, 0);
@@ -77,8 +74,7 @@ static int call_fd;
 static volatile pid_t blocked_tid;
 
 /* The state letter of thread TID (R, S, ...), '?' if unknown. */
-static char thread_state(pid_t tid)
-{
+static char thread_state(pid_t tid) {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
     FILE *f = fopen(path, "r");
@@ -92,8 +88,7 @@ static char thread_state(pid_t tid)
 }
 
 /* "threads=N" from /proc/self/status. */
-static void print_threads(void)
-{
+static void print_threads(void) {
     char line[256];
     FILE *f = fopen("/proc/self/status", "r");
     while (f != NULL && fgets(line, sizeof line, f) != NULL)
@@ -105,8 +100,7 @@ static void print_threads(void)
 }
 
 /* Block in (or act at) the call named by call_name. */
-static void do_call(void)
-{
+static void do_call(void) {
     static char buf[65536];
     if (strcmp(call_name, "read") == 0)
         read(call_fd, buf, sizeof buf);
@@ -122,24 +116,21 @@ static void do_call(void)
         accept(call_fd, NULL, NULL); /* nothing ever connects */
 }
 
-static void *blocked_thread(void *arg)
-{
+static void *blocked_thread(void *arg) {
     (void)arg;
     blocked_tid = gettid();
     do_call();
     return NULL;
 }
 
-static int blocked_thrd(void *arg)
-{
+static int blocked_thrd(void *arg) {
     (void)arg;
     blocked_tid = gettid();
     do_call();
     return 0;
 }
 
-static int cmd_blocked(const char *call, const char *how)
-{
+static int cmd_blocked(const char *call, const char *how) {
     int ends[2];
     tcp_pair(ends);
     call_name = call;
@@ -153,8 +144,8 @@ static int cmd_blocked(const char *call, const char *how)
         if (thrd_create(&t, blocked_thrd, NULL) != thrd_success)
             die("thrd_create");
         thread = (pthread_t)t;
-    } else if ((errno = pthread_create(&thread, NULL, blocked_thread,
-                                       NULL)) != 0) {
+    } else if ((errno = pthread_create(&thread, NULL, blocked_thread, NULL)) !=
+               0) {
         die("pthread_create");
     }
     /* Cancel only once the thread sleeps in the call (for write/send:
@@ -179,27 +170,24 @@ static int cmd_blocked(const char *call, const char *how)
         printf("cancelled\n");
         return 0;
     }
-    printf("NOT cancelled (%s)\n", rc == ETIMEDOUT ? "still blocked after 5 s"
-                                                   : "thread returned");
+    printf("NOT cancelled (%s)\n",
+           rc == ETIMEDOUT ? "still blocked after 5 s" : "thread returned");
     fflush(stdout);
     _exit(1); /* the blocked thread cannot be joined */
 }
 
-static void cleanup(void *arg)
-{
+static void cleanup(void *arg) {
     (void)arg;
     printf("cancelled at %s\n", call_name);
     fflush(stdout);
 }
 
-static int cmd_self(const char *call, int show_threads)
-{
+static int cmd_self(const char *call, int show_threads) {
     int ends[2];
     tcp_pair(ends);
     call_name = call;
-    call_fd = strcmp(call, "read") == 0 || strcmp(call, "recv") == 0
-                  ? ends[1]
-                  : ends[0];
+    call_fd = strcmp(call, "read") == 0 || strcmp(call, "recv") == 0 ? ends[1]
+                                                                     : ends[0];
     if (write(ends[0], "x", 1) != 1) /* data ready: read() would not block */
         die("write");
     /* accept(): a connection is pending, so it would not block. */
@@ -235,8 +223,7 @@ static int cmd_self(const char *call, int show_threads)
     return 0;
 }
 
-static int cmd_io(long n)
-{
+static int cmd_io(long n) {
     int ends[2];
     tcp_pair(ends);
     char c = 'x';
@@ -247,8 +234,7 @@ static int cmd_io(long n)
     return 0;
 }
 
-static int cmd_conn(long n)
-{
+static int cmd_conn(long n) {
     struct sockaddr_in in;
     int l = listener(&in);
     for (long i = 0; i < n; i++) {
@@ -266,8 +252,7 @@ static int cmd_conn(long n)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "blocked") == 0)
         return cmd_blocked(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "self") == 0)

@@ -61,16 +61,14 @@
 #define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-static const char *errname(int e)
-{
+static const char *errname(int e) {
     if (e == 0)
         return "0";
     const char *name = strerrorname_np(e);
     return name ? name : "?";
 }
 
-static int skip(const char *why)
-{
+static int skip(const char *why) {
     printf("skip: %s\n", why);
     return 77;
 }
@@ -84,8 +82,7 @@ static int skip(const char *why)
         printf("%s rc=%ld errno=%s\n", label, rc_, errname(e_));               \
     } while (0)
 
-int main(void)
-{
+int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
 #ifndef THIS_AUDIT_ARCH
     return skip("no seccomp architecture known for this build");

@@ -24,16 +24,14 @@ static unsigned long recvs, sends, connects, accepts, closes;
 
 #ifndef COUNT_CONNECTIONS_ONLY
 
-ssize_t recv(int fd, void *buf, size_t n, int flags)
-{
+ssize_t recv(int fd, void *buf, size_t n, int flags) {
     ssize_t (*next)(int, void *, size_t, int) =
         (ssize_t(*)(int, void *, size_t, int))dlsym(RTLD_NEXT, "recv");
     __atomic_fetch_add(&recvs, 1, __ATOMIC_RELAXED);
     return next(fd, buf, n, flags);
 }
 
-ssize_t send(int fd, const void *buf, size_t n, int flags)
-{
+ssize_t send(int fd, const void *buf, size_t n, int flags) {
     ssize_t (*next)(int, const void *, size_t, int) =
         (ssize_t(*)(int, const void *, size_t, int))dlsym(RTLD_NEXT, "send");
     __atomic_fetch_add(&sends, 1, __ATOMIC_RELAXED);
@@ -42,8 +40,7 @@ ssize_t send(int fd, const void *buf, size_t n, int flags)
 
 #endif
 
-int connect(int fd, const struct sockaddr *addr, socklen_t len)
-{
+int connect(int fd, const struct sockaddr *addr, socklen_t len) {
     int (*next)(int, const struct sockaddr *, socklen_t) =
         (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT,
                                                                 "connect");
@@ -51,8 +48,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     return next(fd, addr, len);
 }
 
-int accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
+int accept(int fd, struct sockaddr *addr, socklen_t *len) {
     int (*next)(int, struct sockaddr *, socklen_t *) =
         (int (*)(int, struct sockaddr *, socklen_t *))dlsym(RTLD_NEXT,
                                                             "accept");
@@ -60,8 +56,7 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len)
     return next(fd, addr, len);
 }
 
-int close(int fd)
-{
+int close(int fd) {
     int (*next)(int) = (int (*)(int))dlsym(RTLD_NEXT, "close");
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -69,8 +64,7 @@ int close(int fd)
     return next(fd);
 }
 
-__attribute__((destructor)) static void countio_report(void)
-{
+__attribute__((destructor)) static void countio_report(void) {
     char line[160];
     int len = snprintf(line, sizeof line,
                        "countio recv=%lu send=%lu connect=%lu accept=%lu "

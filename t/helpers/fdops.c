@@ -247,8 +247,8 @@ static void io_matrix(int listener, int devnull) {
     CALL("read_ok", read(s, buf, 5));
     CALL("readv_ok", readv(s, &iov, 1));
     CALL("recv_ok", recv(s, buf, 7, 0));
-    CALL("recvfrom_ok", recvfrom(s, buf, 3, 0, (struct sockaddr *)&from,
-                                 &from_len));
+    CALL("recvfrom_ok",
+         recvfrom(s, buf, 3, 0, (struct sockaddr *)&from, &from_len));
     printf("recvfrom_ok from_len=%u\n", (unsigned)from_len);
     CALL("recvmsg_ok", recvmsg(s, &msg, 0));
     CALL("recv_peek_empty_nonblock", recv(s, buf, 1, MSG_PEEK));
@@ -287,11 +287,10 @@ static void io_matrix(int listener, int devnull) {
     CALL("sendmsg_bad_msg", sendmsg(c, (struct msghdr *)bad_pointer, 0));
     CALL("sendmsg_bad_iov", sendmsg(c, &msg_bad, 0));
     CALL("recvmsg_null_msg", recvmsg(s, NULL, 0));
-    CALL("sendto_bad_addr",
-         sendto(socket(AF_INET, SOCK_DGRAM, 0), buf, 1, 0,
-                (struct sockaddr *)1, sizeof in));
-    CALL("send_unconnected", send(socket(AF_INET, SOCK_STREAM, 0), buf, 1,
-                                  MSG_NOSIGNAL));
+    CALL("sendto_bad_addr", sendto(socket(AF_INET, SOCK_DGRAM, 0), buf, 1, 0,
+                                   (struct sockaddr *)1, sizeof in));
+    CALL("send_unconnected",
+         send(socket(AF_INET, SOCK_STREAM, 0), buf, 1, MSG_NOSIGNAL));
 
     /* The peer closes: EOF through each read call, then EPIPE. */
     CALL("io_close_client", close(c));

@@ -53,15 +53,13 @@ static const char *const call_names[] = {"read", "recv", "recvfrom"};
  * function; with this they call the __*_chk one. */
 static volatile size_t chunk = 512;
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "fortified: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
 /* Sleep SECONDS (a fraction allowed) in full, whatever signal comes. */
-static void pause_for(double seconds)
-{
+static void pause_for(double seconds) {
     struct timespec left;
     left.tv_sec = (time_t)seconds;
     left.tv_nsec = (long)((seconds - (double)left.tv_sec) * 1e9);
@@ -74,8 +72,7 @@ static void pause_for(double seconds)
  * EOF stack a library records) are in serve_client. CLOSE_AFTER < 0
  * never closes the socket (the bug). */
 static __attribute__((noinline)) void serve_client(int conn, enum call call,
-                                                   double close_after)
-{
+                                                   double close_after) {
     char buf[512];
     ssize_t n;
     for (;;) {
@@ -92,8 +89,7 @@ static __attribute__((noinline)) void serve_client(int conn, enum call call,
         if (n <= 0 || send(conn, buf, (size_t)n, MSG_NOSIGNAL) < 0)
             break;
     }
-    printf("fd %d: peer closed (%s returned %zd)\n", conn, call_names[call],
-           n);
+    printf("fd %d: peer closed (%s returned %zd)\n", conn, call_names[call], n);
     if (close_after >= 0) {
         pause_for(close_after);
         close(conn);
@@ -101,8 +97,7 @@ static __attribute__((noinline)) void serve_client(int conn, enum call call,
     }
 }
 
-static int server(enum call call, double close_after, double hold)
-{
+static int server(enum call call, double close_after, double hold) {
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
     memset(&addr, 0, sizeof addr);
@@ -126,8 +121,7 @@ static int server(enum call call, double close_after, double hold)
     return 0;
 }
 
-static __attribute__((noinline)) int overflow(size_t n)
-{
+static __attribute__((noinline)) int overflow(size_t n) {
     char small[16];
     /* N > sizeof small: __read_chk must abort before the kernel writes. */
     ssize_t got = read(0, small, n);
@@ -136,23 +130,20 @@ static __attribute__((noinline)) int overflow(size_t n)
 }
 
 /* A decimal number of seconds, 0 to 60, or -1 if TEXT is not one. */
-static double seconds(const char *text)
-{
+static double seconds(const char *text) {
     char *end;
     double s = strtod(text, &end);
     return end == text || *end != '\0' || !(s >= 0) || s > 60 ? -1 : s;
 }
 
-static int usage(void)
-{
+static int usage(void) {
     fprintf(stderr, "usage: fortified server --call read|recv|recvfrom "
                     "[--close-after SECONDS] [--hold SECONDS]\n"
                     "       fortified overflow N\n");
     return 2;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 3 && strcmp(argv[1], "overflow") == 0)
         return overflow(strtoul(argv[2], NULL, 10));

@@ -61,23 +61,20 @@
 
 static int failures;
 
-static const char *errname(int e)
-{
+static const char *errname(int e) {
     const char *n = strerrorname_np(e);
     return n != NULL ? n : "?";
 }
 
 /* Report an unexpected failure of one of our own calls. */
-static void fail(const char *what)
-{
+static void fail(const char *what) {
     int e = errno;
     fprintf(stderr, "hostile: %s: %s\n", what, errname(e));
     failures++;
 }
 
 /* A listening TCP socket on 127.0.0.1 (kernel-chosen port) in *ADDR. */
-static int make_listener(struct sockaddr_in *addr, int backlog)
-{
+static int make_listener(struct sockaddr_in *addr, int backlog) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0) {
         fail("socket");
@@ -100,8 +97,7 @@ static int make_listener(struct sockaddr_in *addr, int backlog)
 /* ---- bad-connect-addr ---------------------------------------------------- */
 
 /* A sandbox's answer to process_vm_readv(): EPERM. */
-static int forbid_process_vm_readv(void)
-{
+static int forbid_process_vm_readv(void) {
     struct sock_filter code[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 #if defined(__x86_64__)
@@ -114,7 +110,8 @@ static int forbid_process_vm_readv(void)
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_readv, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K,
+                 SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {(unsigned short)(sizeof code / sizeof code[0]),
@@ -138,8 +135,7 @@ static int forbid_process_vm_readv(void)
     return 0;
 }
 
-static int cmd_bad_connect_addr(int argc, char **argv)
-{
+static int cmd_bad_connect_addr(int argc, char **argv) {
     if (argc > 2 && strcmp(argv[2], "--no-vm-readv") == 0 &&
         forbid_process_vm_readv() != 0)
         return 1;
@@ -156,8 +152,7 @@ static int cmd_bad_connect_addr(int argc, char **argv)
     return failures != 0;
 }
 
-static int cmd_bad_read_iov(void)
-{
+static int cmd_bad_read_iov(void) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
         fail("socketpair");
@@ -185,8 +180,7 @@ static unsigned char *alt_base; /* lowest usable byte; a guard page below */
 static struct sockaddr_in alt_target;
 static volatile sig_atomic_t alt_step, alt_errno, alt_ran;
 
-static void on_usr1(int sig)
-{
+static void on_usr1(int sig) {
     (void)sig;
     int saved = errno;
     alt_ran = 1;
@@ -214,12 +208,11 @@ static void on_usr1(int sig)
     errno = saved;
 }
 
-static int cmd_altstack(void)
-{
+static int cmd_altstack(void) {
     long page = sysconf(_SC_PAGESIZE);
-    unsigned char *map = mmap(NULL, (size_t)page + ALT_SIZE,
-                              PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *map =
+        mmap(NULL, (size_t)page + ALT_SIZE, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) {
         fail("mmap");
         return 1;
@@ -276,8 +269,7 @@ static int cmd_altstack(void)
 
 #define SMALL_STACK 16384
 
-static void *small_thread(void *arg)
-{
+static void *small_thread(void *arg) {
     const char **result = arg;
     struct sockaddr_in addr;
     *result = "listener";
@@ -315,8 +307,7 @@ static void *small_thread(void *arg)
     return NULL;
 }
 
-static int cmd_small_thread(void)
-{
+static int cmd_small_thread(void) {
     pthread_attr_t attr;
     pthread_t t;
     const char *result = "start";
@@ -348,8 +339,7 @@ static int cmd_small_thread(void)
 
 static int race_overridden, race_errors;
 
-static void *race_thread(void *arg)
-{
+static void *race_thread(void *arg) {
     (void)arg;
     int overridden = 0, errors = 0;
     for (int i = 0; i < RACE_ROUNDS; i++) {
@@ -379,8 +369,7 @@ static void *race_thread(void *arg)
     return NULL;
 }
 
-static int cmd_close_race(void)
-{
+static int cmd_close_race(void) {
     pthread_t t[RACE_THREADS];
     int started = 0;
     for (int i = 0; i < RACE_THREADS; i++) {
@@ -404,8 +393,7 @@ static int cmd_close_race(void)
 
 /* ---- failed-setsockopt --------------------------------------------------- */
 
-static int cmd_failed_setsockopt(void)
-{
+static int cmd_failed_setsockopt(void) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0) {
         fail("socket");
@@ -415,8 +403,10 @@ static int cmd_failed_setsockopt(void)
     errno = 0;
     int rc = setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, 1);
     if (rc != -1 || errno != EINVAL) {
-        fprintf(stderr, "hostile: setsockopt(SO_LINGER, optlen 1): rc=%d %s, "
-                        "want -1 EINVAL\n", rc, errname(errno));
+        fprintf(stderr,
+                "hostile: setsockopt(SO_LINGER, optlen 1): rc=%d %s, "
+                "want -1 EINVAL\n",
+                rc, errname(errno));
         failures++;
     }
     struct sockaddr_in addr;
@@ -446,8 +436,7 @@ static int cmd_failed_setsockopt(void)
 
 /* ---- sigpipe-stderr ------------------------------------------------------ */
 
-static int cmd_sigpipe_stderr(void)
-{
+static int cmd_sigpipe_stderr(void) {
     struct sockaddr_in addr;
     int l = make_listener(&addr, 4);
     if (l < 0)
@@ -457,15 +446,13 @@ static int cmd_sigpipe_stderr(void)
     return failures != 0;
 }
 
-static void usage(void)
-{
+static void usage(void) {
     fprintf(stderr, "usage: hostile errno-at-main | bad-connect-addr "
                     "[--no-vm-readv] | altstack | small-thread | close-race "
                     "| failed-setsockopt | sigpipe-stderr\n");
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int errno_at_main = errno; /* first: nothing may run before this read */
     int rc = 2;
     if (argc < 2) {

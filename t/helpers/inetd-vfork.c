@@ -43,14 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "inetd-vfork: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static int serve(void)
-{
+static int serve(void) {
     /* A bounded service: a client that never closes is an error. */
     struct timeval tv = {10, 0};
     setsockopt(0, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -64,8 +62,7 @@ static int serve(void)
     return n == 0 ? 0 : 1;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--serve") == 0)
         return serve();
     long hold = 0;
@@ -121,8 +118,8 @@ int main(int argc, char **argv)
     int status;
     if (waitpid(pid, &status, 0) != pid)
         die("waitpid");
-    printf("child status %d\n", WIFEXITED(status) ? WEXITSTATUS(status)
-                                                  : 128 + WTERMSIG(status));
+    printf("child status %d\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 
     /* The parent's own stdin, to its EOF: a file, nothing to do with the
      * connection. */

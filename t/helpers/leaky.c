@@ -35,20 +35,17 @@
 /* N, hidden from the optimiser: a loop of a known small count may be
  * unrolled, and each copy of the socket call would be a call site of its
  * own (sockshim would rightly report two sites, not one with 2 sockets). */
-static int opaque(int n)
-{
+static int opaque(int n) {
     __asm__("" : "+r"(n));
     return n;
 }
 
-static void fail(const char *what)
-{
+static void fail(const char *what) {
     printf("leaky: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static void print_fds(const char *label, const int *fds, int n)
-{
+static void print_fds(const char *label, const int *fds, int n) {
     printf("%s fds=", label);
     for (int i = 0; i < n; i++)
         printf(i > 0 ? ",%d" : "%d", fds[i]);
@@ -57,9 +54,8 @@ static void print_fds(const char *label, const int *fds, int n)
 
 /* LISTENERS listening sockets on 127.0.0.1, ports the kernel picks; the
  * first one's address goes to *FIRST. */
-static __attribute__((noinline)) void leak_listeners(int *fds,
-                                                     struct sockaddr_in *first)
-{
+static __attribute__((noinline)) void
+leak_listeners(int *fds, struct sockaddr_in *first) {
     for (int i = 0; i < opaque(LISTENERS); i++) {
         struct sockaddr_in addr;
         socklen_t len = sizeof addr;
@@ -79,9 +75,8 @@ static __attribute__((noinline)) void leak_listeners(int *fds,
 
 /* CLIENTS sockets connected to TO (the handshake completes in the
  * kernel: the listener accepts later). */
-static __attribute__((noinline)) void leak_clients(int *fds,
-                                                   const struct sockaddr_in *to)
-{
+static __attribute__((noinline)) void
+leak_clients(int *fds, const struct sockaddr_in *to) {
     for (int i = 0; i < opaque(CLIENTS); i++) {
         fds[i] = socket(AF_INET, SOCK_STREAM, 0);
         if (fds[i] < 0 ||
@@ -91,8 +86,7 @@ static __attribute__((noinline)) void leak_clients(int *fds,
 }
 
 /* Accept the CLIENTS connections queued on LISTENER. */
-static __attribute__((noinline)) void accept_pending(int listener, int *fds)
-{
+static __attribute__((noinline)) void accept_pending(int listener, int *fds) {
     for (int i = 0; i < opaque(CLIENTS); i++) {
         fds[i] = accept(listener, NULL, NULL);
         if (fds[i] < 0)
@@ -100,8 +94,7 @@ static __attribute__((noinline)) void accept_pending(int listener, int *fds)
     }
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int fixed = 0;
     if (argc == 2 && strcmp(argv[1], "--fixed") == 0)
         fixed = 1;

@@ -95,29 +95,25 @@
 
 static int failures;
 
-static const char *errname(int e)
-{
+static const char *errname(int e) {
     const char *n = strerrorname_np(e);
     return n != NULL ? n : "?";
 }
 
 /* Report an unexpected failure of one of our own calls. */
-static void fail(const char *what)
-{
+static void fail(const char *what) {
     int e = errno;
     fprintf(stderr, "sigsafe: %s: %s\n", what, errname(e));
     failures++;
 }
 
-static long long monotonic_ms(void)
-{
+static long long monotonic_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static unsigned long parse_ulong(const char *text, unsigned long max)
-{
+static unsigned long parse_ulong(const char *text, unsigned long max) {
     char *end;
     errno = 0;
     unsigned long v = strtoul(text, &end, 10);
@@ -128,8 +124,7 @@ static unsigned long parse_ulong(const char *text, unsigned long max)
     return v;
 }
 
-static int set_handler(int sig, void (*fn)(int), int flags)
-{
+static int set_handler(int sig, void (*fn)(int), int flags) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = fn;
@@ -143,8 +138,7 @@ static int set_handler(int sig, void (*fn)(int), int flags)
 }
 
 /* A periodic ITIMER_REAL of USEC microseconds (0 stops it). */
-static int set_ticks(long usec)
-{
+static int set_ticks(long usec) {
     struct itimerval it;
     memset(&it, 0, sizeof it);
     it.it_interval.tv_sec = usec / 1000000;
@@ -158,8 +152,7 @@ static int set_ticks(long usec)
 }
 
 /* A loopback address with PORT (network order). */
-static struct sockaddr_in loopback(in_port_t port)
-{
+static struct sockaddr_in loopback(in_port_t port) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -169,8 +162,7 @@ static struct sockaddr_in loopback(in_port_t port)
 }
 
 /* A listening TCP socket on 127.0.0.1 (kernel-chosen port) in *ADDR. */
-static int make_listener(struct sockaddr_in *addr, int backlog)
-{
+static int make_listener(struct sockaddr_in *addr, int backlog) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0) {
         fail("socket");
@@ -196,8 +188,7 @@ static size_t alt_size;
 
 /* AT_MINSIGSTKSZ: what the kernel needs for a signal frame on this CPU
  * (3 KiB and more with AVX-512). */
-static size_t min_sigstack(void)
-{
+static size_t min_sigstack(void) {
     unsigned long v = getauxval(AT_MINSIGSTKSZ);
     if (v == 0)
         v = (unsigned long)sysconf(_SC_MINSIGSTKSZ);
@@ -206,8 +197,7 @@ static size_t min_sigstack(void)
 
 /* Map SIZE bytes (a multiple of 16) right above a PROT_NONE guard page,
  * paint them and install them as the signal stack. */
-static int install_altstack(size_t size)
-{
+static int install_altstack(size_t size) {
     long page = sysconf(_SC_PAGESIZE);
     size = (size + 15) & ~(size_t)15;
     unsigned char *map = mmap(NULL, (size_t)page + size, PROT_READ | PROT_WRITE,
@@ -232,8 +222,7 @@ static int install_altstack(size_t size)
 }
 
 /* How many bytes of the signal stack were ever written. */
-static size_t altstack_used(void)
-{
+static size_t altstack_used(void) {
     size_t untouched = 0;
     while (untouched < alt_size && alt_base[untouched] == PAINT)
         untouched++;
@@ -244,8 +233,7 @@ static size_t altstack_used(void)
 
 static volatile sig_atomic_t first_runs, first_failed, first_wanted;
 
-static void on_alarm_first(int sig)
-{
+static void on_alarm_first(int sig) {
     (void)sig;
     int saved = errno;
     if (first_runs < first_wanted) {
@@ -261,8 +249,7 @@ static int idle_pipe[2];
 
 /* The second thread: it only has to exist (malloc then locks its arenas)
  * and not take the signal. */
-static void *idle_thread(void *arg)
-{
+static void *idle_thread(void *arg) {
     (void)arg;
     char c;
     while (read(idle_pipe[0], &c, 1) < 0 && errno == EINTR)
@@ -270,8 +257,7 @@ static void *idle_thread(void *arg)
     return NULL;
 }
 
-static int cmd_handler_first_socket(int argc, char **argv)
-{
+static int cmd_handler_first_socket(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: sigsafe handler-first-socket N\n");
         return 2;
@@ -301,7 +287,7 @@ static int cmd_handler_first_socket(int argc, char **argv)
     unsigned long seed = 12345, rounds = 0;
     while (first_runs < first_wanted) {
         seed = seed * 6364136223846793005UL + 1442695040888963407UL;
-        unsigned slot = (unsigned)(seed >> 58);        /* 0..63 */
+        unsigned slot = (unsigned)(seed >> 58);           /* 0..63 */
         size_t size = 16 + (size_t)((seed >> 33) % 4000); /* varied */
         if ((seed >> 20) % 7 == 0)
             size *= 64; /* now and then a larger block */
@@ -327,8 +313,7 @@ static int cmd_handler_first_socket(int argc, char **argv)
 static struct sockaddr_in alt_target;
 static volatile sig_atomic_t alt_step, alt_errno, alt_connect;
 
-static void on_usr1_first(int sig)
-{
+static void on_usr1_first(int sig) {
     (void)sig;
     int saved = errno;
     alt_step = 1;
@@ -360,8 +345,7 @@ static void on_usr1_first(int sig)
  * connection completes without an accept), so that the parent's first
  * socket is still its handler's: the address in *ADDR; the child keeps
  * listening until its parent closes *DONE_FD, then exits. */
-static pid_t listener_child(struct sockaddr_in *addr, int *done_fd)
-{
+static pid_t listener_child(struct sockaddr_in *addr, int *done_fd) {
     int portp[2], donep[2];
     if (pipe(portp) != 0 || pipe(donep) != 0) {
         fail("pipe");
@@ -404,8 +388,7 @@ static pid_t listener_child(struct sockaddr_in *addr, int *done_fd)
     return pid;
 }
 
-static int cmd_altstack_first(int argc, char **argv)
-{
+static int cmd_altstack_first(int argc, char **argv) {
     int done_fd = -1;
     pid_t child = -1;
     if (argc < 3 || argc > 4 ||
@@ -443,25 +426,41 @@ static int cmd_altstack_first(int argc, char **argv)
 /* ---- altstack-warm ------------------------------------------------------- */
 
 /* The steps of the handler, in order, named for the failure report. */
-static const char *const warm_steps[] = {
-    "start", "socket", "bind", "listen", "getsockname", "socket (client)",
-    "connect", "accept", "setsockopt", "send", "recv", "write", "read",
-    "shutdown", "dup", "dup2", "dup3", "fcntl(F_DUPFD)", "close",
-    "close(never opened): EBADF", "syscall(SYS_close)", "close the rest",
-    "done"};
+static const char *const warm_steps[] = {"start",
+                                         "socket",
+                                         "bind",
+                                         "listen",
+                                         "getsockname",
+                                         "socket (client)",
+                                         "connect",
+                                         "accept",
+                                         "setsockopt",
+                                         "send",
+                                         "recv",
+                                         "write",
+                                         "read",
+                                         "shutdown",
+                                         "dup",
+                                         "dup2",
+                                         "dup3",
+                                         "fcntl(F_DUPFD)",
+                                         "close",
+                                         "close(never opened): EBADF",
+                                         "syscall(SYS_close)",
+                                         "close the rest",
+                                         "done"};
 #define WARM_DONE 22
 static volatile sig_atomic_t warm_step, warm_errno;
 static volatile int warm_spare; /* a number never opened, 2 free above it */
 
-#define STEP(n, cond)                                                        \
-    do {                                                                     \
-        warm_step = (n);                                                     \
-        if (!(cond))                                                         \
-            goto out;                                                        \
+#define STEP(n, cond)                                                          \
+    do {                                                                       \
+        warm_step = (n);                                                       \
+        if (!(cond))                                                           \
+            goto out;                                                          \
     } while (0)
 
-static void on_usr1_warm(int sig)
-{
+static void on_usr1_warm(int sig) {
     (void)sig;
     int saved = errno;
     int l = -1, c = -1, a = -1, d1 = -1, d2 = -1, d3 = -1, d4 = -1;
@@ -506,8 +505,7 @@ out:
     errno = saved;
 }
 
-static int cmd_altstack_warm(void)
-{
+static int cmd_altstack_warm(void) {
     /* Warm: the library has seen sockets before the handler runs. */
     struct sockaddr_in addr;
     int l = make_listener(&addr, 8);
@@ -556,10 +554,7 @@ static int cmd_altstack_warm(void)
 
 /* ---- connect-restart ----------------------------------------------------- */
 
-static void on_signal_nothing(int sig)
-{
-    (void)sig;
-}
+static void on_signal_nothing(int sig) { (void)sig; }
 
 struct drain {
     int listener;
@@ -570,8 +565,7 @@ struct drain {
 /* 800 ms after the connect began, accept what fills the queue; then the
  * kernel's retransmitted SYN finds room. A scheduled step of the
  * scenario, not a wait for readiness. */
-static void *drain_thread(void *arg)
-{
+static void *drain_thread(void *arg) {
     struct drain *d = arg;
     long long due = d->start_ms + 800;
     for (long long now; (now = monotonic_ms()) < due;) {
@@ -593,8 +587,7 @@ static void *drain_thread(void *arg)
  * (the accept queue is full); that last attempt is abandoned (closed, so
  * that its SYN retransmissions do not take the room the drain makes), the
  * others are left open. Returns how many completed, or -1. */
-static int fill_queue(const struct sockaddr_in *addr, int *kept, int max)
-{
+static int fill_queue(const struct sockaddr_in *addr, int *kept, int max) {
     for (int i = 0; i < max; i++) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         if (fd < 0) {
@@ -617,8 +610,7 @@ static int fill_queue(const struct sockaddr_in *addr, int *kept, int max)
     return -1;
 }
 
-static int cmd_connect_restart(int argc, char **argv)
-{
+static int cmd_connect_restart(int argc, char **argv) {
     int restart = !(argc > 2 && strcmp(argv[2], "--no-restart") == 0);
     struct sockaddr_in addr;
     int l = make_listener(&addr, 0);
@@ -676,8 +668,7 @@ static int cmd_connect_restart(int argc, char **argv)
 
 /* ---- emfile -------------------------------------------------------------- */
 
-static int cmd_emfile(void)
-{
+static int cmd_emfile(void) {
     int opened = 0;
     for (;;) {
         int fd = open("/dev/null", O_RDONLY);
@@ -699,8 +690,7 @@ static int cmd_emfile(void)
 
 static volatile sig_atomic_t storm_runs, storm_failed;
 
-static void on_alarm_storm(int sig)
-{
+static void on_alarm_storm(int sig) {
     (void)sig;
     int saved = errno;
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -711,8 +701,7 @@ static void on_alarm_storm(int sig)
     errno = saved;
 }
 
-static int cmd_tick_storm(int argc, char **argv)
-{
+static int cmd_tick_storm(int argc, char **argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: sigsafe tick-storm USEC N M\n");
         return 2;
@@ -745,8 +734,7 @@ static int cmd_tick_storm(int argc, char **argv)
     return failures != 0;
 }
 
-static void usage(void)
-{
+static void usage(void) {
     fprintf(stderr,
             "usage: sigsafe handler-first-socket N | minsigstksz | "
             "altstack-first BYTES [--connect]\n"
@@ -754,8 +742,7 @@ static void usage(void)
             "| tick-storm USEC N M\n");
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int rc = 2;
     if (argc < 2) {
         usage();

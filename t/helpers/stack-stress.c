@@ -42,8 +42,8 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -63,38 +63,33 @@
 static unsigned long sockets_made, dups_made, failures;
 static pthread_barrier_t start_line;
 
-static void fail(const char *what)
-{
+static void fail(const char *what) {
     fprintf(stderr, "stack-stress: %s: %s\n", what, strerror(errno));
     __atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
 }
 
 /* Site A: a TCP socket. */
-static CALL_SITE int stress_create_a(void)
-{
+static CALL_SITE int stress_create_a(void) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     KEEP(fd);
     return fd;
 }
 
 /* Site B: a UDP socket. */
-static CALL_SITE int stress_create_b(void)
-{
+static CALL_SITE int stress_create_b(void) {
     int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
     KEEP(fd);
     return fd;
 }
 
 /* Site C: every close. */
-static CALL_SITE int stress_close(int fd)
-{
+static CALL_SITE int stress_close(int fd) {
     int rc = close(fd);
     KEEP(rc);
     return rc;
 }
 
-static CALL_SITE void stress_round_a(int with_dup)
-{
+static CALL_SITE void stress_round_a(int with_dup) {
     int fd = stress_create_a();
     if (fd < 0) {
         fail("socket (site A)");
@@ -116,8 +111,7 @@ static CALL_SITE void stress_round_a(int with_dup)
     KEEP(fd);
 }
 
-static CALL_SITE void stress_round_b(void)
-{
+static CALL_SITE void stress_round_b(void) {
     int fd = stress_create_b();
     if (fd < 0) {
         fail("socket (site B)");
@@ -129,8 +123,7 @@ static CALL_SITE void stress_round_b(void)
     KEEP(fd);
 }
 
-static void *stress_thread(void *arg)
-{
+static void *stress_thread(void *arg) {
     (void)arg;
     pthread_barrier_wait(&start_line);
     for (int i = 0; i < ROUNDS; i++) {
@@ -142,14 +135,12 @@ static void *stress_thread(void *arg)
     return NULL;
 }
 
-static int cmd_stress(void)
-{
+static int cmd_stress(void) {
     pthread_t threads[THREADS];
     int e;
     pthread_barrier_init(&start_line, NULL, THREADS);
     for (int t = 0; t < THREADS; t++)
-        if ((e = pthread_create(&threads[t], NULL, stress_thread, NULL)) !=
-            0) {
+        if ((e = pthread_create(&threads[t], NULL, stress_thread, NULL)) != 0) {
             errno = e;
             fail("pthread_create");
             return 1;
@@ -162,15 +153,13 @@ static int cmd_stress(void)
 }
 
 /* The call whose stack the shutdown_misuse event shows first. */
-static CALL_SITE int stress_shutdown(int fd)
-{
+static CALL_SITE int stress_shutdown(int fd) {
     int rc = shutdown(fd, SHUT_RDWR);
     KEEP(rc);
     return rc;
 }
 
-static CALL_SITE int cmd_named(void)
-{
+static CALL_SITE int cmd_named(void) {
     int fd = stress_create_a();
     if (fd < 0) {
         fail("socket");
@@ -191,13 +180,9 @@ static CALL_SITE int cmd_named(void)
 static ucontext_t main_context, coroutine_context;
 static int coroutine_fd = -1;
 
-static void coroutine(void)
-{
-    coroutine_fd = stress_create_a();
-}
+static void coroutine(void) { coroutine_fd = stress_create_a(); }
 
-static int cmd_heap_stack(void)
-{
+static int cmd_heap_stack(void) {
     unsigned char *block = malloc(HEAP_BELOW + HEAP_STACK);
     if (block == NULL || getcontext(&coroutine_context) != 0) {
         fail("malloc/getcontext");
@@ -226,8 +211,7 @@ static int cmd_heap_stack(void)
     return failures != 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2 || strcmp(argv[1], "stress") == 0)
         return cmd_stress();
     if (strcmp(argv[1], "named") == 0)

@@ -70,14 +70,12 @@
 #define SYS_close_range 436
 #endif
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "unseen: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static const char *errname(int e)
-{
+static const char *errname(int e) {
     if (e == 0)
         return "0";
     const char *name = strerrorname_np(e);
@@ -85,8 +83,7 @@ static const char *errname(int e)
 }
 
 /* Print "LABEL rc=RC errno=NAME"; ERROR is errno right after the call. */
-static void report(const char *label, long rc, int error)
-{
+static void report(const char *label, long rc, int error) {
     printf("%s rc=%ld errno=%s\n", label, rc, errname(error));
     fflush(stdout);
 }
@@ -103,15 +100,13 @@ static void report(const char *label, long rc, int error)
 
 /* Sleep MS milliseconds in full, whatever signal comes: the program's own
  * holding time, not a wait for anything. */
-static void hold_ms(long ms)
-{
+static void hold_ms(long ms) {
     struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&left, &left) != 0 && errno == EINTR)
         ;
 }
 
-static struct sockaddr_in loopback(unsigned short port)
-{
+static struct sockaddr_in loopback(unsigned short port) {
     struct sockaddr_in in;
     memset(&in, 0, sizeof in);
     in.sin_family = AF_INET;
@@ -120,8 +115,7 @@ static struct sockaddr_in loopback(unsigned short port)
     return in;
 }
 
-static unsigned short port_of(int fd)
-{
+static unsigned short port_of(int fd) {
     struct sockaddr_in in;
     socklen_t len = sizeof in;
     if (getsockname(fd, (struct sockaddr *)&in, &len) != 0)
@@ -129,8 +123,7 @@ static unsigned short port_of(int fd)
     return ntohs(in.sin_port);
 }
 
-static int make_listener(void)
-{
+static int make_listener(void) {
     struct sockaddr_in in = loopback(0);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&in, sizeof in) != 0 ||
@@ -141,8 +134,7 @@ static int make_listener(void)
 
 /* Bounded waits for the client and the in-process connection: a peer
  * that never answers is an error after 10 s, not a hang. */
-static void set_timeouts(int fd)
-{
+static void set_timeouts(int fd) {
     struct timeval tv = {10, 0};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
@@ -152,8 +144,7 @@ static void set_timeouts(int fd)
 /* A connection inside this process: *LISTENER, *CLIENT (connected with
  * socket() + connect(), seen by sockshim) and the accepted *SERVER. The
  * handshake completes in the kernel's backlog, so no thread is needed. */
-static void make_connection(int *listener, int *client, int *server)
-{
+static void make_connection(int *listener, int *client, int *server) {
     *listener = make_listener();
     *client = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in in = loopback(port_of(*listener));
@@ -167,8 +158,7 @@ static void make_connection(int *listener, int *client, int *server)
 }
 
 /* Read FD with read() until it returns 0: the EOF sockshim records. */
-static void read_to_eof(int fd)
-{
+static void read_to_eof(int fd) {
     char buf[512];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
@@ -178,8 +168,7 @@ static void read_to_eof(int fd)
 }
 
 /* Close FD without sockshim seeing it (CLOSER fclose or syscall). */
-static void close_unseen(int fd, const char *closer)
-{
+static void close_unseen(int fd, const char *closer) {
     if (strcmp(closer, "fclose") == 0) {
         /* glibc's fclose() closes through its internal close, which no
          * preloaded close() can intercept. */
@@ -193,8 +182,7 @@ static void close_unseen(int fd, const char *closer)
 
 /* Take the lowest free number with REUSE; *EXTRA gets a second descriptor
  * to close later (the pipe's write end) or -1. */
-static int reuse_number(const char *reuse, const char *path, int *extra)
-{
+static int reuse_number(const char *reuse, const char *path, int *extra) {
     *extra = -1;
     if (strcmp(reuse, "file") == 0)
         return open(path, O_RDONLY);
@@ -209,8 +197,7 @@ static int reuse_number(const char *reuse, const char *path, int *extra)
 }
 
 /* Read exactly N bytes of FD with read(). */
-static void read_exactly(int fd, size_t n)
-{
+static void read_exactly(int fd, size_t n) {
     char buf[64];
     while (n > 0) {
         ssize_t got = read(fd, buf, n < sizeof buf ? n : sizeof buf);
@@ -221,8 +208,7 @@ static void read_exactly(int fd, size_t n)
 }
 
 static int cmd_unseen(const char *closer, const char *reuse, int keep,
-                      int no_eof, long hold, const char *path)
-{
+                      int no_eof, long hold, const char *path) {
     int listener, client, server;
     make_connection(&listener, &client, &server);
     if (write(client, "hello unseen\n", 13) != 13 ||
@@ -262,8 +248,7 @@ static int cmd_unseen(const char *closer, const char *reuse, int keep,
     return 0;
 }
 
-static int cmd_shutwr(const char *path)
-{
+static int cmd_shutwr(const char *path) {
     int listener, client, server;
     make_connection(&listener, &client, &server);
     if (shutdown(server, SHUT_WR) != 0)
@@ -286,14 +271,12 @@ static int cmd_shutwr(const char *path)
 }
 
 /* A descriptor's FD_CLOEXEC, for the dup3 line. */
-static int cloexec(int fd)
-{
+static int cloexec(int fd) {
     int flags = fcntl(fd, F_GETFD);
     return flags < 0 ? -1 : (flags & FD_CLOEXEC) != 0;
 }
 
-static int cmd_syscalls(void)
-{
+static int cmd_syscalls(void) {
     errno = EDOM;
     long pid = syscall(SYS_getpid);
     int e = errno;
@@ -330,15 +313,15 @@ static int cmd_syscalls(void)
         die("udp");
     set_timeouts(b);
     struct sockaddr_in to = loopback(port_of(b)), from;
-    CALL("sendto", syscall(SYS_sendto, a, "hello", 5L, 0L, &to,
-                           (long)sizeof to));
-    CALL("sendto_short_addrlen", syscall(SYS_sendto, a, "hello", 5L, 0L, &to,
-                                         1L));
+    CALL("sendto",
+         syscall(SYS_sendto, a, "hello", 5L, 0L, &to, (long)sizeof to));
+    CALL("sendto_short_addrlen",
+         syscall(SYS_sendto, a, "hello", 5L, 0L, &to, 1L));
     char buf[16] = "";
     socklen_t fromlen = sizeof from;
     memset(&from, 0, sizeof from);
-    CALL("recvfrom", syscall(SYS_recvfrom, b, buf, sizeof buf - 1, 0L, &from,
-                             &fromlen));
+    CALL("recvfrom",
+         syscall(SYS_recvfrom, b, buf, sizeof buf - 1, 0L, &from, &fromlen));
     printf("recvfrom data=%s addrlen=%u from_a=%d\n", buf, (unsigned)fromlen,
            ntohs(from.sin_port) == port_of(a));
     close(a);
@@ -364,19 +347,19 @@ static int cmd_syscalls(void)
     int s = (int)syscall(SYS_socket, (long)AF_INET, (long)SOCK_STREAM, 0L);
     printf("socket ok=%d\n", s >= 0);
     int sv[2] = {-1, -1};
-    CALL("socketpair", syscall(SYS_socketpair, (long)AF_UNIX,
-                               (long)SOCK_STREAM, 0L, sv));
+    CALL("socketpair",
+         syscall(SYS_socketpair, (long)AF_UNIX, (long)SOCK_STREAM, 0L, sv));
     CALL("shutdown_wr", syscall(SYS_shutdown, (long)sv[0], (long)SHUT_WR));
     CALL("read_after_peer_shutdown", read(sv[1], buf, sizeof buf));
     CALL("shutdown_bad_how", syscall(SYS_shutdown, (long)sv[0], 7L));
     int l = make_listener();
     struct sockaddr_in in = loopback(port_of(l));
     CALL("connect_raw", connect(s, (struct sockaddr *)&in, sizeof in));
-    int acc = (int)syscall(SYS_accept4, (long)l, NULL, NULL,
-                           (long)SOCK_CLOEXEC);
+    int acc =
+        (int)syscall(SYS_accept4, (long)l, NULL, NULL, (long)SOCK_CLOEXEC);
     printf("accept4 ok=%d cloexec=%d\n", acc >= 0, cloexec(acc));
-    CALL("accept4_bad_flags", syscall(SYS_accept4, (long)l, NULL, NULL,
-                                      0x7fffL));
+    CALL("accept4_bad_flags",
+         syscall(SYS_accept4, (long)l, NULL, NULL, 0x7fffL));
     CALL("close_accepted", syscall(SYS_close, (long)acc));
     CALL("close_raw", syscall(SYS_close, (long)s));
     CALL("close_sv0", syscall(SYS_close, (long)sv[0]));
@@ -385,8 +368,7 @@ static int cmd_syscalls(void)
     return 0;
 }
 
-static int cmd_raw_leak(long hold)
-{
+static int cmd_raw_leak(long hold) {
     int l = make_listener();
     int s = (int)syscall(SYS_socket, (long)AF_INET, (long)SOCK_STREAM, 0L);
     struct sockaddr_in in = loopback(port_of(l));
@@ -407,8 +389,7 @@ static int cmd_raw_leak(long hold)
     return 0;
 }
 
-static int cmd_client(const char *port_text)
-{
+static int cmd_client(const char *port_text) {
     char *end;
     long port = strtol(port_text, &end, 10);
     if (*end != '\0' || port <= 0 || port > 65535)
@@ -440,20 +421,17 @@ static int cmd_client(const char *port_text)
     return 0;
 }
 
-static int usage(void)
-{
-    fprintf(stderr,
-            "usage: unseen fclose|syscall file|pipe|eventfd [--keep] "
-            "[--no-eof] [--hold MS] [--file PATH]\n"
-            "       unseen shutwr [--file PATH]\n"
-            "       unseen syscalls\n"
-            "       unseen raw-leak [--hold MS]\n"
-            "       unseen client PORT\n");
+static int usage(void) {
+    fprintf(stderr, "usage: unseen fclose|syscall file|pipe|eventfd [--keep] "
+                    "[--no-eof] [--hold MS] [--file PATH]\n"
+                    "       unseen shutwr [--file PATH]\n"
+                    "       unseen syscalls\n"
+                    "       unseen raw-leak [--hold MS]\n"
+                    "       unseen client PORT\n");
     return 2;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2)
         return usage();
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -10,23 +10,20 @@
 
 static int planned = -1, run, failed;
 
-static void check_plan(void)
-{
+static void check_plan(void) {
     fflush(stdout);
     if (planned >= 0 && run != planned)
         fprintf(stdout, "# planned %d tests but ran %d\n", planned, run);
 }
 
-void plan(int count)
-{
+void plan(int count) {
     planned = count;
     printf("1..%d\n", count);
     fflush(stdout);
     atexit(check_plan);
 }
 
-void skip_all(const char *fmt, ...)
-{
+void skip_all(const char *fmt, ...) {
     va_list ap;
     printf("1..0 # SKIP ");
     va_start(ap, fmt);
@@ -36,8 +33,7 @@ void skip_all(const char *fmt, ...)
     exit(0);
 }
 
-static int report(int success, const char *fmt, va_list ap)
-{
+static int report(int success, const char *fmt, va_list ap) {
     run++;
     if (!success)
         failed++;
@@ -48,8 +44,7 @@ static int report(int success, const char *fmt, va_list ap)
     return success;
 }
 
-int ok(int success, const char *fmt, ...)
-{
+int ok(int success, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     report(success, fmt, ap);
@@ -57,8 +52,7 @@ int ok(int success, const char *fmt, ...)
     return success;
 }
 
-int is_int(long long expected, long long seen, const char *fmt, ...)
-{
+int is_int(long long expected, long long seen, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     report(expected == seen, fmt, ap);
@@ -68,10 +62,10 @@ int is_int(long long expected, long long seen, const char *fmt, ...)
     return expected == seen;
 }
 
-int is_string(const char *expected, const char *seen, const char *fmt, ...)
-{
-    int same = (expected == NULL && seen == NULL) ||
-               (expected != NULL && seen != NULL && strcmp(expected, seen) == 0);
+int is_string(const char *expected, const char *seen, const char *fmt, ...) {
+    int same =
+        (expected == NULL && seen == NULL) ||
+        (expected != NULL && seen != NULL && strcmp(expected, seen) == 0);
     va_list ap;
     va_start(ap, fmt);
     report(same, fmt, ap);
@@ -82,8 +76,7 @@ int is_string(const char *expected, const char *seen, const char *fmt, ...)
     return same;
 }
 
-void diag(const char *fmt, ...)
-{
+void diag(const char *fmt, ...) {
     va_list ap;
     printf("# ");
     va_start(ap, fmt);
@@ -93,8 +86,7 @@ void diag(const char *fmt, ...)
     fflush(stdout);
 }
 
-void bail(const char *fmt, ...)
-{
+void bail(const char *fmt, ...) {
     va_list ap;
     printf("Bail out! ");
     va_start(ap, fmt);

@@ -32,10 +32,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,24 +44,21 @@
 
 #define LISTENERS 64
 
-static double now(void)
-{
+static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The benchmark policy's options, set by the program (--setopts). */
-static int set_options(int fd)
-{
+static int set_options(int fd) {
     int on = 1, idle = 60;
     return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) ||
            setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) ||
            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     const char *variant = argc > 2 ? argv[2] : "";
     if (argc > 3 || (*variant != '\0' && strcmp(variant, "--setopts") != 0 &&
                      strcmp(variant, "--same-syscalls") != 0 &&

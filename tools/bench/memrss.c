@@ -16,8 +16,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-static long rss_kib(void)
-{
+static long rss_kib(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
     long kib = -1;
@@ -29,8 +28,7 @@ static long rss_kib(void)
     return kib;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     long start = rss_kib();
     long n = argc > 1 ? atol(argv[1]) : 10000;
     struct rlimit rl;

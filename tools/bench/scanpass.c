@@ -43,26 +43,26 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/diagnose/checks.h"
-#include "lib/config/configuration.h"
-#include "lib/base/fdtab.h"
-#include "lib/interpose/hooks.h"
-#include "lib/diagnose/scan.h"
 #include "lib/base/clock.h"
+#include "lib/base/fdtab.h"
+#include "lib/base/real.h"
+#include "lib/config/configuration.h"
+#include "lib/diagnose/checks.h"
+#include "lib/diagnose/scan.h"
+#include "lib/interpose/hooks.h"
 #include "lib/output/event.h"
 #include "lib/output/log.h"
-#include "lib/base/real.h"
 
 #define LISTENERS 4
 #define CLOSE_WAIT_N 100
@@ -72,15 +72,12 @@
 static const char *log_path = "/tmp/sockshim-bench-scanpass.log";
 
 /* The configuration, as the environment would give it. */
-static const char *table_getenv(const char *name)
-{
+static const char *table_getenv(const char *name) {
     static const struct {
         const char *name, *value;
     } vars[] = {
-        {"SOCKSHIM_MODE", "enforce"},
-        {"SOCKSHIM_KEEPALIVE", "60"},
-        {"SOCKSHIM_NODELAY", "on"},
-        {"SOCKSHIM_LOG_LEVEL", "warn"},
+        {"SOCKSHIM_MODE", "enforce"}, {"SOCKSHIM_KEEPALIVE", "60"},
+        {"SOCKSHIM_NODELAY", "on"},   {"SOCKSHIM_LOG_LEVEL", "warn"},
         {"SOCKSHIM_SCAN", "0"},
     };
     if (strcmp(name, "SOCKSHIM_LOG") == 0) {
@@ -95,48 +92,41 @@ static const char *table_getenv(const char *name)
 }
 
 static void report_error(const char *where, const char *value,
-                         const char *problem, const char *accepted)
-{
+                         const char *problem, const char *accepted) {
     fprintf(stderr, "scanpass: configuration: %s=%s: %s (%s)\n", where,
             value ? value : "", problem, accepted ? accepted : "");
 }
 
-static double now_ns(void)
-{
+static double now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int by_value(const void *a, const void *b)
-{
+static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
-{
+static double median(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, by_value);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void die(const char *what)
-{
+static void die(const char *what) {
     fprintf(stderr, "scanpass: %s: %s\n", what, strerror(errno));
     exit(1);
 }
 
 /* SO_LINGER {1,0} on FD: closed (at exit) with a reset, so no TIME_WAIT
  * socket is left to slow the next run's dump for a minute. */
-static void no_time_wait(int fd)
-{
+static void no_time_wait(int fd) {
     struct linger abort_close = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
 }
 
 /* A helper child: N plain loopback connections, held until killed. */
-static pid_t spawn_holder(long n)
-{
+static pid_t spawn_holder(long n) {
     int ready[2];
     if (pipe(ready) != 0)
         die("pipe");
@@ -159,8 +149,8 @@ static pid_t spawn_holder(long n)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
     int l = socket(AF_INET, SOCK_STREAM, 0);
-    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) ||
-        listen(l, 4096) || getsockname(l, (struct sockaddr *)&a, &len))
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 4096) ||
+        getsockname(l, (struct sockaddr *)&a, &len))
         _exit(1);
     for (long k = 0; k < n; k++) {
         int c = socket(AF_INET, SOCK_STREAM, 0), s;
@@ -178,8 +168,7 @@ static pid_t spawn_holder(long n)
         pause();
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     long pairs = argc > 1 ? atol(argv[1]) : 50000;
     int rounds = argc > 2 ? atoi(argv[2]) : 15;
     if (pairs < LISTENERS || rounds < 2 || rounds > ROUNDS_MAX) {
@@ -305,8 +294,8 @@ int main(int argc, char **argv)
            "%ld host TCP sockets (%ld held by %d helpers)\n",
            2 * own - (own < CLOSE_WAIT_N ? own : CLOSE_WAIT_N) + synthetic,
            2 * own - (own < CLOSE_WAIT_N ? own : CLOSE_WAIT_N),
-           (unsigned long)rl.rlim_cur, synthetic,
-           2 * pairs, 2 * (pairs - own), nholders);
+           (unsigned long)rl.rlim_cur, synthetic, 2 * pairs, 2 * (pairs - own),
+           nholders);
     printf("scanpass: set-up %.1f s (helpers %.1f s); %d of ours in "
            "CLOSE_WAIT, found %ld\n",
            made + held, held, CLOSE_WAIT_N, found);
@@ -314,7 +303,8 @@ int main(int argc, char **argv)
     if (2 * pairs >= 100000)
         printf("scanpass: median of %d passes %.2f ms   target <= %.0f ms: "
                "%s\n",
-               rounds - 1, med, TARGET_MS, med <= TARGET_MS ? "met" : "NOT met");
+               rounds - 1, med, TARGET_MS,
+               med <= TARGET_MS ? "met" : "NOT met");
     else /* the target is for 100,000 */
         printf("scanpass: median of %d passes %.2f ms\n", rounds - 1, med);
     return 0;

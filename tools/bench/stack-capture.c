@@ -1,9 +1,9 @@
 /*
  * stack-capture.c — what a stack costs: capture, store, naming.
  *
- * Not a test: a benchmark of lib/output/stack.c and lib/output/symbols.c, linked against
- * the (unsanitized, optimised) core library, printing a small table of
- * median nanoseconds per call over ROUNDS rounds:
+ * Not a test: a benchmark of lib/output/stack.c and lib/output/symbols.c,
+ * linked against the (unsanitized, optimised) core library, printing a small
+ * table of median nanoseconds per call over ROUNDS rounds:
  *
  *   (a) stack_capture() from a call chain about 20 frames deep, 16 kept
  *       (libunwind's walk of 24 frames, then a store lookup: the stack is
@@ -54,22 +54,19 @@
 static int rounds = 15;
 static long calls = 20000;
 
-static double now_ns(void)
-{
+static double now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static int by_value(const void *a, const void *b)
-{
+static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* The median of V[0..N), reordering V. */
-static double median(double *v, int n)
-{
+static double median(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, by_value);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
@@ -85,8 +82,7 @@ static double capture_ns[ROUNDS_MAX], unwind_ns[ROUNDS_MAX];
 static uint32_t capture_id;
 static int unwound; /* frames unw_backtrace() gave in (d) */
 
-static void timed_rounds(void)
-{
+static void timed_rounds(void) {
     void *buf[UNWIND_FRAMES];
     for (int r = 0; r < rounds; r++) {
         double t0 = now_ns();
@@ -109,8 +105,7 @@ static void timed_rounds(void)
  * own frame (for a leaf, it would be a tail call). */
 static void *walk_root;
 
-static int compare_ints(const void *a, const void *b)
-{
+static int compare_ints(const void *a, const void *b) {
     return (*(const int *)a > *(const int *)b) -
            (*(const int *)a < *(const int *)b);
 }
@@ -119,8 +114,7 @@ static int compare_ints(const void *a, const void *b)
  * libc's frame sits between them and this program's. */
 static int walk_done;
 
-static void run_action(const void *node, VISIT which, int level)
-{
+static void run_action(const void *node, VISIT which, int level) {
     (void)node, (void)which, (void)level;
     if (walk_done)
         return;
@@ -131,8 +125,7 @@ static void run_action(const void *node, VISIT which, int level)
 }
 
 /* CHAIN frames of this function, then twalk(): the stack is deep. */
-static __attribute__((noinline)) int chain(int n)
-{
+static __attribute__((noinline)) int chain(int n) {
     int rc = n;
     if (n == 0)
         twalk(walk_root, run_action);
@@ -143,8 +136,7 @@ static __attribute__((noinline)) int chain(int n)
 }
 
 /* Run the timed loops for WHAT CHAIN frames deep. */
-static void run_deep(int what)
-{
+static void run_deep(int what) {
     static int keys[2] = {1, 2};
     if (walk_root == NULL) {
         tsearch(&keys[0], &walk_root, compare_ints);
@@ -158,15 +150,13 @@ static void run_deep(int what)
 /* --- (b) and (c): the store ---------------------------------------------- */
 
 /* Frames of synthetic stack K (never real code addresses). */
-static void synthetic(uintptr_t *ips, unsigned long k)
-{
+static void synthetic(uintptr_t *ips, unsigned long k) {
     for (int j = 0; j < DEPTH; j++)
         ips[j] = 0x7e0000000000u + (uintptr_t)k * 0x1000u +
                  (uintptr_t)j * 0x40u + 5u;
 }
 
-static double bench_lookup(void)
-{
+static double bench_lookup(void) {
     uintptr_t ips[DEPTH];
     double ns[ROUNDS_MAX];
     synthetic(ips, 1);
@@ -180,8 +170,7 @@ static double bench_lookup(void)
     return median(ns, rounds);
 }
 
-static double bench_insert(unsigned *inserted)
-{
+static double bench_insert(unsigned *inserted) {
     static uintptr_t ips[INSERTS_PER_ROUND][DEPTH];
     double ns[ROUNDS_MAX];
     unsigned long next = 100;
@@ -204,8 +193,7 @@ static double bench_insert(unsigned *inserted)
 
 /* --- (e): naming ---------------------------------------------------------- */
 
-static void bench_names(uint32_t id, double *cold, double *warm)
-{
+static void bench_names(uint32_t id, double *cold, double *warm) {
     const uintptr_t *ips;
     int n = stack_frames(id, &ips);
     struct frame_name f;
@@ -237,8 +225,7 @@ static void bench_names(uint32_t id, double *cold, double *warm)
 
 static double first_ns, second_ns;
 
-static void *fresh_thread(void *arg)
-{
+static void *fresh_thread(void *arg) {
     (void)arg;
     double t0 = now_ns();
     sink += stack_capture();
@@ -250,8 +237,7 @@ static void *fresh_thread(void *arg)
     return NULL;
 }
 
-static void bench_fresh_threads(double *first, double *second)
-{
+static void bench_fresh_threads(double *first, double *second) {
     double a[ROUNDS_MAX], b[ROUNDS_MAX];
     for (int r = 0; r < rounds; r++) {
         pthread_t t;
@@ -267,8 +253,7 @@ static void bench_fresh_threads(double *first, double *second)
     *second = median(b, rounds);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc > 1)
         rounds = atoi(argv[1]);
     if (argc > 2)

@@ -19,27 +19,23 @@
 
 extern char **environ;
 
-static double now_us(void)
-{
+static double now_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-static int by_value(const void *a, const void *b)
-{
+static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
-{
+static double median(double *v, int n) {
     qsort(v, (size_t)n, sizeof *v, by_value);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static double run(const char *prog, char **envp)
-{
+static double run(const char *prog, char **envp) {
     double t0 = now_us();
     pid_t pid = fork();
     if (pid == 0) {
@@ -56,8 +52,7 @@ static double run(const char *prog, char **envp)
     return now_us() - t0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: startup LIB [RUNS [PROGRAM]]\n");
         return 2;

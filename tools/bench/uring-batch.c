@@ -42,8 +42,7 @@ static struct {
     struct io_uring_cqe *cqes;
 } ring = {.fd = -1};
 
-int uring_batch_open(void)
-{
+int uring_batch_open(void) {
     struct io_uring_params p;
     memset(&p, 0, sizeof p);
     int fd = (int)syscall(SYS_io_uring_setup, 8, &p);
@@ -80,8 +79,7 @@ int uring_batch_open(void)
 
 /* The next free SQE, zeroed and queued (the kernel sees it at the next
  * io_uring_enter). The loop never queues more than the ring holds. */
-static struct io_uring_sqe *queue_sqe(uint8_t opcode, int fd)
-{
+static struct io_uring_sqe *queue_sqe(uint8_t opcode, int fd) {
     unsigned tail = *ring.sq_tail, index = tail & *ring.sq_mask;
     struct io_uring_sqe *sqe = &ring.sqes[index];
     memset(sqe, 0, sizeof *sqe);
@@ -92,13 +90,11 @@ static struct io_uring_sqe *queue_sqe(uint8_t opcode, int fd)
     return sqe;
 }
 
-static void put_u32(struct io_uring_sqe *sqe, size_t at, uint32_t value)
-{
+static void put_u32(struct io_uring_sqe *sqe, size_t at, uint32_t value) {
     memcpy((char *)sqe + at, &value, sizeof value);
 }
 
-static void queue_setsockopt(int fd, int level, int name, const int *value)
-{
+static void queue_setsockopt(int fd, int level, int name, const int *value) {
     struct io_uring_sqe *sqe = queue_sqe(IORING_OP_URING_CMD, fd);
     sqe->cmd_op = SOCKET_CMD_SETSOCKOPT;
     put_u32(sqe, SQE_LEVEL_AT, (uint32_t)level);
@@ -111,10 +107,9 @@ static void queue_setsockopt(int fd, int level, int name, const int *value)
 /* Submit the n queued SQEs and wait for their n completions, in one
  * system call. Returns the first negative result (-errno), else the first
  * completion's result. */
-static int submit_and_reap(unsigned n)
-{
-    if (syscall(SYS_io_uring_enter, ring.fd, n, n, IORING_ENTER_GETEVENTS,
-                NULL, 0) < 0)
+static int submit_and_reap(unsigned n) {
+    if (syscall(SYS_io_uring_enter, ring.fd, n, n, IORING_ENTER_GETEVENTS, NULL,
+                0) < 0)
         return -errno;
     int first = 0, failed = 0;
     unsigned head = *ring.cq_head;
@@ -131,8 +126,7 @@ static int submit_and_reap(unsigned n)
     return failed < 0 ? failed : first;
 }
 
-int uring_batch_set_options(int fd)
-{
+int uring_batch_set_options(int fd) {
     static const int on = 1, idle = 60;
     queue_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on);
     queue_setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle);
@@ -140,8 +134,7 @@ int uring_batch_set_options(int fd)
     return submit_and_reap(3);
 }
 
-int uring_batch_unread_close(int fd)
-{
+int uring_batch_unread_close(int fd) {
     /* Linked: the close starts only once the unread count is taken. */
     queue_sqe(IORING_OP_URING_CMD, fd)->flags = IOSQE_IO_LINK;
     queue_sqe(IORING_OP_CLOSE, fd);
