@@ -213,6 +213,15 @@ static const char *describe(const struct config *c, const char *var) {
                  name[0] == 'S' ? c->diag.scan_ms : c->diag.close_wait_ms);
         return buf;
     }
+    if (strcmp(name, "REPORT") == 0) {
+        snprintf(buf, sizeof bufs[0], "%ums", c->diag.report_ms);
+        return buf;
+    }
+    if (strcmp(name, "FD_WARN") == 0) {
+        snprintf(buf, sizeof bufs[0], "%u%s", c->diag.fd_warn,
+                 c->diag.fd_warn_percent ? "%" : "");
+        return buf;
+    }
     if (strcmp(name, "SUPPRESS") == 0) {
         snprintf(buf, sizeof bufs[0], "%s",
                  c->diag.suppress_path[0] != '\0' ? c->diag.suppress_path
@@ -298,6 +307,7 @@ static const char *const variables[] = {
     "SOCKSHIM_LOG_FORMAT", "SOCKSHIM_LOG_LEVEL",   "SOCKSHIM_CHECKS",
     "SOCKSHIM_STACKS",     "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
     "SOCKSHIM_SCAN",       "SOCKSHIM_SUPPRESS",    "SOCKSHIM_SUMMARY",
+    "SOCKSHIM_REPORT",     "SOCKSHIM_FD_WARN",
 };
 
 /* --- temporary files ----------------------------------------------------- */
@@ -525,6 +535,23 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_CLOSE_WAIT", "86400001ms", NULL},
     {"SOCKSHIM_CLOSE_WAIT", "10h", NULL},
     {"SOCKSHIM_CLOSE_WAIT", "5 s", NULL},
+    {"SOCKSHIM_REPORT", "0", "0ms"},
+    {"SOCKSHIM_REPORT", "1m", "60000ms"},
+    {"SOCKSHIM_REPORT", "30s", "30000ms"},
+    {"SOCKSHIM_REPORT", "10ms", "10ms"},
+    {"SOCKSHIM_REPORT", "9ms", NULL},
+    {"SOCKSHIM_REPORT", "1441m", NULL},
+    {"SOCKSHIM_REPORT", "often", NULL},
+    {"SOCKSHIM_FD_WARN", "80%", "80%"},
+    {"SOCKSHIM_FD_WARN", "100%", "100%"},
+    {"SOCKSHIM_FD_WARN", "0", "0"},
+    {"SOCKSHIM_FD_WARN", "0%", "0%"},
+    {"SOCKSHIM_FD_WARN", "900", "900"},
+    {"SOCKSHIM_FD_WARN", "101%", NULL},
+    {"SOCKSHIM_FD_WARN", "%", NULL},
+    {"SOCKSHIM_FD_WARN", "-1", NULL},
+    {"SOCKSHIM_FD_WARN", "80 %", NULL},
+    {"SOCKSHIM_FD_WARN", "1073741825", NULL},
     {"SOCKSHIM_SCAN", "0", "0ms"},
     {"SOCKSHIM_SCAN", "0ms", "0ms"},
     {"SOCKSHIM_SCAN", "10ms", "10ms"},

@@ -957,23 +957,24 @@ static void test_enabled(void) {
         {"all checks at warn", CHECKS_ALL, LEVEL_WARN,
          "policy_failed close_unread abortive_close double_close "
          "shutdown_misuse write_after_shutdown close_wait leak_at_exit "
-         "addr_in_use accept_overflow",
+         "addr_in_use accept_overflow open_sockets fd_exhausted fd_pressure",
          "error warn"},
         {"all checks at info", CHECKS_ALL, LEVEL_INFO,
          "policy policy_failed would_apply app_override close_unread "
          "abortive_close double_close shutdown_misuse write_after_shutdown "
          "close_wait late_close leak_at_exit addr_in_use accept_overflow "
-         "summary",
+         "summary open_sockets fd_exhausted fd_pressure",
          "error warn info"},
         {"all checks at error", CHECKS_ALL, LEVEL_ERROR,
-         "double_close close_wait", "error"},
+         "double_close close_wait fd_exhausted", "error"},
         {"close_wait alone at debug", BIT(EV_CLOSE_WAIT), LEVEL_DEBUG,
          "close_wait", "error warn info debug"},
         {"all but double_close and policy at info",
          CHECKS_ALL & ~BIT(EV_DOUBLE_CLOSE) & ~BIT(EV_POLICY), LEVEL_INFO,
          "policy_failed would_apply app_override close_unread "
          "abortive_close shutdown_misuse write_after_shutdown close_wait "
-         "late_close leak_at_exit addr_in_use accept_overflow summary",
+         "late_close leak_at_exit addr_in_use accept_overflow summary "
+         "open_sockets fd_exhausted fd_pressure",
          "error warn info"},
         {"none at debug", 0, LEVEL_DEBUG, "", "error warn info debug"},
     };

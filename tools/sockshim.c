@@ -22,6 +22,7 @@
 
 #include "config/configuration.h"
 #include "elfcheck.h"
+#include "request.h"
 
 #ifndef PKGLIBDIR
 #define PKGLIBDIR "/usr/local/lib/sockshim"
@@ -64,6 +65,10 @@ static const struct {
      "KIND:PATTERN lines: events to leave out"},
     {"summary", "SOCKSHIM_SUMMARY", NULL, "on|off",
      "one summary event at exit, level info (default on)"},
+    {"report", "SOCKSHIM_REPORT", NULL, "D",
+     "open_sockets report period while running; 0 = none (default 1m)"},
+    {"fd-warn", "SOCKSHIM_FD_WARN", NULL, "N|N%",
+     "fd_pressure at N open descriptors (default 80% of the limit)"},
 };
 #define DIAG_FLAG_COUNT (sizeof diag_flags / sizeof diag_flags[0])
 
@@ -221,6 +226,7 @@ static void usage(FILE *out) {
     fprintf(out,
             "usage: sockshim [options] [--] COMMAND [ARGS]\n"
             "       sockshim --check [options]\n"
+            "       sockshim report [--timeout DURATION] PID\n"
             "Run COMMAND with libsockshim.so preloaded: socket-option policies "
             "and\nsocket misuse diagnostics for an unmodified program.\n\n"
             "Policy (each sets the SOCKSHIM_* variable of the same name):\n");
@@ -306,6 +312,8 @@ static char *preload_value(const char *library) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return request_report(argc - 1, argv + 1);
     static struct option long_options[OPT_COUNT + DIAG_FLAG_COUNT + 16];
     int n = 0, dry_run = 0, check = 0;
     for (int opt = 0; opt < OPT_COUNT; opt++)

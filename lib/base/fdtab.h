@@ -79,6 +79,10 @@ struct fd_slot {
      * inode alone names it), 0 until identity.c has looked. */
     uint32_t inode;
     uint32_t fork_pid; /* the child (FD_FORK_PARENT) or the parent */
+    /* When the scan thread first saw the socket (clock_now_ms clock, 0:
+     * not yet): its age in the reports, within one scan period, at no
+     * cost to the program's calls. */
+    uint32_t seen_ms;
 };
 
 #define FDTAB_CHUNK_SHIFT 10

@@ -31,6 +31,9 @@ void settings_defaults(struct log_settings *log, struct diag_settings *diag) {
     diag->stack_depth = 16;
     diag->close_wait_ms = 5000;
     diag->scan_ms = 1000;
+    diag->report_ms = 60000;
+    diag->fd_warn = 80;
+    diag->fd_warn_percent = 1;
 }
 
 static int parse_dest(const char *text, struct log_settings *s,
@@ -147,14 +150,48 @@ static int parse_close_wait(const char *text, struct log_settings *s,
     return 0;
 }
 
+/* A period of the scan thread's: 0 (none), or at least
+ * SCAN_PERIOD_MIN_MS. 0 and *MS set, or -1. */
+static int parse_period(const char *text, unsigned *ms) {
+    unsigned value;
+    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &value) != 0 ||
+        (value != 0 && value < SCAN_PERIOD_MIN_MS))
+        return -1;
+    *ms = value;
+    return 0;
+}
+
 static int parse_scan(const char *text, struct log_settings *s,
                       struct diag_settings *d) {
     (void)s;
-    unsigned ms;
-    if (parse_duration_ms(text, DIAG_DURATION_MAX_MS, &ms) != 0 ||
-        (ms != 0 && ms < SCAN_PERIOD_MIN_MS))
+    return parse_period(text, &d->scan_ms);
+}
+
+static int parse_report(const char *text, struct log_settings *s,
+                        struct diag_settings *d) {
+    (void)s;
+    return parse_period(text, &d->report_ms);
+}
+
+/* The most descriptors a process can have open: the kernel's ceiling for
+ * nr_open. */
+#define FD_COUNT_MAX (1L << 30)
+
+static int parse_fd_warn(const char *text, struct log_settings *s,
+                         struct diag_settings *d) {
+    (void)s;
+    size_t len = strlen(text);
+    int percent = len > 1 && text[len - 1] == '%';
+    char number[16];
+    if (len - percent >= sizeof number)
         return -1;
-    d->scan_ms = ms;
+    memcpy(number, text, len - percent);
+    number[len - percent] = '\0';
+    long value;
+    if (parse_int_range(number, 0, percent ? 100 : FD_COUNT_MAX, &value) != 0)
+        return -1;
+    d->fd_warn = (unsigned)value;
+    d->fd_warn_percent = (uint8_t)percent;
     return 0;
 }
 
@@ -191,6 +228,14 @@ const struct setting_desc setting_descs[] = {
      "the path of a file of KIND:PATTERN lines (shorter than 1024 bytes)",
      parse_suppress},
     {SETTING_DIAG, "SOCKSHIM_SUMMARY", "summary", "on or off", parse_summary},
+    {SETTING_DIAG, "SOCKSHIM_REPORT", "report",
+     "0 (no report) or a duration of at least 10ms (1m, 30s), at most 1440m "
+     "(24 hours)",
+     parse_report},
+    {SETTING_DIAG, "SOCKSHIM_FD_WARN", "fd_warn",
+     "0 (off), a percent of the soft descriptor limit (80%), or a number of "
+     "descriptors",
+     parse_fd_warn},
 };
 const size_t setting_desc_count =
     sizeof setting_descs / sizeof setting_descs[0];

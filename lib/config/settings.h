@@ -23,6 +23,11 @@ struct diag_settings {
     int stack_depth;        /* frames kept, 1..STACK_DEPTH_LIMIT */
     unsigned close_wait_ms; /* how long after the peer's FIN is a leak */
     unsigned scan_ms;       /* background scan period; 0 = none */
+    unsigned report_ms;     /* open_sockets report period; 0 = none */
+    /* fd_pressure at this many open descriptors, or this percent of the
+     * soft RLIMIT_NOFILE when fd_warn_percent; 0 = off. */
+    unsigned fd_warn;
+    uint8_t fd_warn_percent;
     char suppress_path[SUPPRESS_PATH_MAX]; /* KIND:PATTERN lines, or "" */
 };
 
@@ -48,7 +53,8 @@ extern const size_t setting_desc_count;
 const struct setting_desc *setting_by_key(const char *key);
 
 /* The defaults: warnings and errors of every check to stderr, as text;
- * stacks of 16 frames; CLOSE_WAIT after 5 s, scanned every second. */
+ * stacks of 16 frames; CLOSE_WAIT after 5 s, scanned every second; a
+ * report of open sockets every minute; fd_pressure at 80% of the limit. */
 void settings_defaults(struct log_settings *log, struct diag_settings *diag);
 
 /* SOCKSHIM_CHECKS: "all", "none", or a comma list of kinds, where "-kind"

@@ -137,6 +137,12 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
 int report_begin_at(struct event *ev, enum event_kind kind,
                     enum log_level level, int fd, uint32_t call_stack,
                     uint32_t create_stack) {
+    return report_admit(kind, level, fd, call_stack, create_stack) &&
+           event_begin_at(ev, kind, level, fd);
+}
+
+int report_admit(enum event_kind kind, enum log_level level, int fd,
+                 uint32_t call_stack, uint32_t create_stack) {
     if (!event_enabled(kind) || !event_level_shown(level))
         return 0;
     __atomic_fetch_add(&seen_count[kind], 1, __ATOMIC_RELAXED);
@@ -171,7 +177,7 @@ int report_begin_at(struct event *ev, enum event_kind kind,
             return 0;
         }
     }
-    return event_begin_at(ev, kind, level, fd);
+    return 1;
 }
 
 void report_after_fork_child(void) {

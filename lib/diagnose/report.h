@@ -31,6 +31,11 @@ int report_begin_at(struct event *ev, enum event_kind kind,
                     enum log_level level, int fd, uint32_t call_stack,
                     uint32_t create_stack) __attribute__((warn_unused_result));
 
+/* The decision of report_begin_at() alone: 1 when the event is to be
+ * written (the caller then begins it itself), 0 when not. */
+int report_admit(enum event_kind kind, enum log_level level, int fd,
+                 uint32_t call_stack, uint32_t create_stack);
+
 /* A socket was created: counted for the summary. Returns 1 for the
  * process's first. */
 int report_socket_created(void);

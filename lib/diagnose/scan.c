@@ -29,7 +29,9 @@
 #include "base/real.h"
 #include "config/configuration.h"
 #include "diagnose/closewait.h"
+#include "diagnose/fdlimit.h"
 #include "diagnose/identity.h"
+#include "diagnose/livereport.h"
 #include "diagnose/sockdiag.h"
 #include "output/event.h"
 #include "output/sigframe.h"
@@ -40,7 +42,10 @@ static int scan_state = SCAN_IDLE;
 /* The thread's stack: enough for a pass and an event line's building. */
 #define SCAN_THREAD_STACK (256 * 1024)
 
-void scan_init(void) { scan_wanted = config.diag.scan_ms != 0; }
+void scan_init(void) {
+    scan_wanted = (config.diag.scan_ms != 0 && event_enabled(EV_CLOSE_WAIT)) ||
+                  livereport_wanted();
+}
 
 /* --- asking sock_diag: the dump ------------------------------------------ */
 
@@ -149,6 +154,9 @@ static int scan_slot(int fd, struct fd_slot *slot, void *data) {
      * with a gen that no longer matches. */
     uint32_t gen = __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
     uint32_t flags = fdtab_flags(slot);
+    if (__atomic_load_n(&slot->seen_ms, __ATOMIC_RELAXED) == 0)
+        __atomic_store_n(&slot->seen_ms, pass->now ? pass->now : 1,
+                         __ATOMIC_RELAXED);
     if (!fdtab_is_connection(flags, slot) || (flags & FD_CW_REPORTED))
         return 0;
     uint32_t inode = __atomic_load_n(&slot->inode, __ATOMIC_ACQUIRE);
@@ -283,21 +291,29 @@ static void end_process(void) {
         pause();
 }
 
+/* The scan thread's tick when it makes no passes (SOCKSHIM_SCAN=0, the
+ * reports alone wanted). */
+#define REPORT_TICK_MS 1000
+
 /* The scan thread: a pass every SOCKSHIM_SCAN, and at least once a second
- * a look at whether the program's threads have all ended. */
+ * the reports due (diagnose/livereport.h), the descriptor limit read
+ * anew (diagnose/fdlimit.h), and a look at whether the program's threads
+ * have all ended. */
 static void *scan_main(void *arg) {
     (void)arg;
     /* The period in equal ticks of at most a second. */
     const unsigned period = config.diag.scan_ms;
-    const unsigned ticks = (period + 999) / 1000;
-    const unsigned tick = period / ticks;
+    const unsigned ticks = period != 0 ? (period + 999) / 1000 : 0;
+    const unsigned tick = period != 0 ? period / ticks : REPORT_TICK_MS;
     unsigned count = 0;
     for (;;) {
         clock_sleep_ms(tick);
-        if (++count == ticks) {
+        if (ticks != 0 && ++count == ticks) {
             count = 0;
             scan_pass();
         }
+        livereport_tick(clock_now_ms());
+        fdlimit_tick();
         if (scan_thread_alone())
             end_process();
     }
@@ -312,7 +328,7 @@ static uint32_t deferred_at = NEVER_DEFERRED;
 #define SCAN_START_RETRY_MS 100
 
 void scan_start(void) {
-    if (!scan_wanted || !event_enabled(EV_CLOSE_WAIT) ||
+    if (!scan_wanted ||
         __atomic_load_n(&scan_state, __ATOMIC_ACQUIRE) != SCAN_IDLE)
         return;
     /* Never from a signal handler (every wrapped call may run in one):

@@ -19,6 +19,7 @@
 #include "base/privfd.h"
 #include "base/real.h"
 #include "diagnose/checks.h"
+#include "diagnose/fdlimit.h"
 #include "output/stack.h"
 
 /* close() as libc makes it, made directly while direct.h allows it (see
@@ -131,6 +132,9 @@ int hook_dup(int fd) {
     if (newfd >= 0) {
         PRESERVE_ERRNO;
         fdtab_copy(fd, newfd);
+        fdlimit_new_fd(newfd);
+    } else {
+        fdlimit_call_failed("dup", errno);
     }
     return newfd;
 }
@@ -152,6 +156,8 @@ static void after_dup_onto(int fd, int newfd, int rc) {
 int hook_dup2(int fd, int newfd) {
     before_dup_onto(newfd);
     int rc = real_dup2(fd, newfd);
+    if (rc < 0)
+        fdlimit_call_failed("dup2", errno);
     after_dup_onto(fd, newfd, rc);
     return rc;
 }
@@ -159,15 +165,21 @@ int hook_dup2(int fd, int newfd) {
 int hook_dup3(int fd, int newfd, int flags) {
     before_dup_onto(newfd);
     int rc = real_dup3(fd, newfd, flags);
+    if (rc < 0)
+        fdlimit_call_failed("dup3", errno);
     after_dup_onto(fd, newfd, rc);
     return rc;
 }
 
 /* fcntl() returned RC for CMD on FD: a duplicate is booked. */
 static void after_fcntl(int fd, int cmd, int rc) {
-    if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) {
+    if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+        return;
+    if (rc >= 0) {
         PRESERVE_ERRNO;
         fdtab_copy(fd, rc);
+    } else {
+        fdlimit_call_failed("fcntl", errno);
     }
 }
 

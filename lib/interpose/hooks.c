@@ -26,6 +26,7 @@
 #include "config/configuration.h"
 #include "diagnose/checks.h"
 #include "diagnose/closewait.h"
+#include "diagnose/fdlimit.h"
 #include "diagnose/scan.h"
 #include "output/event.h"
 #include "output/sockaddr.h"
@@ -76,6 +77,7 @@ static struct fd_slot *track_socket(int fd, int domain, int type, int protocol,
     slot->eof_stack = 0;
     slot->inode = 0;
     slot->fork_pid = 0;
+    slot->seen_ms = 0;
     slot->family = (uint8_t)domain;
     slot->sock_type = (uint16_t)base_type;
     slot->role = (uint8_t)role;
@@ -208,6 +210,9 @@ int hook_socket(int domain, int type, int protocol) {
         PRESERVE_ERRNO;
         socket_created(
             track_socket(fd, domain, type, protocol, ROLE_NONE, 0, 0));
+        fdlimit_new_fd(fd);
+    } else {
+        fdlimit_call_failed("socket", errno);
     }
     return fd;
 }
@@ -219,6 +224,9 @@ int hook_socketpair(int domain, int type, int protocol, int sv[2]) {
         for (int i = 0; i < 2; i++)
             socket_created(track_socket(sv[i], domain, type, protocol,
                                         ROLE_NONE, FD_BOUND, 0));
+        fdlimit_new_fd(sv[0] > sv[1] ? sv[0] : sv[1]);
+    } else {
+        fdlimit_call_failed("socketpair", errno);
     }
     return rc;
 }
@@ -293,6 +301,8 @@ int hook_accept(int fd, struct sockaddr *addr, socklen_t *len) {
     int newfd = accept_call(fd, addr, len);
     if (newfd >= 0)
         hook_accepted(fd, newfd);
+    else
+        fdlimit_call_failed("accept", errno);
     return newfd;
 }
 
@@ -300,11 +310,14 @@ int hook_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     int newfd = accept4_call(fd, addr, len, flags);
     if (newfd >= 0)
         hook_accepted(fd, newfd);
+    else
+        fdlimit_call_failed("accept4", errno);
     return newfd;
 }
 
 void hook_accepted(int fd, int newfd) {
     PRESERVE_ERRNO;
+    fdlimit_new_fd(newfd);
     struct fd_slot *listener = socket_slot(fd);
     /* The kernel copies the listener's options to the accepted socket:
      * what the program set on the listener it has set here too. */

@@ -21,10 +21,13 @@
 #include "base/errno_scope.h"
 #include "base/real.h"
 #include "config/configuration.h"
+#include "diagnose/census.h"
 #include "diagnose/checks.h"
 #include "diagnose/closewait.h"
 #include "diagnose/exitreport.h"
+#include "diagnose/fdlimit.h"
 #include "diagnose/identity.h"
+#include "diagnose/livereport.h"
 #include "diagnose/report.h"
 #include "diagnose/scan.h"
 #include "output/event.h"
@@ -65,6 +68,8 @@ static void initialise(void) {
     config_load(&config, read_env, event_config_error);
     config_check_unknown_env(environ, event_config_error);
     clock_init();
+    livereport_init(getenv("XDG_RUNTIME_DIR"));
+    fdlimit_init();
     scan_init();
     checks_init();
     direct_syscalls_begin();
@@ -96,6 +101,9 @@ static void after_fork_in_child(void) {
         scan_after_fork_child();
         report_after_fork_child();
         identity_after_fork_child();
+        census_after_fork_child();
+        livereport_after_fork_child();
+        fdlimit_after_fork_child();
     }
 }
 

@@ -40,6 +40,9 @@ static const struct {
     [EV_ACCEPT_OVERFLOW] = {"accept_overflow", LEVEL_WARN},
     [EV_SUMMARY] = {"summary", LEVEL_INFO},
     [EV_CONFIG_ERROR] = {"config_error", LEVEL_WARN},
+    [EV_OPEN_SOCKETS] = {"open_sockets", LEVEL_WARN},
+    [EV_FD_EXHAUSTED] = {"fd_exhausted", LEVEL_ERROR},
+    [EV_FD_PRESSURE] = {"fd_pressure", LEVEL_WARN},
 };
 
 /* The longest value an event field shows: every field bounded keeps a
@@ -126,9 +129,20 @@ int event_begin(struct event *ev, enum event_kind kind, int fd) {
 
 int event_begin_at(struct event *ev, enum event_kind kind, enum log_level level,
                    int fd) {
-    /* Bad configuration is always reported, whatever the level. */
-    if ((kind != EV_CONFIG_ERROR &&
-         (!(event_kinds_shown & (1u << kind)) || level > shown_level)) ||
+    return event_begin_in(ev, kind, level, fd, event_line, sizeof event_line);
+}
+
+int event_begin_in(struct event *ev, enum event_kind kind, enum log_level level,
+                   int fd, char *buf, size_t size) {
+    if (level > shown_level && kind != EV_CONFIG_ERROR)
+        return 0;
+    return event_begin_asked(ev, kind, level, fd, buf, size);
+}
+
+int event_begin_asked(struct event *ev, enum event_kind kind,
+                      enum log_level level, int fd, char *buf, size_t size) {
+    /* Bad configuration is always reported. */
+    if ((kind != EV_CONFIG_ERROR && !(event_kinds_shown & (1u << kind))) ||
         event_line_busy || !log_ready())
         return 0;
     /* A log that had to fall back to stderr says so first (once: the
@@ -139,8 +153,8 @@ int event_begin_at(struct event *ev, enum event_kind kind, enum log_level level,
     ev->level = level;
     ev->json = format == FORMAT_JSON;
     ev->object_fresh = 0;
-    ob_init(&ev->ob, event_line + LOG_PREFIX_ROOM,
-            sizeof event_line - LOG_PREFIX_ROOM - EVENT_END_ROOM);
+    ob_init(&ev->ob, buf + LOG_PREFIX_ROOM,
+            size - LOG_PREFIX_ROOM - EVENT_END_ROOM);
     struct outbuf *ob = &ev->ob;
     if (ev->json) {
         ob_str(ob, "{\"ts\":");
@@ -261,6 +275,35 @@ void event_object_begin(struct event *ev, const char *key) {
 void event_object_end(struct event *ev) {
     if (ev->json) {
         ob_char(&ev->ob, '}');
+        ev->object_fresh = 0;
+    }
+}
+
+void event_list_begin(struct event *ev, const char *key) {
+    if (ev->json) {
+        json_key(ev, key);
+        ob_char(&ev->ob, '[');
+        ev->object_fresh = 1;
+    }
+}
+
+void event_item_begin(struct event *ev, const char *label) {
+    if (ev->json) {
+        if (!ev->object_fresh)
+            ob_char(&ev->ob, ',');
+        ob_char(&ev->ob, '{');
+        ev->object_fresh = 1;
+        return;
+    }
+    ob_str(&ev->ob, "\n    ");
+    ob_str(&ev->ob, label);
+}
+
+void event_item_end(struct event *ev) { event_object_end(ev); }
+
+void event_list_end(struct event *ev) {
+    if (ev->json) {
+        ob_char(&ev->ob, ']');
         ev->object_fresh = 0;
     }
 }

@@ -36,6 +36,9 @@ enum event_kind {
     EV_ACCEPT_OVERFLOW,
     EV_SUMMARY,
     EV_CONFIG_ERROR,
+    EV_OPEN_SOCKETS,
+    EV_FD_EXHAUSTED,
+    EV_FD_PRESSURE,
     EV_COUNT
 };
 
@@ -96,6 +99,19 @@ int event_begin(struct event *ev, enum event_kind kind, int fd)
 int event_begin_at(struct event *ev, enum event_kind kind, enum log_level level,
                    int fd) __attribute__((warn_unused_result));
 
+/* The same, built in BUF (SIZE bytes, the first LOG_PREFIX_ROOM of them
+ * kept for output/log.h) instead of the thread's line of LOG_LINE_MAX:
+ * for the reports whose groups of stacks need more room. */
+int event_begin_in(struct event *ev, enum event_kind kind, enum log_level level,
+                   int fd, char *buf, size_t size)
+    __attribute__((warn_unused_result));
+
+/* The same whatever SOCKSHIM_LOG_LEVEL says of LEVEL (the kind must be
+ * shown): for an event the user asked for, such as a report on demand. */
+int event_begin_asked(struct event *ev, enum event_kind kind,
+                      enum log_level level, int fd, char *buf, size_t size)
+    __attribute__((warn_unused_result));
+
 /* Add the socket's family, role, local and peer address. PEER_HINT, when
  * not NULL, stands for the peer of a socket not yet connected. */
 void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
@@ -108,6 +124,15 @@ void event_int(struct event *ev, const char *key, long long value);
  * in text. */
 void event_object_begin(struct event *ev, const char *key);
 void event_object_end(struct event *ev);
+
+/* A list of objects under KEY: in JSON "KEY":[{...},...]; in text each
+ * item is a block of its own after the event's line, starting with a
+ * line "    LABEL" that the item's fields follow (its stack, if any, last).
+ * In text, event_why() must come before the list. */
+void event_list_begin(struct event *ev, const char *key);
+void event_item_begin(struct event *ev, const char *label);
+void event_item_end(struct event *ev);
+void event_list_end(struct event *ev);
 
 /* Add stack ID under KEY: in text, a line "    LABEL:" then one line per
  * frame "    #N 0xIP func+0xOFF (module)"; in JSON, a list of

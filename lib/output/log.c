@@ -62,6 +62,21 @@ const char *log_level_name(enum log_level level) { return level_names[level]; }
 
 const struct log_settings *log_current(void) { return &settings; }
 
+void log_describe(struct outbuf *ob) {
+    switch (settings.dest) {
+    case DEST_STDERR:
+        ob_str(ob, "stderr");
+        break;
+    case DEST_SYSLOG:
+        ob_str(ob, "syslog");
+        break;
+    case DEST_FILE:
+        ob_str(ob, "file:");
+        logfile_path(ob);
+        break;
+    }
+}
+
 static void update_available(void) {
     int available = privfd_get(PRIVFD_LOG) >= 0 ||
                     __atomic_load_n(&log_pending, __ATOMIC_ACQUIRE);

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "output/outbuf.h"
+
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
 enum log_format { FORMAT_TEXT, FORMAT_JSON };
 enum log_dest { DEST_STDERR, DEST_FILE, DEST_SYSLOG };
@@ -48,6 +50,10 @@ void log_configure(const struct log_settings *s);
 
 /* The settings installed (the destination may have fallen back). */
 const struct log_settings *log_current(void);
+
+/* Where lines go, as a user would name it: "stderr", "syslog", or
+ * "file:PATH" with the resolved path. */
+void log_describe(struct outbuf *ob);
 
 /* 1 while there is a destination, open or to be opened at the next
  * line: global only so that the check is one load inline, since every

@@ -35,6 +35,13 @@ static char failure[LOGFILE_PATH_MAX + 96];
 /* Links followed at most while resolving, as the kernel's limit. */
 #define LINKS_MAX 40
 
+void logfile_path(struct outbuf *ob) {
+    ob_str(ob, resolved_dir);
+    if (ob->len == 0 || resolved_dir[strlen(resolved_dir) - 1] != '/')
+        ob_char(ob, '/');
+    ob_str(ob, file_name);
+}
+
 /* Record why resolving failed (PROBLEM at PLACE) and ERR in errno. */
 static int fail(const char *problem, const char *place, int err,
                 const char **why) {

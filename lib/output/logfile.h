@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "output/outbuf.h"
+
 /* Room for a resolved path (SOCKSHIM_LOG's limit, and some). */
 #define LOGFILE_PATH_MAX 1152
 
@@ -25,6 +27,9 @@
  * phrase saying what was wrong (an unsafe link, a missing directory ...)
  * and errno set. Start-up only (or a forked child): not thread-safe. */
 int logfile_resolve(const char *path, const char **why);
+
+/* The resolved file's path, into OB. */
+void logfile_path(struct outbuf *ob);
 
 /* Is the resolved file there already (then it is opened at start-up)? */
 int logfile_exists(void);

@@ -32,10 +32,13 @@ wrong command line exits 2.
 --diagnostic: each object also has the fields every event has (ts to
 the microsecond, pid, tid, prog, level, kind) and, if it reports a
 descriptor's misuse (any kind but summary and config_error), fd, why and
-a stack; family and role too unless the descriptor is no socket. Stacks
-are lists of frames {ip, module, offset, func}.
+a stack; family and role too unless the descriptor is no socket; a
+report on the process (open_sockets, fd_pressure, fd_exhausted) why,
+sockets and groups instead. Stacks are lists of frames {ip, module,
+offset, func}.
 
-SPEC, of a field KEY (KEY.SUB: the field SUB of the object KEY):
+SPEC, of a field KEY (KEY.SUB: the field SUB of the object KEY, KEY.N
+the Nth item, from 0, of the list KEY):
   KEY          present, and neither null nor empty
   !KEY         absent
   KEY=TEXT     its value as text (a number as written, a string as is) is TEXT
@@ -56,6 +59,8 @@ import sys
 
 STACKS = ("stack", "created_at", "closed_at")
 FRAME_KEYS = ("ip", "module", "offset", "func")
+# Kinds about the whole process: its open sockets in groups.
+PROCESS_KINDS = {"open_sockets", "fd_pressure", "fd_exhausted"}
 # Kinds about a descriptor that is no open socket need no family/role.
 NO_SOCKET = {"double_close"}
 MISSING = object()
@@ -122,7 +127,9 @@ def diagnostic_problems(ev):
     p = []
     kind = ev.get("kind")
     need = ["ts", "pid", "tid", "prog", "level", "kind"]
-    if kind not in ("summary", "config_error"):
+    if kind in PROCESS_KINDS:
+        need += ["why", "sockets", "groups"]
+    elif kind not in ("summary", "config_error"):
         need += ["fd", "why", "stack"]
         if kind not in NO_SOCKET and ev.get("problem") != "not_a_socket":
             need += ["family", "role"]
@@ -142,6 +149,11 @@ def diagnostic_problems(ev):
             why = frame_problem(ev[k])
             if why:
                 p.append("%s %s" % (k, why))
+    for i, g in enumerate(ev.get("groups", [])):
+        if "created_at" in g:
+            why = frame_problem(g["created_at"])
+            if why:
+                p.append("groups.%d.created_at %s" % (i, why))
     return p
 
 
@@ -151,9 +163,12 @@ def is_int(v):
 
 def field(ev, key):
     for part in key.split("."):
-        if not isinstance(ev, dict) or part not in ev:
+        if isinstance(ev, list) and part.isdigit() and int(part) < len(ev):
+            ev = ev[int(part)]
+        elif isinstance(ev, dict) and part in ev:
+            ev = ev[part]
+        else:
             return MISSING
-        ev = ev[part]
     return ev
 
 

@@ -47,13 +47,15 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 bail() { echo "Bail out! $*"; exit 255; }
 diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
-ok() { # ok STATUS DESC: STATUS 0 passes
+ok() { # ok STATUS DESC: STATUS 0 passes; returns 1 for a failure, so
+    # that "ok $? DESC || diag ..." says why
     _tap_n=$((_tap_n + 1))
     if [ "$1" -eq 0 ]; then
         echo "ok $_tap_n - $2"
     else
         echo "not ok $_tap_n - $2"
         _tap_failed=$((_tap_failed + 1))
+        return 1
     fi
 }
 
