@@ -8,8 +8,9 @@
 # plainly (the kernel's view, from ss, is all there is), then under
 # sockshim with a keepalive + nodelay policy, which shows the options
 # applied to the unmodified server, the close_wait report with the stack
-# where the socket was created and the stack where its EOF was read, and
-# the leak report at exit.
+# where the socket was created and the stack where its EOF was read, the
+# report of its open sockets asked of it while it runs (sockshim report
+# PID), and the leak report at exit.
 set -eu
 BUILD=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 SHIM="$BUILD/tools/sockshim"
@@ -33,6 +34,11 @@ run() { # run LABEL COMMAND...: start the server, drive one client, report
     port=$(sed -n 's/^listening on 127.0.0.1://p' "$OUT/server")
     client "$port"
     sleep 0.5
+    if [ "$1" != env ]; then
+        # Past the 1s threshold: ask the running server for its report.
+        sleep 1
+        "$SHIM" report "$pid" | sed 's/^/   report: /'
+    fi
     echo "== $label"
     echo "   kernel (ss -tn state close-wait sport = :$port):"
     ss -tn state close-wait "sport = :$port" | sed 's/^/     /'
@@ -54,6 +60,11 @@ and nothing says why. Under sockshim, with no change to the server:
   - 'close_wait': the peer closed 1s ago and the server still holds the
     socket, with the stack where it read the EOF (serve_client) and the
     stack where the socket was created (accept in main);
+  - 'open_sockets': asked of the running server with 'sockshim report PID'
+    (a service stopped by SIGTERM writes no exit report; this one it has
+    written while running, and by itself every minute when its sockets
+    change): its sockets grouped by creation stack, how many sit in
+    CLOSE_WAIT, how many descriptors are open against the limit;
   - 'leak_at_exit': what was still open when the server exited, grouped by
     the stack that created it; then the summary.
 The fix is in examples/closewait-server --fixed: close() after recv() == 0.

@@ -66,9 +66,9 @@ static const struct {
     {"summary", "SOCKSHIM_SUMMARY", NULL, "on|off",
      "one summary event at exit, level info (default on)"},
     {"report", "SOCKSHIM_REPORT", NULL, "D",
-     "open_sockets report period while running; 0 = none (default 1m)"},
+     "report of open sockets while running; 0 = none (1m)"},
     {"fd-warn", "SOCKSHIM_FD_WARN", NULL, "N|N%",
-     "fd_pressure at N open descriptors (default 80% of the limit)"},
+     "fd_pressure at N open descriptors (80% of limit)"},
 };
 #define DIAG_FLAG_COUNT (sizeof diag_flags / sizeof diag_flags[0])
 
