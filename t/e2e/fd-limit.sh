@@ -14,7 +14,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 [ -n "$PY" ] || skip_all "python3 not installed"
 
-plan 14
+plan 17
 
 # server.py [--close]: listens, prints "port N", accepts once "go" is on
 # stdin, keeping every socket (or closing each with --close), until
@@ -125,3 +125,31 @@ is 0 "$("$PY" "$JCHECK" count "$TMP/off.log" kind=fd_pressure)" \
     "SOCKSHIM_FD_WARN=0: no fd_pressure"
 is 1 "$("$PY" "$JCHECK" count "$TMP/off.log" kind=fd_exhausted '!repeat')" \
     "but fd_exhausted still"
+
+# The other calls that make descriptors: socket() and dup() (Python's
+# os.dup() is fcntl(F_DUPFD_CLOEXEC)) until EMFILE.
+cat >"$TMP/calls.py" <<'EOF'
+import errno, os, socket
+kept = []
+try:
+    while True:
+        kept.append(socket.socket())
+except OSError as e:
+    assert e.errno == errno.EMFILE, e
+kept.pop().close()
+try:
+    while True:
+        kept.append(os.dup(0))
+except OSError as e:
+    assert e.errno == errno.EMFILE, e
+print("done")
+EOF
+bounded prlimit --nofile=64 env LD_PRELOAD="$PRELOAD" \
+    SOCKSHIM_LOG="file:$TMP/calls.log" SOCKSHIM_LOG_FORMAT=json \
+    "$PY" "$TMP/calls.py" >"$TMP/calls.out" 2>&1
+is "done" "$(cat "$TMP/calls.out")" "socket() and os.dup() ran out of descriptors"
+for call in socket fcntl; do
+    "$PY" "$JCHECK" event "$TMP/calls.log" fd_exhausted "@call=$call" \
+        errno=EMFILE fd_limit=64 'fds_open>=60' >"$TMP/calls.check"
+    ok $? "fd_exhausted names $call()" || diag "$(cat "$TMP/calls.check")"
+done
