@@ -72,3 +72,23 @@ void clock_sleep_ms(unsigned ms) {
 uint32_t clock_now_ms(void) {
     return (uint32_t)(clock_monotonic_ms() - epoch_ms);
 }
+
+void clock_civil_now(struct civil_time *out) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    /* Civil date from days since the epoch (Howard Hinnant's algorithm). */
+    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+    days += 719468;
+    long long era = days / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+    out->year = (int)((long long)yoe + era * 400 + (out->month <= 2));
+    out->hour = (int)(secs / 3600);
+    out->minute = (int)(secs / 60 % 60);
+    out->second = (int)(secs % 60);
+    out->microsecond = ts.tv_nsec / 1000;
+}

@@ -28,6 +28,17 @@ int64_t clock_monotonic_ms(void);
  * difference. */
 uint32_t clock_now_ms(void);
 
+/* The wall clock's time of day in UTC, as a calendar has it. */
+struct civil_time {
+    int year, month, day; /* month 1..12 */
+    int hour, minute, second;
+    long microsecond;
+};
+
+/* Now, in UTC. No lock, no allocation (gmtime_r is not async-signal-safe):
+ * safe in a signal handler. */
+void clock_civil_now(struct civil_time *out);
+
 /* Sleep MS milliseconds (the whole time, through interruptions). */
 void clock_sleep_ms(unsigned ms);
 

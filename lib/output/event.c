@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fdtab.h"
 #include "output/sockaddr.h"
 #include "output/stack.h"
@@ -84,34 +85,22 @@ void event_configure(uint32_t checks, enum log_level level,
 int event_level_shown(enum log_level level) { return level <= shown_level; }
 
 static void append_timestamp(struct outbuf *ob) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    /* Civil date from days since the epoch (Howard Hinnant's algorithm):
-     * gmtime_r is not async-signal-safe. */
-    long long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
-    days += 719468;
-    long long era = days / 146097;
-    unsigned doe = (unsigned)(days - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned day = doy - (153 * mp + 2) / 5 + 1;
-    unsigned month = mp < 10 ? mp + 3 : mp - 9;
-    long long year = (long long)yoe + era * 400 + (month <= 2);
+    struct civil_time t;
+    clock_civil_now(&t);
     ob_char(ob, '"');
-    ob_uint_pad(ob, (unsigned long long)year, 4);
+    ob_uint_pad(ob, (unsigned long long)t.year, 4);
     ob_char(ob, '-');
-    ob_uint_pad(ob, month, 2);
+    ob_uint_pad(ob, (unsigned long long)t.month, 2);
     ob_char(ob, '-');
-    ob_uint_pad(ob, day, 2);
+    ob_uint_pad(ob, (unsigned long long)t.day, 2);
     ob_char(ob, 'T');
-    ob_uint_pad(ob, (unsigned long long)secs / 3600, 2);
+    ob_uint_pad(ob, (unsigned long long)t.hour, 2);
     ob_char(ob, ':');
-    ob_uint_pad(ob, (unsigned long long)secs / 60 % 60, 2);
+    ob_uint_pad(ob, (unsigned long long)t.minute, 2);
     ob_char(ob, ':');
-    ob_uint_pad(ob, (unsigned long long)secs % 60, 2);
+    ob_uint_pad(ob, (unsigned long long)t.second, 2);
     ob_char(ob, '.');
-    ob_uint_pad(ob, (unsigned long long)ts.tv_nsec / 1000, 6);
+    ob_uint_pad(ob, (unsigned long long)t.microsecond, 6);
     ob_str(ob, "Z\"");
 }
 
