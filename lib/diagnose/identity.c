@@ -7,10 +7,10 @@
 
 #include "diagnose/identity.h"
 
-#include <errno.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "base/errno_scope.h"
 #include "base/real.h"
 
 static unsigned long unseen_closes;
@@ -49,7 +49,7 @@ int identity_confirm(int fd, struct fd_slot *slot) {
     uint32_t flags = fdtab_flags(slot);
     if (!(flags & FD_TRACKED))
         return 0;
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     struct stat st;
     uint32_t known = __atomic_load_n(&slot->inode, __ATOMIC_RELAXED);
     int same =
@@ -64,7 +64,6 @@ int identity_confirm(int fd, struct fd_slot *slot) {
     } else {
         identity_closed(slot, flags, gen);
     }
-    errno = saved_errno;
     return same;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/errno_scope.h"
 #include "base/privfd.h"
 #include "base/real.h"
 
@@ -87,7 +88,7 @@ static int dump(int nl, int family, uint32_t states, sockdiag_fn fn, void *data,
      * earlier (a receive timeout) may still be queued on a kept socket. */
     static uint32_t last_seq;
     uint32_t seq = __atomic_add_fetch(&last_seq, 1, __ATOMIC_RELAXED);
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     int rc = -1;
     if (__atomic_exchange_n(&answer_busy, 1, __ATOMIC_ACQUIRE))
         return -1;
@@ -118,7 +119,6 @@ static int dump(int nl, int family, uint32_t states, sockdiag_fn fn, void *data,
     }
 out:
     __atomic_store_n(&answer_busy, 0, __ATOMIC_RELEASE);
-    errno = saved_errno;
     return rc;
 }
 
@@ -154,7 +154,7 @@ static void count_ports(const struct inet_diag_msg *m, void *data) {
 }
 
 long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port) {
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     struct port_count pc = {local_port, remote_port, 0};
     /* Out of the program's way while it is open: another thread's
      * socket() must get the number it would get without sockshim. */
@@ -165,6 +165,5 @@ long sockdiag_count_time_wait(unsigned local_port, unsigned remote_port) {
             result = pc.count;
         real_close(nl);
     }
-    errno = saved_errno;
     return result;
 }

@@ -27,6 +27,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include "base/errno_scope.h"
 #include "base/privfd.h"
 #include "base/real.h"
 #include "output/stackmap.h"
@@ -183,10 +184,9 @@ uint32_t stack_capture(void) {
     int depth = __atomic_load_n(&frames_kept, __ATOMIC_RELAXED);
     if (depth == 0 || capturing)
         return 0;
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     if (!room_to_capture()) {
         __atomic_fetch_add(&skipped, 1, __ATOMIC_RELAXED);
-        errno = saved_errno;
         return 0;
     }
     void *raw[STACK_DEPTH_MAX + OWN_FRAMES_MAX];
@@ -200,7 +200,6 @@ uint32_t stack_capture(void) {
         first++;
     uint32_t id = stack_store((const uintptr_t *)(raw + first),
                               n - first < depth ? n - first : depth);
-    errno = saved_errno;
     return id;
 }
 

@@ -13,7 +13,6 @@
 
 #include <dlfcn.h>
 #include <elf.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/errno_scope.h"
 #include "base/real.h"
 
 struct module {
@@ -141,7 +141,7 @@ static const char *base_name(const char *path) {
 }
 
 void symbols_name(uintptr_t ip, struct frame_name *out) {
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     out->module = "?";
     out->module_offset = ip;
     out->func[0] = '\0';
@@ -152,10 +152,8 @@ void symbols_name(uintptr_t ip, struct frame_name *out) {
      * to a noreturn function): look inside the call instead. */
     uintptr_t inside = ip - 1;
     if (dladdr1((void *)inside, &info, (void **)&lm, RTLD_DL_LINKMAP) == 0 ||
-        lm == NULL) {
-        errno = saved_errno;
+        lm == NULL)
         return;
-    }
     out->module = info.dli_fname != NULL && info.dli_fname[0] != '\0'
                       ? base_name(info.dli_fname)
                       : program_invocation_short_name;
@@ -179,5 +177,4 @@ void symbols_name(uintptr_t ip, struct frame_name *out) {
         start = (uintptr_t)info.dli_saddr;
     }
     out->func_offset = start != 0 ? ip - start : 0;
-    errno = saved_errno;
 }

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/errno_scope.h"
 #include "base/real.h"
 #include "config/configuration.h"
 #include "output/event.h"
@@ -229,7 +230,7 @@ apply_over_program(const struct sock_context *ctx, const struct item_value *v) {
 
 void policy_apply(const struct sock_context *ctx, const struct policy *p,
                   uint16_t which) {
-    int saved_errno = errno;
+    PRESERVE_ERRNO;
     struct fd_slot *slot = ctx->slot;
     struct item_value items[ITEM_COUNT], applied[ITEM_COUNT];
     int n = policy_items(p, items), n_applied = 0;
@@ -275,7 +276,6 @@ void policy_apply(const struct sock_context *ctx, const struct policy *p,
     }
     if ((n_applied > 0 || backlog_changed) && event_enabled(EV_POLICY))
         report_applied(ctx, p, applied, n_applied, backlog_changed);
-    errno = saved_errno;
 }
 
 /* The policy event: what was set on the socket. */
