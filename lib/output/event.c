@@ -306,10 +306,14 @@ void event_str(struct event *ev, const char *key, const char *value) {
     ob_char(&ev->ob, ' ');
     ob_str(&ev->ob, key);
     ob_char(&ev->ob, '=');
-    if (needs_quotes(value))
+    if (needs_quotes(value)) {
         ob_quoted(&ev->ob, value, EVENT_VALUE_MAX);
-    else
-        ob_strn(&ev->ob, value, EVENT_VALUE_MAX);
+        return;
+    }
+    /* Marked as ob_quoted marks a cut: else a cut value reads as whole. */
+    ob_strn(&ev->ob, value, EVENT_VALUE_MAX);
+    if (value[strnlen(value, EVENT_VALUE_MAX)] != '\0')
+        ob_str(&ev->ob, "...");
 }
 
 void event_int(struct event *ev, const char *key, long long value) {

@@ -117,6 +117,9 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
 void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
                   const struct sockaddr *peer_hint, socklen_t hint_len);
 
+/* Add the field KEY with VALUE: at most 512 bytes of VALUE, then "..."
+ * when it was longer. In text, KEY=VALUE, VALUE in quotes and escaped
+ * when it holds a space, a quote or a control byte; in JSON, a string. */
 void event_str(struct event *ev, const char *key, const char *value);
 void event_int(struct event *ev, const char *key, long long value);
 
