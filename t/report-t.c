@@ -534,15 +534,13 @@ static void test_fork(void) {
  * creation stack and by whether the peer closed them, and reports each
  * group through report_begin_at(): the leaked ones at warn, those merely
  * still open at info, both with call stack 0 and the group's creation
- * stack. Run last, so that the summaries above do not depend on it. */
+ * stack. The level is part of the repeat key: a process that leaked some
+ * sockets of a creation stack and kept others of it open hears of both.
+ * Run last, so that the summaries above do not depend on it. */
 static void test_levels_of_one_stack(void) {
     struct event ev;
     event_configure(CHECKS_ALL, LEVEL_INFO, FORMAT_TEXT);
     new_log_text();
-    /* TODO: the repeat key has no level, so the info group is folded
-     * into the warn one test_filters wrote from the same stack: a
-     * process that leaked some sockets of a creation stack and kept
-     * others of it open never hears of the open ones. */
     int began =
         report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0, s_other);
     if (began)
@@ -550,8 +548,28 @@ static void test_levels_of_one_stack(void) {
     const char *log = new_log_text();
     if (!ok(began && strcmp(log, text_lines("info: leak_at_exit", NULL)) == 0,
             "leak_at_exit at info after one at warn from the same stack: "
-            "written # TODO lib/diagnose/report.c folds it as a repeat"))
+            "written"))
         diag("log: '%s'", visible(log));
+
+    /* Its own repeats are folded under its own key, and the short line
+     * at the 10th says info, the level of the events it counts. */
+    int written = 0;
+    for (int i = 0; i < 9; i++) {
+        began =
+            report_begin_at(&ev, EV_LEAK_AT_EXIT, LEVEL_INFO, -1, 0, s_other);
+        if (began) {
+            event_end(&ev);
+            written++;
+        }
+    }
+    char body[512];
+    snprintf(body, sizeof body,
+             "info: leak_at_exit repeat=10 stack_id=0 -- the same event from "
+             "the same stack, shown in full the first time; counted since");
+    log = new_log_text();
+    if (!ok(written == 0 && strcmp(log, text_lines(body, NULL)) == 0,
+            "... 9 more at info: folded, the 10th an info repeat line"))
+        diag("%d written; log: '%s'", written, visible(log));
 }
 
 /* --- glob_match ---------------------------------------------------------- */
@@ -586,7 +604,7 @@ static const struct {
 };
 
 int main(void) {
-    plan(39 + (int)ARRAY_SIZE(globs));
+    plan(40 + (int)ARRAY_SIZE(globs));
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");

@@ -20,7 +20,7 @@ static unsigned long seen_count[EV_COUNT];
 static unsigned long suppressed_count[EV_COUNT];
 static unsigned long repeat_count[EV_COUNT];
 
-/* Repeats: one entry per (kind, call stack, creation stack), in a
+/* Repeats: one entry per (kind, level, call stack, creation stack), in a
  * lock-free open-addressing table. A full table only means that further
  * distinct stacks are not folded. */
 enum verdict { VERDICT_UNKNOWN, VERDICT_SHOW, VERDICT_SUPPRESS };
@@ -35,18 +35,27 @@ static struct seen_entry seen[SEEN_MAX];
 /* Sockets seen created: a process that made none gets no summary. */
 static unsigned long sockets_created;
 
-/* The repeat key packs the kind above two stack ids of 20 bits each. */
+/* The repeat key packs the kind above the level above two stack ids of
+ * 20 bits each. The level is part of it: leak_at_exit's info group of a
+ * creation stack is not a repeat of its warn group. */
 #define REPEAT_KEY_STACK_BITS 20
+#define REPEAT_KEY_LEVEL_BITS 2
+#define REPEAT_KEY_KIND_SHIFT                                                  \
+    (2 * REPEAT_KEY_STACK_BITS + REPEAT_KEY_LEVEL_BITS)
 _Static_assert(STACK_STORE_MAX < (1u << REPEAT_KEY_STACK_BITS),
                "stack ids fit the repeat key");
-_Static_assert(EV_COUNT < (1u << (64 - 2 * REPEAT_KEY_STACK_BITS)),
+_Static_assert(LEVEL_DEBUG < (1u << REPEAT_KEY_LEVEL_BITS),
+               "levels fit the repeat key");
+_Static_assert(EV_COUNT < (1u << (64 - REPEAT_KEY_KIND_SHIFT)),
                "event kinds fit the repeat key");
 _Static_assert((SEEN_MAX & (SEEN_MAX - 1)) == 0,
                "SEEN_MAX is a power of two (probes wrap with a mask)");
 
-static uint64_t repeat_key(enum event_kind kind, uint32_t call_stack,
-                           uint32_t create_stack) {
-    return (uint64_t)(kind + 1) << (2 * REPEAT_KEY_STACK_BITS) |
+/* Never 0 (the kind is counted from 1): 0 marks an empty entry. */
+static uint64_t repeat_key(enum event_kind kind, enum log_level level,
+                           uint32_t call_stack, uint32_t create_stack) {
+    return (uint64_t)(kind + 1) << REPEAT_KEY_KIND_SHIFT |
+           (uint64_t)level << (2 * REPEAT_KEY_STACK_BITS) |
            (uint64_t)call_stack << REPEAT_KEY_STACK_BITS | create_stack;
 }
 
@@ -109,11 +118,12 @@ static int stack_suppressed(enum event_kind kind, uint32_t id) {
     return 0;
 }
 
-/* A short line for the Nth repeat of an event (N = 10, 100, ...). */
-static void report_repeat(enum event_kind kind, int fd, uint32_t call_stack,
-                          unsigned long n) {
+/* A short line for the Nth repeat of an event at LEVEL (N = 10, 100,
+ * ...). */
+static void report_repeat(enum event_kind kind, enum log_level level, int fd,
+                          uint32_t call_stack, unsigned long n) {
     struct event ev;
-    if (!event_begin(&ev, kind, fd))
+    if (!event_begin_at(&ev, kind, level, fd))
         return;
     event_int(&ev, "repeat", (long long)n);
     event_int(&ev, "stack_id", call_stack);
@@ -149,7 +159,7 @@ int report_admit(enum event_kind kind, enum log_level level, int fd,
     /* Without a stack there is nothing to fold repeats by, nor to match
      * a suppression on. */
     if (call_stack != 0 || create_stack != 0) {
-        uint64_t key = repeat_key(kind, call_stack, create_stack);
+        uint64_t key = repeat_key(kind, level, call_stack, create_stack);
         struct seen_entry *e = seen_entry_for(key);
         int verdict = e != NULL ? __atomic_load_n(&e->verdict, __ATOMIC_ACQUIRE)
                                 : VERDICT_UNKNOWN;
@@ -173,7 +183,7 @@ int report_admit(enum event_kind kind, enum log_level level, int fd,
         if (n > 1) {
             __atomic_fetch_add(&repeat_count[kind], 1, __ATOMIC_RELAXED);
             if (is_power_of_ten(n))
-                report_repeat(kind, fd, call_stack, n);
+                report_repeat(kind, level, fd, call_stack, n);
             return 0;
         }
     }
