@@ -484,25 +484,39 @@ static void test_summary(void) {
     event_configure(CHECKS_ALL, LEVEL_INFO, FORMAT_JSON);
 }
 
-/* In a forked child: the counts start afresh, so an empty child writes
- * no summary, and one with a socket and an event writes its own. */
-static void test_fork(void) {
+/* fork(), the log read up to now; in the child, report_after_fork_child()
+ * has run, as init.c's atfork handler runs it. Returns fork()'s result. */
+static pid_t fork_reset(void) {
     new_log_text();
     fflush(stdout);
     pid_t pid = fork();
     if (pid < 0)
         bail("fork: %s", strerror(errno));
-    if (pid == 0) {
+    if (pid == 0)
         report_after_fork_child();
+    return pid;
+}
+
+/* The wait status of child PID, once it has ended. */
+static int child_status(pid_t pid) {
+    int status;
+    if (waitpid(pid, &status, 0) != pid)
+        bail("waitpid: %s", strerror(errno));
+    return status;
+}
+
+/* In a forked child: the counts start afresh, so an empty child writes
+ * no summary, and one with a socket and an event writes its own. */
+static void test_fork(void) {
+    pid_t pid = fork_reset();
+    if (pid == 0) {
         report_summary();
         int first = report_socket_created();
         report(EV_DOUBLE_CLOSE, 3, 0, 0);
         report_summary();
         _exit(first == 1 ? 0 : 1);
     }
-    int status;
-    if (waitpid(pid, &status, 0) != pid)
-        bail("waitpid: %s", strerror(errno));
+    int status = child_status(pid);
     ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
        "child: its first socket after report_after_fork_child is its "
        "first");
@@ -528,6 +542,35 @@ static void test_fork(void) {
     is_summary(new_log_text(), 1, getpid(), 3,
                summary_tail(1, COUNTS_JSON, REPEATED, SUPPRESSED),
                "the parent's summary after the child's: unchanged");
+}
+
+/* In a forked child the repeats start afresh too: its first event from
+ * stacks the parent has reported 1000 times is written in full, the next
+ * one is folded, and a suppressed stack is still suppressed. */
+static void test_fork_repeats(void) {
+    pid_t pid = fork_reset();
+    if (pid == 0) {
+        int first = report(EV_CLOSE_UNREAD, 5, s_plain, s_other);
+        int again = report(EV_CLOSE_UNREAD, 5, s_plain, s_other);
+        int suppressed = report(EV_CLOSE_UNREAD, 5, s_supp, s_other);
+        _exit((first ? 0 : 1) | (again ? 2 : 0) | (suppressed ? 4 : 0));
+    }
+    int status = child_status(pid);
+    if (!ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+            "child: report_begin writes its first close_unread from the "
+            "parent's stacks, folds the second, suppresses s_supp"))
+        diag("child's status %#x (exit 1: first folded, 2: second written, "
+             "4: suppression lost)",
+             (unsigned)status);
+    const char *log = new_log_text();
+    static const char cu[] = "\"kind\":\"close_unread\",\"fd\":5,\"n\":1}\n";
+    char child[128];
+    snprintf(child, sizeof child, "\"pid\":%d,", (int)pid);
+    size_t len = strlen(log);
+    if (!ok(line_count(log) == 1 && strstr(log, child) != NULL &&
+                len >= strlen(cu) && strcmp(log + len - strlen(cu), cu) == 0,
+            "child: one line, its close_unread in full"))
+        diag("log: '%s'", visible(log));
 }
 
 /* At exit, lib/diagnose/exitreport.c groups the open sockets by
@@ -604,7 +647,7 @@ static const struct {
 };
 
 int main(void) {
-    plan(40 + (int)ARRAY_SIZE(globs));
+    plan(42 + (int)ARRAY_SIZE(globs));
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");
@@ -640,6 +683,7 @@ int main(void) {
     test_filters();
     test_summary();
     test_fork();
+    test_fork_repeats();
     test_levels_of_one_stack();
 
     for (size_t i = 0; i < ARRAY_SIZE(globs); i++)

@@ -191,6 +191,13 @@ int report_admit(enum event_kind kind, enum log_level level, int fd,
 }
 
 void report_after_fork_child(void) {
+    /* The child's first event from a stack is shown in full, not counted
+     * as a repeat of the parent's. Only the entries in use are cleared:
+     * pages of the table the parent never wrote stay untouched, and are
+     * not copied in every child. */
+    for (unsigned i = 0; i < SEEN_MAX; i++)
+        if (seen[i].key != 0)
+            seen[i] = (struct seen_entry){0};
     /* The child's summary is about the child. */
     memset(seen_count, 0, sizeof seen_count);
     memset(suppressed_count, 0, sizeof suppressed_count);

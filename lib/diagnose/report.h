@@ -40,7 +40,8 @@ int report_admit(enum event_kind kind, enum log_level level, int fd,
  * process's first. */
 int report_socket_created(void);
 
-/* In a forked child: start the counts of the summary afresh. */
+/* In a forked child (one thread): start the counts of the summary and
+ * the repeats afresh. */
 void report_after_fork_child(void);
 
 /* At exit: the summary event (SOCKSHIM_SUMMARY), unless the process made
