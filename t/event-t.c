@@ -178,7 +178,8 @@ static const char *skip_ts(const char *line) {
 /* --- a minimal JSON checker ---------------------------------------------- */
 /* Just enough of RFC 8259 to tell whether a line is one whole object: a
  * line cut at the buffer's end stops inside a string or an object, and
- * raw control bytes in a string are what an escaping bug leaves. */
+ * raw control bytes or bytes that are not UTF-8 in a string are what an
+ * escaping bug leaves. */
 
 static const char *json_value(const char *p, int depth);
 
@@ -186,6 +187,30 @@ static const char *json_space(const char *p) {
     while (*p == ' ' || *p == '\t' || *p == '\r')
         p++;
     return p;
+}
+
+/* The length of the character at P when it is well-formed UTF-8 (RFC
+ * 3629: shortest form, no surrogate, at most U+10FFFF), else 0: a strict
+ * parser rejects a string holding anything else. */
+static int utf8_char(const unsigned char *p) {
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    int n = p[0] >= 0xf8   ? 0
+            : p[0] >= 0xf0 ? 4
+            : p[0] >= 0xe0 ? 3
+            : p[0] >= 0xc0 ? 2
+                           : 0;
+    if (n == 0)
+        return 0;
+    unsigned long code = p[0] & (0x7fu >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        code = code << 6 | (p[i] & 0x3fu);
+    }
+    if (code < least[n] || code > 0x10ffff ||
+        (code >= 0xd800 && code <= 0xdfff))
+        return 0;
+    return n;
 }
 
 static const char *json_string(const char *p) {
@@ -197,6 +222,13 @@ static const char *json_string(const char *p) {
             return p;
         if (c < 0x20) /* the terminating NUL too */
             return NULL;
+        if (c >= 0x80) {
+            int n = utf8_char((const unsigned char *)p - 1);
+            if (n == 0)
+                return NULL;
+            p += n - 1;
+            continue;
+        }
         if (c != '\\')
             continue;
         c = (unsigned char)*p++;
@@ -1107,6 +1139,119 @@ static void test_bound(void) {
             "text: a bare value of exactly 512 bytes: whole, no mark");
 }
 
+/* --- bytes that are not UTF-8 ------------------------------------------- */
+
+/* Bytes that are not UTF-8 in a JSON string: each as \u00XX, so that a
+ * strict parser takes the line; well-formed characters pass as they are. */
+static const struct {
+    const char *what, *value, *json;
+} utf8_values[] = {
+    {"2-, 3- and 4-byte characters pass as they are",
+     "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+     "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+    {"U+0080, U+0800, U+FFFF and U+10FFFF pass",
+     "\xc2\x80\xe0\xa0\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf",
+     "\xc2\x80\xe0\xa0\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf"},
+    {"a Latin-1 byte in a path", "/tmp/caf\xe9/x", "/tmp/caf\\u00e9/x"},
+    {"overlong forms of 2, 3 and 4 bytes",
+     "\xc0\xaf\xe0\x9f\xbf\xf0\x8f\xbf\xbf",
+     "\\u00c0\\u00af\\u00e0\\u009f\\u00bf\\u00f0\\u008f\\u00bf\\u00bf"},
+    {"a surrogate, a code point above U+10FFFF", "\xed\xa0\x80\xf4\x90\x80\x80",
+     "\\u00ed\\u00a0\\u0080\\u00f4\\u0090\\u0080\\u0080"},
+    {"a lone continuation byte, 0xff, a character the end cuts",
+     "\x80\xff\xe2\x82", "\\u0080\\u00ff\\u00e2\\u0082"},
+    {"a lead byte without its character, then a whole one", "\xe2\xc3\xa9",
+     "\\u00e2\xc3\xa9"},
+};
+
+/* Is LINE the JSON event expected after its timestamp (REST after the
+ * fixed fields), and one object a strict parser takes? */
+static int is_json_line(const char *rest, const char *line, const char *what) {
+    const char *expected = json_after_ts(rest), *seen = skip_ts(line);
+    int same = strcmp(expected, seen) == 0, valid = json_object_line(line);
+    ok(same && valid, "JSON: %s", what);
+    if (!same) {
+        diag("expected '%s'", visible(expected));
+        diag("seen     '%s'", visible(seen));
+    }
+    if (!valid)
+        diag("not one JSON object a strict parser takes");
+    return same && valid;
+}
+
+/* The line of a policy event with one string field KEY = VALUE. */
+static const char *line_with_str(const char *key, const char *value) {
+    struct event ev;
+    if (event_begin(&ev, EV_POLICY, -1)) {
+        event_str(&ev, key, value);
+        event_end(&ev);
+    }
+    return new_log_text();
+}
+
+/* Characters at the bound: PAD bytes 'a', then TAIL; the JSON string
+ * shows the PAD bytes, then SHOWN. */
+static const struct {
+    const char *what;
+    size_t pad;
+    const char *tail, *shown;
+} utf8_cuts[] = {
+    {"a 2-byte character across the bound: left out, then ...",
+     EVENT_VALUE_MAX - 1,
+     "\xc3\xa9"
+     "b",
+     "..."},
+    {"a 4-byte one across it", EVENT_VALUE_MAX - 3, "\xf0\x9f\x98\x80", "..."},
+    {"one ending exactly at the bound: whole, no mark", EVENT_VALUE_MAX - 2,
+     "\xc3\xa9", "\xc3\xa9"},
+};
+
+static void test_utf8(void) {
+    struct event ev;
+    char rest[4096], value[1024];
+    use_format(FORMAT_JSON);
+    new_log_text();
+    for (size_t i = 0; i < ARRAY_SIZE(utf8_values); i++) {
+        snprintf(rest, sizeof rest,
+                 "\"level\":\"info\",\"kind\":\"policy\",\"path\":\"%s\"}",
+                 utf8_values[i].json);
+        is_json_line(rest, line_with_str("path", utf8_values[i].value),
+                     utf8_values[i].what);
+    }
+
+    /* The program's name is the program's bytes too. */
+    char *name = program_invocation_short_name;
+    program_invocation_short_name = (char *)"sh\xffim\xc3\xa9";
+    if (event_begin(&ev, EV_POLICY, -1))
+        event_end(&ev);
+    /* The line expected has the name escaped. */
+    program_invocation_short_name = (char *)"sh\\u00ffim\xc3\xa9";
+    is_json_line("\"level\":\"info\",\"kind\":\"policy\"}", new_log_text(),
+                 "a byte that is not UTF-8 in prog");
+    program_invocation_short_name = name;
+
+    /* The bound never cuts a character in two: one across the 512th
+     * byte is left out whole and "..." marks the cut. */
+    for (size_t i = 0; i < ARRAY_SIZE(utf8_cuts); i++) {
+        snprintf(value, sizeof value, "%s%s", repeated('a', utf8_cuts[i].pad),
+                 utf8_cuts[i].tail);
+        snprintf(rest, sizeof rest,
+                 "\"level\":\"info\",\"kind\":\"policy\",\"v\":\"%s%s\"}",
+                 repeated('a', utf8_cuts[i].pad), utf8_cuts[i].shown);
+        is_json_line(rest, line_with_str("v", value), utf8_cuts[i].what);
+    }
+
+    /* The worst case of these escapes: 512 of 600 bytes 0xff, each six
+     * bytes long, in one whole line. */
+    const char *line = line_with_str("v", repeated('\xff', 600));
+    ok(json_object_line(line) && strlen(line) <= LOG_LINE_MAX &&
+           occurrences(line, "\\u00ff") == EVENT_VALUE_MAX &&
+           strstr(line, "\\u00ff...\"}\n") != NULL,
+       "JSON: 600 bytes 0xff: 512 escaped, then ..., one whole object (%zu "
+       "bytes)",
+       strlen(line));
+}
+
 /* --- an event begun while another is built ------------------------------- */
 
 static int handler_began = -1;
@@ -1313,7 +1458,7 @@ static void test_destinations(void) {
 }
 
 int main(void) {
-    plan(91);
+    plan(103);
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");
@@ -1344,6 +1489,7 @@ int main(void) {
     ok(access(log_path, F_OK) == 0, "the first line created the log file");
 
     test_values();
+    test_utf8();
     test_json();
     test_socket();
     test_stack();

@@ -119,7 +119,8 @@ void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
 
 /* Add the field KEY with VALUE: at most 512 bytes of VALUE, then "..."
  * when it was longer. In text, KEY=VALUE, VALUE in quotes and escaped
- * when it holds a space, a quote or a control byte; in JSON, a string. */
+ * when it holds a space, a quote or a control byte; in JSON, a string,
+ * control bytes and bytes that are not UTF-8 as \u00XX. */
 void event_str(struct event *ev, const char *key, const char *value);
 void event_int(struct event *ev, const char *key, long long value);
 
