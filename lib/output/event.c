@@ -105,54 +105,6 @@ static void append_timestamp(struct outbuf *ob) {
     ob_str(ob, "Z\"");
 }
 
-/* The length of the well-formed UTF-8 character at S (RFC 3629: no
- * overlong form, no surrogate, nothing above U+10FFFF), or 0. Reads no
- * further than the first byte that breaks it, so never past S's NUL. */
-static size_t utf8_length(const unsigned char *s) {
-    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
-    /* The second byte's range is narrower after E0 and F0 (overlong
-     * forms), ED (surrogates) and F4 (above U+10FFFF). */
-    unsigned lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
-    unsigned hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-    if (s[0] < 0xc2 || s[0] > 0xf4 || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
-/* S as a JSON string literal, quotes included: quotes and backslashes
- * escaped, control bytes and every byte that is not part of well-formed
- * UTF-8 as \u00XX (a path or a program name may hold any byte; a raw one
- * would make the line invalid JSON). At most MAX bytes of S, never half a
- * character, then "..." inside the quotes when S was longer. */
-static void json_string(struct outbuf *ob, const char *s, size_t max) {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    ob_char(ob, '"');
-    while (p[i] != '\0' && i < max) {
-        unsigned char c = p[i];
-        size_t n = c >= 0x80 ? utf8_length(p + i) : 1;
-        if (n > max - i)
-            break;
-        if (c == '"' || c == '\\') {
-            ob_char(ob, '\\');
-            ob_char(ob, (char)c);
-        } else if (c < 0x20 || c == 0x7f || n == 0) {
-            ob_str(ob, "\\u00");
-            ob_char(ob, "0123456789abcdef"[c >> 4]);
-            ob_char(ob, "0123456789abcdef"[c & 15]);
-        } else {
-            ob_strn(ob, s + i, n);
-        }
-        i += n != 0 ? n : 1;
-    }
-    if (p[i] != '\0')
-        ob_str(ob, "...");
-    ob_char(ob, '"');
-}
-
 /* The thread's event line, and whether an event is being built in it.
  * LOG_PREFIX_ROOM bytes before the line are kept for log_write_line(). */
 static __thread char event_line[LOG_PREFIX_ROOM + LOG_LINE_MAX]
@@ -202,7 +154,7 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
         ob_str(ob, ",\"tid\":");
         ob_int(ob, syscall(SYS_gettid));
         ob_str(ob, ",\"prog\":");
-        json_string(ob, program_invocation_short_name, SIZE_MAX);
+        ob_json_strn(ob, program_invocation_short_name, SIZE_MAX);
         ob_str(ob, ",\"level\":\"");
         ob_str(ob, log_level_name(level));
         ob_str(ob, "\",\"kind\":\"");
@@ -298,7 +250,7 @@ static void json_key(struct event *ev, const char *key) {
     if (!ev->object_fresh)
         ob_char(&ev->ob, ',');
     ev->object_fresh = 0;
-    json_string(&ev->ob, key, SIZE_MAX);
+    ob_json_strn(&ev->ob, key, SIZE_MAX);
     ob_char(&ev->ob, ':');
 }
 
@@ -349,7 +301,7 @@ void event_list_end(struct event *ev) {
 void event_str(struct event *ev, const char *key, const char *value) {
     if (ev->json) {
         json_key(ev, key);
-        json_string(&ev->ob, value, EVENT_VALUE_MAX);
+        ob_json_strn(&ev->ob, value, EVENT_VALUE_MAX);
         return;
     }
     ob_char(&ev->ob, ' ');
@@ -408,12 +360,12 @@ static void json_frame(struct outbuf *ob, const struct frame_name *f,
     ob_str(ob, "{\"ip\":\"");
     ob_hex(ob, ip);
     ob_str(ob, "\",\"module\":");
-    json_string(ob, f->module, MODULE_NAME_MAX);
+    ob_json_strn(ob, f->module, MODULE_NAME_MAX);
     ob_str(ob, ",\"offset\":\"");
     ob_hex(ob, f->module_offset);
     ob_str(ob, "\",\"func\":");
     if (f->func[0] != '\0') {
-        json_string(ob, f->func, sizeof f->func);
+        ob_json_strn(ob, f->func, sizeof f->func);
         ob_str(ob, ",\"func_offset\":\"");
         ob_hex(ob, f->func_offset);
         ob_str(ob, "\"}");

@@ -77,27 +77,49 @@ static void ob_escape_byte(struct outbuf *ob, unsigned char c, int json) {
     ob_char(ob, "0123456789abcdef"[c & 15]);
 }
 
-void ob_json_str(struct outbuf *ob, const char *s) {
-    ob_json_strn(ob, s, (size_t)-1);
+/* The length of the well-formed UTF-8 character at S (RFC 3629: no
+ * overlong form, no surrogate, nothing above U+10FFFF), or 0. Reads no
+ * further than the first byte that breaks it, so never past S's NUL. */
+static size_t utf8_length(const unsigned char *s) {
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    /* The second byte's range is narrower after E0 and F0 (overlong
+     * forms), ED (surrogates) and F4 (above U+10FFFF). */
+    unsigned lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+    unsigned hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+    if (s[0] < 0xc2 || s[0] > 0xf4 || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
 }
 
 void ob_json_strn(struct outbuf *ob, const char *s, size_t max) {
-    const char *start = s;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
     ob_char(ob, '"');
-    for (; *s != '\0' && (size_t)(s - start) < max; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (p[i] != '\0' && i < max) {
+        unsigned char c = p[i];
+        size_t n = c >= 0x80 ? utf8_length(p + i) : 1;
+        if (n > max - i)
+            break;
         if (c == '"' || c == '\\') {
             ob_char(ob, '\\');
             ob_char(ob, (char)c);
-        } else if (c < 0x20 || c == 0x7f) {
+        } else if (c < 0x20 || c == 0x7f || n == 0) {
             ob_escape_byte(ob, c, 1);
         } else {
-            ob_char(ob, (char)c);
+            ob_strn(ob, s + i, n);
         }
+        i += n != 0 ? n : 1;
     }
-    if (*s != '\0')
+    if (p[i] != '\0')
         ob_str(ob, "...");
     ob_char(ob, '"');
+}
+
+void ob_json_str(struct outbuf *ob, const char *s) {
+    ob_json_strn(ob, s, (size_t)-1);
 }
 
 /* S escaped as in ob_escaped, up to MAX bytes; returns 1 when cut. */

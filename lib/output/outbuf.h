@@ -30,9 +30,12 @@ void ob_int(struct outbuf *ob, long long v);
 void ob_hex(struct outbuf *ob, unsigned long long v);
 /* Zero-padded to WIDTH digits. */
 void ob_uint_pad(struct outbuf *ob, unsigned long long v, int width);
-/* S as a JSON string literal, quotes included, control bytes escaped; at
- * most MAX bytes of S (then "..." inside the quotes), so that a string
- * never runs past the buffer and leaves the JSON unterminated. */
+/* S as a JSON string literal, quotes included: quotes and backslashes
+ * escaped, control bytes and every byte that is not part of well-formed
+ * UTF-8 as \u00XX (a path or a program name may hold any byte; a raw one
+ * would make the line invalid JSON). At most MAX bytes of S, never half a
+ * character, then "..." inside the quotes when S was longer, so that a
+ * string never runs past the buffer and leaves the JSON unterminated. */
 void ob_json_strn(struct outbuf *ob, const char *s, size_t max);
 void ob_json_str(struct outbuf *ob, const char *s);
 /* S for a human: non-printable bytes as \xNN, at most MAX bytes of S
