@@ -187,6 +187,8 @@ static const char *describe(const struct config *c, const char *var) {
     if (strcmp(name, "LOG") == 0) {
         if (c->log.dest == DEST_FILE)
             snprintf(buf, sizeof bufs[0], "file:%s", c->log.path);
+        else if (c->log.dest == DEST_SYSLOG && c->log.path[0] != '\0')
+            snprintf(buf, sizeof bufs[0], "syslog:%s", c->log.path);
         else
             snprintf(buf, sizeof bufs[0], "%s",
                      c->log.dest == DEST_STDERR ? "stderr" : "syslog");
@@ -211,6 +213,13 @@ static const char *describe(const struct config *c, const char *var) {
     if (strcmp(name, "CLOSE_WAIT") == 0 || strcmp(name, "SCAN") == 0) {
         snprintf(buf, sizeof bufs[0], "%ums",
                  name[0] == 'S' ? c->diag.scan_ms : c->diag.close_wait_ms);
+        return buf;
+    }
+    if (strcmp(name, "SYSLOG_IDENT") == 0)
+        return c->log.syslog_ident[0] != '\0' ? c->log.syslog_ident
+                                               : "(program)";
+    if (strcmp(name, "SYSLOG_FACILITY") == 0) {
+        snprintf(buf, sizeof bufs[0], "%d", c->log.syslog_facility >> 3);
         return buf;
     }
     if (strcmp(name, "REPORT") == 0) {
@@ -307,7 +316,8 @@ static const char *const variables[] = {
     "SOCKSHIM_LOG_FORMAT", "SOCKSHIM_LOG_LEVEL",   "SOCKSHIM_CHECKS",
     "SOCKSHIM_STACKS",     "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
     "SOCKSHIM_SCAN",       "SOCKSHIM_SUPPRESS",    "SOCKSHIM_SUMMARY",
-    "SOCKSHIM_REPORT",     "SOCKSHIM_FD_WARN",
+    "SOCKSHIM_REPORT",     "SOCKSHIM_FD_WARN",     "SOCKSHIM_SYSLOG_IDENT",
+    "SOCKSHIM_SYSLOG_FACILITY",
 };
 
 /* --- temporary files ----------------------------------------------------- */
@@ -471,6 +481,21 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_LOG", "stderr", "stderr"},
     {"SOCKSHIM_LOG", "syslog", "syslog"},
     {"SOCKSHIM_LOG", "SYSLOG", "syslog"},
+    {"SOCKSHIM_LOG", "syslog:/run/rsyslog/x.sock", "syslog:/run/rsyslog/x.sock"},
+    {"SOCKSHIM_LOG", "syslog:relative.sock", NULL},
+    {"SOCKSHIM_LOG", "syslog:", NULL},
+    {"SOCKSHIM_SYSLOG_IDENT", "nginx-front", "nginx-front"},
+    {"SOCKSHIM_SYSLOG_IDENT", "a23456789012345678901234567890bc",
+     "a23456789012345678901234567890bc"},
+    {"SOCKSHIM_SYSLOG_IDENT", "a23456789012345678901234567890bcd", NULL},
+    {"SOCKSHIM_SYSLOG_IDENT", "a b", NULL},
+    {"SOCKSHIM_SYSLOG_IDENT", "a[1]", NULL},
+    {"SOCKSHIM_SYSLOG_IDENT", "a:b", NULL},
+    {"SOCKSHIM_SYSLOG_FACILITY", "user", "1"},
+    {"SOCKSHIM_SYSLOG_FACILITY", "daemon", "3"},
+    {"SOCKSHIM_SYSLOG_FACILITY", "LOCAL7", "23"},
+    {"SOCKSHIM_SYSLOG_FACILITY", "local8", NULL},
+    {"SOCKSHIM_SYSLOG_FACILITY", "kern", NULL},
     {"SOCKSHIM_LOG", "file:/var/log/%n.%p.log", "file:/var/log/%n.%p.log"},
     {"SOCKSHIM_LOG", "file:relative/a#b", "file:relative/a#b"},
     {"SOCKSHIM_LOG", "file:", NULL},
@@ -563,9 +588,17 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_SCAN", "fast", NULL},
 };
 
-/* Values no variable takes (SOCKSHIM_SUPPRESS, a path, is apart). */
+/* Values no variable takes (the free-text ones are apart). */
 static const char *const bad_everywhere[] = {"", "10x", "-1",
                                              "99999999999999999999"};
+
+/* A path or a name: any word is a value (their own cases are in the
+ * table above). */
+static int free_text(const char *var) {
+    return strcmp(var, "SOCKSHIM_SUPPRESS") == 0 ||
+           strcmp(var, "SOCKSHIM_SYSLOG_IDENT") == 0;
+}
+#define FREE_TEXT_VARIABLES 2
 
 /* Load with VAR=VALUE alone; one test. EFFECT as in env_case. */
 static void check_env(const char *var, const char *value, const char *effect) {
@@ -693,7 +726,7 @@ static int test_environment(void) {
      * 128 KiB), whose error still carries it all: the log bounds it. */
     static char huge[131072];
     for (size_t v = 0; v < ARRAY_SIZE(variables); v++) {
-        if (strcmp(variables[v], "SOCKSHIM_SUPPRESS") == 0)
+        if (free_text(variables[v]))
             continue;
         for (size_t i = 0; i < ARRAY_SIZE(bad_everywhere); i++, n++)
             check_env(variables[v], bad_everywhere[i], NULL);
@@ -720,15 +753,16 @@ static int test_environment(void) {
      * next to them still applies. */
     env_clear();
     for (size_t v = 0; v < ARRAY_SIZE(variables); v++)
-        if (strcmp(variables[v], "SOCKSHIM_SUPPRESS") != 0)
+        if (!free_text(variables[v]))
             env_set(variables[v], "10x");
     load();
-    int named_once = error_count == (int)ARRAY_SIZE(variables) - 1;
+    int named_once =
+        error_count == (int)ARRAY_SIZE(variables) - FREE_TEXT_VARIABLES;
     for (size_t v = 0; named_once && v < ARRAY_SIZE(variables); v++) {
         int times = 0;
         for (int e = 0; e < error_count; e++)
             times += strcmp(errors[e].where, variables[v]) == 0;
-        named_once = times == (strcmp(variables[v], "SOCKSHIM_SUPPRESS") != 0);
+        named_once = times == !free_text(variables[v]);
     }
     if (!ok(named_once, "every variable bad at once: one error naming each"))
         diag_errors();
@@ -1489,7 +1523,7 @@ static int test_suppressions(void) {
 int main(void) {
     /* The counts of the table-driven parts. */
     int n_env = (int)ARRAY_SIZE(env_cases) +
-                (int)(ARRAY_SIZE(variables) - 1) *
+                (int)(ARRAY_SIZE(variables) - FREE_TEXT_VARIABLES) *
                     (int)(ARRAY_SIZE(bad_everywhere) + 1) +
                 3 + 2 + 3;
     int n_files = (int)ARRAY_SIZE(file_cases) + 4 + 3 + 1 + 2 + 2 + 5 + 1;

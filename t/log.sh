@@ -465,10 +465,10 @@ else
     is 5 "$(grep -c '' "$TMP/syslog.got" 2>/dev/null)" \
         "syslog: events reach /dev/log (1 warning + 3 policy datagrams + the summary)"
     like "$(cat "$TMP/syslog.got" 2>/dev/null)" \
-        "^<14>sockshim\[$pid\]: info: policy fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ role=listen TCP_NODELAY=on\$" \
-        "syslog: <14> (user.info) prefix, then the text line"
+        "^<14>[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} sockopts\[$pid\]: sockshim: info: policy fd=[0-9]+ tcp 127\.0\.0\.1:[0-9]+ role=listen TCP_NODELAY=on\$" \
+        "syslog: <14> (user.info), date, TAG[PID] as syslog(3) sends them, then the text line"
     like "$(cat "$TMP/syslog.got" 2>/dev/null)" \
-        "^<12>sockshim\[$pid\]: warn: config_error SOCKSHIM_KEEPALIVE=\"bogus\"" \
+        "^<12>[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} sockopts\[$pid\]: sockshim: warn: config_error SOCKSHIM_KEEPALIVE=\"bogus\"" \
         "syslog: <12> (user.warning) on the config warning"
     same_out $rc "$TMP/10.out" "$TMP/nodelay.out" "syslog: stdout unchanged"
     is "" "$(cat "$TMP/10.err")" "syslog: nothing on stderr"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
-  redis-tools faketime valgrind clang-format shellcheck"
+  redis-tools faketime valgrind clang-format shellcheck strace rsyslog"
 
 missing=
 for p in $PACKAGES; do

@@ -9,6 +9,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "config/options.h"
 #include "output/event.h"
@@ -16,6 +17,9 @@
 /* At most a day: longer would never be reached by a service's sockets in
  * a staging run, and is more likely a typo (5000 meaning 5000ms). */
 #define DIAG_DURATION_MAX_MS (24u * 3600 * 1000)
+/* sockaddr_un's sun_path, with its terminating NUL. */
+#define SYSLOG_SOCKET_PATH_MAX 108
+
 /* Scanning more often than this would cost more than it finds. */
 #define SCAN_PERIOD_MIN_MS 10
 
@@ -25,6 +29,7 @@ void settings_defaults(struct log_settings *log, struct diag_settings *diag) {
     log->dest = DEST_STDERR;
     log->format = FORMAT_TEXT;
     log->level = LEVEL_WARN;
+    log->syslog_facility = LOG_USER;
     diag->checks = CHECKS_ALL;
     diag->stacks = 1;
     diag->summary = 1;
@@ -39,12 +44,19 @@ void settings_defaults(struct log_settings *log, struct diag_settings *diag) {
 static int parse_dest(const char *text, struct log_settings *s,
                       struct diag_settings *d) {
     (void)d;
-    static const char file_prefix[] = "file:";
+    static const char file_prefix[] = "file:", syslog_prefix[] = "syslog:";
     const size_t prefix_len = sizeof file_prefix - 1;
+    const size_t syslog_len = sizeof syslog_prefix - 1;
     if (strcasecmp(text, "stderr") == 0) {
         s->dest = DEST_STDERR;
     } else if (strcasecmp(text, "syslog") == 0) {
         s->dest = DEST_SYSLOG;
+        s->path[0] = '\0';
+    } else if (strncasecmp(text, syslog_prefix, syslog_len) == 0 &&
+               text[syslog_len] == '/' &&
+               strlen(text + syslog_len) < SYSLOG_SOCKET_PATH_MAX) {
+        s->dest = DEST_SYSLOG;
+        strcpy(s->path, text + syslog_len);
     } else if (strncasecmp(text, file_prefix, prefix_len) == 0 &&
                text[prefix_len] != '\0' &&
                strlen(text + prefix_len) < sizeof s->path) {
@@ -54,6 +66,45 @@ static int parse_dest(const char *text, struct log_settings *s,
         return -1;
     }
     return 0;
+}
+
+/* An ident as a syslog TAG may hold it: 1 to 32 printable characters,
+ * no space, '[' or ':' (they end the TAG for the daemon's parser). */
+static int parse_syslog_ident(const char *text, struct log_settings *s,
+                              struct diag_settings *d) {
+    (void)d;
+    size_t len = strlen(text);
+    if (len == 0 || len > SYSLOG_IDENT_MAX ||
+        text[strcspn(text, " [:")] != '\0')
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] <= ' ' || (unsigned char)text[i] >= 0x7f)
+            return -1;
+    memcpy(s->syslog_ident, text, len + 1);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int facility;
+} facilities[] = {
+    {"user", LOG_USER},       {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},
+    {"authpriv", LOG_AUTHPRIV}, {"mail", LOG_MAIL},   {"cron", LOG_CRON},
+    {"syslog", LOG_SYSLOG},   {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+    {"local2", LOG_LOCAL2},   {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+    {"local5", LOG_LOCAL5},   {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+};
+
+static int parse_syslog_facility(const char *text, struct log_settings *s,
+                                 struct diag_settings *d) {
+    (void)d;
+    for (size_t i = 0; i < sizeof facilities / sizeof facilities[0]; i++) {
+        if (strcasecmp(text, facilities[i].name) == 0) {
+            s->syslog_facility = facilities[i].facility;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 static int parse_format(const char *text, struct log_settings *s,
@@ -207,7 +258,15 @@ static int parse_suppress(const char *text, struct log_settings *s,
 
 const struct setting_desc setting_descs[] = {
     {SETTING_LOG, "SOCKSHIM_LOG", "log",
-     "stderr, syslog, or file:PATH (%p = pid, %n = program)", parse_dest},
+     "stderr, syslog, syslog:/SOCKET/PATH, or file:PATH (%p = pid, %n = "
+     "program)",
+     parse_dest},
+    {SETTING_LOG, "SOCKSHIM_SYSLOG_IDENT", "syslog_ident",
+     "1 to 32 printable characters without space, '[' or ':'",
+     parse_syslog_ident},
+    {SETTING_LOG, "SOCKSHIM_SYSLOG_FACILITY", "syslog_facility",
+     "user, daemon, auth, authpriv, mail, cron, syslog, local0 ... local7",
+     parse_syslog_facility},
     {SETTING_LOG, "SOCKSHIM_LOG_FORMAT", "log_format", "text or json",
      parse_format},
     {SETTING_LOG, "SOCKSHIM_LOG_LEVEL", "log_level",

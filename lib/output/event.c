@@ -163,9 +163,14 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
         if (fd >= 0)
             event_int(ev, "fd", fd);
     } else {
-        ob_str(ob, "sockshim[");
-        ob_int(ob, getpid());
-        ob_str(ob, "]: ");
+        if (log_current()->dest == DEST_SYSLOG) {
+            /* The daemon has the pid from the header (output/log.h). */
+            ob_str(ob, "sockshim: ");
+        } else {
+            ob_str(ob, "sockshim[");
+            ob_int(ob, getpid());
+            ob_str(ob, "]: ");
+        }
         ob_str(ob, log_level_name(level));
         ob_str(ob, ": ");
         ob_str(ob, kinds[kind].name);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/errno_scope.h"
 #include "base/privfd.h"
 #include "base/real.h"
@@ -30,8 +31,10 @@
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
-static struct log_settings settings = {DEST_STDERR, "", FORMAT_TEXT,
-                                       LEVEL_WARN};
+static struct log_settings settings = {.dest = DEST_STDERR,
+                                       .format = FORMAT_TEXT,
+                                       .level = LEVEL_WARN,
+                                       .syslog_facility = LOG_USER};
 /* How a line reaches our descriptor: plainly (file, terminal), as to a
  * pipe (never raising SIGPIPE in the program), or as a datagram/stream to
  * a socket (MSG_NOSIGNAL | MSG_DONTWAIT). */
@@ -69,6 +72,10 @@ void log_describe(struct outbuf *ob) {
         break;
     case DEST_SYSLOG:
         ob_str(ob, "syslog");
+        if (settings.path[0] != '\0') {
+            ob_char(ob, ':');
+            ob_str(ob, settings.path);
+        }
         break;
     case DEST_FILE:
         ob_str(ob, "file:");
@@ -105,8 +112,16 @@ static void expand_path(const char *pattern, char *out, size_t size) {
     }
 }
 
+/* The syslog daemon's socket. */
+static const char *syslog_path(void) {
+    return settings.path[0] != '\0' ? settings.path : "/dev/log";
+}
+
 static int open_syslog(void) {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(syslog_path()) >= sizeof addr.sun_path)
+        return -1;
+    strcpy(addr.sun_path, syslog_path());
     /* Non-blocking: a stalled syslog daemon must not stall the program;
      * a datagram that does not fit is dropped. */
     int fd = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -181,7 +196,7 @@ static char log_path[LOG_PATH_MAX + 64];
 /* Give up on the log file or syslog: stderr instead, with PROBLEM to be
  * reported there (log_take_fallback). */
 static void fall_back_to_stderr(const char *problem) {
-    fallback_where = settings.dest == DEST_FILE ? log_path : "/dev/log";
+    fallback_where = settings.dest == DEST_FILE ? log_path : syslog_path();
     fallback_problem = problem;
     __atomic_store_n(&fallback_pending, 1, __ATOMIC_RELEASE);
     settings.dest = DEST_STDERR;
@@ -367,20 +382,53 @@ static int syslog_severity(enum log_level level) {
     }
 }
 
+static const char month_names[12][4] = {"Jan", "Feb", "Mar", "Apr",
+                                        "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"};
+
+/* Syslog's header for a line at LEVEL, into OB. */
+static void syslog_header(struct outbuf *ob, enum log_level level) {
+    ob_char(ob, '<');
+    ob_uint(ob, (unsigned)(settings.syslog_facility | syslog_severity(level)));
+    ob_char(ob, '>');
+    struct civil_time t;
+    clock_civil_now(&t);
+    ob_str(ob, month_names[t.month - 1]);
+    ob_char(ob, ' ');
+    /* The day is space-padded ("Dec  4"). */
+    if (t.day < 10)
+        ob_char(ob, ' ');
+    ob_uint(ob, (unsigned)t.day);
+    ob_char(ob, ' ');
+    ob_uint_pad(ob, (unsigned)t.hour, 2);
+    ob_char(ob, ':');
+    ob_uint_pad(ob, (unsigned)t.minute, 2);
+    ob_char(ob, ':');
+    ob_uint_pad(ob, (unsigned)t.second, 2);
+    ob_char(ob, ' ');
+    const char *tag = settings.syslog_ident[0] != '\0'
+                          ? settings.syslog_ident
+                          : program_invocation_short_name;
+    ob_strn(ob, tag, SYSLOG_IDENT_MAX);
+    ob_char(ob, '[');
+    ob_uint(ob, (unsigned long long)getpid());
+    ob_str(ob, "]: ");
+    if (settings.format == FORMAT_JSON)
+        ob_str(ob, "@cee:");
+}
+
 void log_write_line(char *line, size_t len, enum log_level level) {
     if (settings.dest != DEST_SYSLOG) {
         write_line(line, len);
         return;
     }
-    /* "<PRI>" (facility * 8 + severity) right before the line, and no
-     * newline: syslog daemons take a datagram as one message. */
-    char pri[LOG_PREFIX_ROOM];
+    /* The header right before the line, and no newline: syslog daemons
+     * take a datagram as one message. */
+    char header[LOG_PREFIX_ROOM];
     struct outbuf ob;
-    ob_init(&ob, pri, sizeof pri);
-    ob_char(&ob, '<');
-    ob_uint(&ob, (unsigned)(LOG_USER | syslog_severity(level)));
-    ob_char(&ob, '>');
+    ob_init(&ob, header, sizeof header);
+    syslog_header(&ob, level);
     char *start = line - ob.len;
-    memcpy(start, pri, ob.len);
+    memcpy(start, header, ob.len);
     write_line(start, ob.len + len - 1);
 }

@@ -20,20 +20,26 @@ enum log_format { FORMAT_TEXT, FORMAT_JSON };
 enum log_dest { DEST_STDERR, DEST_FILE, DEST_SYSLOG };
 
 #define LOG_PATH_MAX 1024
+/* RFC 3164's bound on a syslog TAG, and glibc's. */
+#define SYSLOG_IDENT_MAX 32
 
 struct log_settings {
     enum log_dest dest;
-    char path[LOG_PATH_MAX]; /* DEST_FILE: may hold %p (pid), %n (program) */
+    /* DEST_FILE: may hold %p (pid), %n (program). DEST_SYSLOG: the
+     * daemon's socket, "" for /dev/log. */
+    char path[LOG_PATH_MAX];
     enum log_format format;
     enum log_level level;
+    char syslog_ident[SYSLOG_IDENT_MAX + 1]; /* "" for the program's name */
+    int syslog_facility;                     /* LOG_USER, LOG_DAEMON ... */
 };
 
 /* Room for one line: PIPE_BUF, so that a line written to a pipe is never
  * split. */
 #define LOG_LINE_MAX 4096
 /* Bytes a line's buffer must keep writable before the line: syslog's
- * "<PRI>" goes there. */
-#define LOG_PREFIX_ROOM 8
+ * header "<PRI>Mmm dd hh:mm:ss TAG[PID]: @cee:" goes there. */
+#define LOG_PREFIX_ROOM (48 + SYSLOG_IDENT_MAX)
 
 /* The level's name ("warn"). */
 const char *log_level_name(enum log_level level);
@@ -68,8 +74,11 @@ static inline int log_has_destination(void) {
 int log_ready(void);
 
 /* Write LINE (LEN bytes, ending in a newline) at LEVEL. For syslog the
- * line gets its "<PRI>" in the LOG_PREFIX_ROOM bytes before LINE, which
- * must be writable, and loses its newline. Errors are dropped: a full
+ * line gets the header daemons parse (RFC 3164, as glibc's syslog()
+ * sends it: "<PRI>Mmm dd hh:mm:ss TAG[PID]: ", the time in UTC; "@cee:"
+ * after it for a JSON line, the cookie rsyslog's mmjsonparse looks for)
+ * in the LOG_PREFIX_ROOM bytes before LINE, which must be writable, and
+ * loses its newline. Errors are dropped: a full
  * disk or a closed pipe must not disturb the program. */
 void log_write_line(char *line, size_t len, enum log_level level);
 
