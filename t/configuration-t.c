@@ -217,7 +217,7 @@ static const char *describe(const struct config *c, const char *var) {
     }
     if (strcmp(name, "SYSLOG_IDENT") == 0)
         return c->log.syslog_ident[0] != '\0' ? c->log.syslog_ident
-                                               : "(program)";
+                                              : "(program)";
     if (strcmp(name, "SYSLOG_FACILITY") == 0) {
         snprintf(buf, sizeof bufs[0], "%d", c->log.syslog_facility >> 3);
         return buf;
@@ -309,14 +309,30 @@ static const char *default_of(const char *var) {
 
 /* Every variable that takes a value, in the order of sockshim(7). */
 static const char *const variables[] = {
-    "SOCKSHIM_MODE",       "SOCKSHIM_REUSEADDR",   "SOCKSHIM_REUSEPORT",
-    "SOCKSHIM_LINGER",     "SOCKSHIM_KEEPALIVE",   "SOCKSHIM_USER_TIMEOUT",
-    "SOCKSHIM_RCVTIMEO",   "SOCKSHIM_SNDTIMEO",    "SOCKSHIM_CONNECT_TIMEOUT",
-    "SOCKSHIM_NODELAY",    "SOCKSHIM_BACKLOG",     "SOCKSHIM_LOG",
-    "SOCKSHIM_LOG_FORMAT", "SOCKSHIM_LOG_LEVEL",   "SOCKSHIM_CHECKS",
-    "SOCKSHIM_STACKS",     "SOCKSHIM_STACK_DEPTH", "SOCKSHIM_CLOSE_WAIT",
-    "SOCKSHIM_SCAN",       "SOCKSHIM_SUPPRESS",    "SOCKSHIM_SUMMARY",
-    "SOCKSHIM_REPORT",     "SOCKSHIM_FD_WARN",     "SOCKSHIM_SYSLOG_IDENT",
+    "SOCKSHIM_MODE",
+    "SOCKSHIM_REUSEADDR",
+    "SOCKSHIM_REUSEPORT",
+    "SOCKSHIM_LINGER",
+    "SOCKSHIM_KEEPALIVE",
+    "SOCKSHIM_USER_TIMEOUT",
+    "SOCKSHIM_RCVTIMEO",
+    "SOCKSHIM_SNDTIMEO",
+    "SOCKSHIM_CONNECT_TIMEOUT",
+    "SOCKSHIM_NODELAY",
+    "SOCKSHIM_BACKLOG",
+    "SOCKSHIM_LOG",
+    "SOCKSHIM_LOG_FORMAT",
+    "SOCKSHIM_LOG_LEVEL",
+    "SOCKSHIM_CHECKS",
+    "SOCKSHIM_STACKS",
+    "SOCKSHIM_STACK_DEPTH",
+    "SOCKSHIM_CLOSE_WAIT",
+    "SOCKSHIM_SCAN",
+    "SOCKSHIM_SUPPRESS",
+    "SOCKSHIM_SUMMARY",
+    "SOCKSHIM_REPORT",
+    "SOCKSHIM_FD_WARN",
+    "SOCKSHIM_SYSLOG_IDENT",
     "SOCKSHIM_SYSLOG_FACILITY",
 };
 
@@ -481,7 +497,8 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_LOG", "stderr", "stderr"},
     {"SOCKSHIM_LOG", "syslog", "syslog"},
     {"SOCKSHIM_LOG", "SYSLOG", "syslog"},
-    {"SOCKSHIM_LOG", "syslog:/run/rsyslog/x.sock", "syslog:/run/rsyslog/x.sock"},
+    {"SOCKSHIM_LOG", "syslog:/run/rsyslog/x.sock",
+     "syslog:/run/rsyslog/x.sock"},
     {"SOCKSHIM_LOG", "syslog:relative.sock", NULL},
     {"SOCKSHIM_LOG", "syslog:", NULL},
     {"SOCKSHIM_SYSLOG_IDENT", "nginx-front", "nginx-front"},

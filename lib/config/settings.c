@@ -88,11 +88,11 @@ static const struct {
     const char *name;
     int facility;
 } facilities[] = {
-    {"user", LOG_USER},       {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},
-    {"authpriv", LOG_AUTHPRIV}, {"mail", LOG_MAIL},   {"cron", LOG_CRON},
-    {"syslog", LOG_SYSLOG},   {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
-    {"local2", LOG_LOCAL2},   {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
-    {"local5", LOG_LOCAL5},   {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    {"user", LOG_USER},         {"daemon", LOG_DAEMON}, {"auth", LOG_AUTH},
+    {"authpriv", LOG_AUTHPRIV}, {"mail", LOG_MAIL},     {"cron", LOG_CRON},
+    {"syslog", LOG_SYSLOG},     {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+    {"local2", LOG_LOCAL2},     {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},
+    {"local5", LOG_LOCAL5},     {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 };
 
 static int parse_syslog_facility(const char *text, struct log_settings *s,
