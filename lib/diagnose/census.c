@@ -74,24 +74,34 @@ static int poll_batch(int n) {
     return rc;
 }
 
-/* census_count_fds() for the holder of the census. */
+/* census_count_fds() for the holder of the census. The sockets sockshim
+ * tracks are counted from its table (a poll() on each would cost a call
+ * into TCP's poll: 0.2-0.8 us a socket); only the other numbers are
+ * polled, which for a closed one is a failed lookup. */
 static long count_fds(long limit) {
     if (limit <= 0)
         return -1;
     long open = 0;
     /* poll() refuses more entries than the soft limit. */
-    long batch = limit < FD_BATCH ? limit : FD_BATCH;
-    for (long base = 0; base < limit; base += batch) {
-        int n = (int)(limit - base < batch ? limit - base : batch);
-        for (int i = 0; i < n; i++) {
-            fd_batch[i].fd = (int)(base + i);
-            fd_batch[i].events = 0;
-            fd_batch[i].revents = 0;
+    int batch = limit < FD_BATCH ? (int)limit : FD_BATCH;
+    int n = 0;
+    for (long fd = 0; fd < limit || n > 0; fd++) {
+        if (fd < limit) {
+            if (fdtab_flags(fdtab_peek((int)fd)) & FD_TRACKED) {
+                open++;
+                continue;
+            }
+            fd_batch[n].fd = (int)fd;
+            fd_batch[n].events = 0;
+            fd_batch[n].revents = 0;
+            if (++n < batch)
+                continue;
         }
         if (poll_batch(n) < 0)
             return -1;
         for (int i = 0; i < n; i++)
             open += !(fd_batch[i].revents & POLLNVAL);
+        n = 0;
     }
     return open;
 }

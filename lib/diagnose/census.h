@@ -83,10 +83,11 @@ void census_event(struct event *ev, const struct census *c, const char *why);
  * whose counts the next growth is counted from. */
 void census_release(const struct census *c, int reported);
 
-/* The process's open descriptors, counted with poll() below the soft
- * LIMIT (no descriptor needed: it works when they are exhausted),
- * sockshim's own included (they count against the limit too); -1 when
- * unknown, or when a census is in progress (its table is used). */
+/* The process's open descriptors below the soft LIMIT: the sockets in
+ * sockshim's table, and the other numbers counted with poll() (no
+ * descriptor needed: it works when they are exhausted); sockshim's own
+ * included (they count against the limit too). -1 when unknown, or when
+ * a census is in progress (its table is used). */
 long census_count_fds(long limit);
 
 /* The soft RLIMIT_NOFILE, or -1 when unlimited or unknown. */

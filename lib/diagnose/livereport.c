@@ -34,7 +34,9 @@ void livereport_init(const char *xdg) {
 }
 
 int livereport_wanted(void) {
-    return event_enabled(EV_OPEN_SOCKETS) &&
+    /* The reports ride the scan thread: SOCKSHIM_SCAN=0 means no thread
+     * at all, and so no report while the program runs. */
+    return event_enabled(EV_OPEN_SOCKETS) && config.diag.scan_ms != 0 &&
            (config.diag.report_ms != 0 || request_dir[0] != '\0');
 }
 

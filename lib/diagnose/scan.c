@@ -43,8 +43,8 @@ static int scan_state = SCAN_IDLE;
 #define SCAN_THREAD_STACK (256 * 1024)
 
 void scan_init(void) {
-    scan_wanted = (config.diag.scan_ms != 0 && event_enabled(EV_CLOSE_WAIT)) ||
-                  livereport_wanted();
+    scan_wanted = config.diag.scan_ms != 0 &&
+                  (event_enabled(EV_CLOSE_WAIT) || livereport_wanted());
 }
 
 /* --- asking sock_diag: the dump ------------------------------------------ */
@@ -291,10 +291,6 @@ static void end_process(void) {
         pause();
 }
 
-/* The scan thread's tick when it makes no passes (SOCKSHIM_SCAN=0, the
- * reports alone wanted). */
-#define REPORT_TICK_MS 1000
-
 /* The scan thread: a pass every SOCKSHIM_SCAN, and at least once a second
  * the reports due (diagnose/livereport.h), the descriptor limit read
  * anew (diagnose/fdlimit.h), and a look at whether the program's threads
@@ -303,12 +299,12 @@ static void *scan_main(void *arg) {
     (void)arg;
     /* The period in equal ticks of at most a second. */
     const unsigned period = config.diag.scan_ms;
-    const unsigned ticks = period != 0 ? (period + 999) / 1000 : 0;
-    const unsigned tick = period != 0 ? period / ticks : REPORT_TICK_MS;
+    const unsigned ticks = (period + 999) / 1000;
+    const unsigned tick = period / ticks;
     unsigned count = 0;
     for (;;) {
         clock_sleep_ms(tick);
-        if (ticks != 0 && ++count == ticks) {
+        if (++count == ticks) {
             count = 0;
             scan_pass();
         }
