@@ -230,7 +230,7 @@ int request_report(int argc, char **argv) {
     fprintf(stderr,
             "sockshim: report: no answer from process %d within %u ms: its "
             "scan thread is not running (no TCP socket made yet, or "
-            "SOCKSHIM_SCAN=0 with SOCKSHIM_REPORT=0), or open_sockets is "
+            "SOCKSHIM_SCAN=0), or open_sockets is "
             "left out (SOCKSHIM_CHECKS, SOCKSHIM_LOG_LEVEL=error)\n",
             (int)pid, timeout_ms);
     return 1;
