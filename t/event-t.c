@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,16 +164,37 @@ static const char *json_after_ts(const char *rest) {
     return line;
 }
 
-/* Length of {"ts":"2024-01-02T03:04:05.123456Z", */
-#define TS_PREFIX_LEN 36
+/* Every JSON line starts {"schema":1,"ts":"2024-01-02T03:04:05.123456Z",
+ * then "host":"NAME", (this machine's nodename). */
+static const char schema_prefix[] = "{\"schema\":1,";
+#define SCHEMA_PREFIX_LEN (sizeof schema_prefix - 1)
+/* Length of "ts":"2024-01-02T03:04:05.123456Z", */
+#define TS_FIELD_LEN 35
 
-/* LINE past its {"ts":"...", prefix, or "" when it has none of that
- * shape. */
+/* LINE's "ts" field, or NULL when LINE does not start with the schema. */
+static const char *ts_field(const char *line) {
+    if (strncmp(line, schema_prefix, SCHEMA_PREFIX_LEN) != 0)
+        return NULL;
+    return line + SCHEMA_PREFIX_LEN;
+}
+
+/* LINE past its schema, ts and host fields, or "" when it has none of
+ * that shape. */
 static const char *skip_ts(const char *line) {
-    if (strncmp(line, "{\"ts\":\"", 7) != 0 || strlen(line) < TS_PREFIX_LEN ||
-        strncmp(line + TS_PREFIX_LEN - 3, "Z\",", 3) != 0)
+    const char *ts = ts_field(line);
+    if (ts == NULL || strncmp(ts, "\"ts\":\"", 6) != 0 ||
+        strlen(ts) < TS_FIELD_LEN ||
+        strncmp(ts + TS_FIELD_LEN - 3, "Z\",", 3) != 0)
         return "";
-    return line + TS_PREFIX_LEN;
+    static char host_field[128];
+    struct utsname names;
+    if (uname(&names) != 0)
+        return "";
+    snprintf(host_field, sizeof host_field, "\"host\":\"%s\",", names.nodename);
+    const char *rest = ts + TS_FIELD_LEN;
+    if (strncmp(rest, host_field, strlen(host_field)) != 0)
+        return "";
+    return rest + strlen(host_field);
 }
 
 /* --- a minimal JSON checker ---------------------------------------------- */
@@ -461,14 +483,17 @@ static void test_json(void) {
     memset(&tm, 0, sizeof tm);
     unsigned usec = 0;
     char z = 0;
-    int fields = sscanf(line, "{\"ts\":\"%4d-%2d-%2dT%2d:%2d:%2d.%6u%c",
-                        &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                        &tm.tm_min, &tm.tm_sec, &usec, &z);
+    const char *ts = ts_field(line);
+    int fields = ts == NULL
+                     ? 0
+                     : sscanf(ts, "\"ts\":\"%4d-%2d-%2dT%2d:%2d:%2d.%6u%c",
+                              &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                              &tm.tm_min, &tm.tm_sec, &usec, &z);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
-    time_t ts = timegm(&tm);
-    if (!ok(fields == 8 && z == 'Z' && line[26] == '.' && ts >= before &&
-                ts <= after,
+    time_t when = timegm(&tm);
+    if (!ok(fields == 8 && z == 'Z' && ts != NULL && ts[25] == '.' &&
+                when >= before && when <= after,
             "JSON: ts is UTC ISO 8601 with microseconds, and now"))
         diag("line: %s; now: %lld..%lld", visible(line), (long long)before,
              (long long)after);

@@ -316,7 +316,7 @@ void checks_addr_in_use(int fd, const char *call, int err,
         event_int(&ev, "remote_port", rport);
     if (time_wait >= 0)
         event_int(&ev, "time_wait", time_wait);
-    event_str(&ev, "reuseaddr", reuse ? "on" : "off");
+    event_bool(&ev, "reuseaddr", reuse, "on", "off");
     const char *help, *why;
     if (time_wait > 0 && !reuse && lport != 0) {
         help = "reuseaddr (SOCKSHIM_REUSEADDR=on)";

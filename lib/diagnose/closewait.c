@@ -62,8 +62,8 @@ static const char *fork_note(struct event *ev, uint32_t flags,
     if (flags & FD_FORK_PARENT) {
         event_str(ev, "fork", "parent");
         event_int(ev, "child_pid", other);
-        event_str(ev, "child_alive",
-                  other > 0 && kill(other, 0) == 0 ? "yes" : "no");
+        event_bool(ev, "child_alive", other > 0 && kill(other, 0) == 0, "yes",
+                   "no");
         return "still open in the parent after fork(): the child got its own "
                "copy, and a parent that does not close(connfd) after fork() "
                "keeps every connection in CLOSE_WAIT even once the child has "
@@ -157,9 +157,7 @@ void closewait_before_close(int fd, struct fd_slot *slot) {
     if (!report_begin(&ev, EV_LATE_CLOSE, fd, 0, slot->create_stack))
         return;
     event_socket(&ev, fd, slot, NULL, 0);
-    char text[32];
-    format_age(text, sizeof text, sat);
-    event_str(&ev, "after", text);
+    event_ms(&ev, "after", sat);
     event_why(&ev, "closed, but only after sitting in CLOSE_WAIT past "
                    "SOCKSHIM_CLOSE_WAIT");
     event_stack(&ev, "created_at", "socket created at", slot->create_stack);

@@ -112,15 +112,9 @@ static void report_group(const struct leak_group *g) {
         }
     }
     event_str(&ev, "role", text);
-    ob_init(&ob, text, sizeof text);
-    for (unsigned i = 0; i < g->count && i < LEAK_FDS_SHOWN; i++) {
-        if (i > 0)
-            ob_char(&ob, ',');
-        ob_int(&ob, g->fds[i]);
-    }
-    if (g->count > LEAK_FDS_SHOWN)
-        ob_str(&ob, ",...");
-    event_str(&ev, "fds", text);
+    event_int_list(&ev, "fds", g->fds,
+                   g->count < LEAK_FDS_SHOWN ? (int)g->count : LEAK_FDS_SHOWN,
+                   g->count > LEAK_FDS_SHOWN);
     event_why(&ev, g->peer_closed
                        ? "leaked: the peer closed these connections and the "
                          "program never did; they sat in CLOSE_WAIT, each "

@@ -147,8 +147,13 @@ int report_begin(struct event *ev, enum event_kind kind, int fd,
 int report_begin_at(struct event *ev, enum event_kind kind,
                     enum log_level level, int fd, uint32_t call_stack,
                     uint32_t create_stack) {
-    return report_admit(kind, level, fd, call_stack, create_stack) &&
-           event_begin_at(ev, kind, level, fd);
+    if (!report_admit(kind, level, fd, call_stack, create_stack) ||
+        !event_begin_at(ev, kind, level, fd))
+        return 0;
+    /* In JSON, the key that joins the event to its repeat lines. */
+    if (ev->json && (call_stack != 0 || create_stack != 0))
+        event_int(ev, "stack_id", call_stack != 0 ? call_stack : create_stack);
+    return 1;
 }
 
 int report_admit(enum event_kind kind, enum log_level level, int fd,
@@ -183,7 +188,8 @@ int report_admit(enum event_kind kind, enum log_level level, int fd,
         if (n > 1) {
             __atomic_fetch_add(&repeat_count[kind], 1, __ATOMIC_RELAXED);
             if (is_power_of_ten(n))
-                report_repeat(kind, level, fd, call_stack, n);
+                report_repeat(kind, level, fd,
+                              call_stack != 0 ? call_stack : create_stack, n);
             return 0;
         }
     }
@@ -226,7 +232,9 @@ void report_summary(void) {
         unsigned long n = __atomic_load_n(&seen_count[k], __ATOMIC_RELAXED);
         suppressed += suppressed_count[k];
         repeated += repeat_count[k];
-        if (n != 0)
+        /* Text names the kinds seen; JSON has every kind, 0 included,
+         * so that a reader need not know which kinds exist. */
+        if (n != 0 || ev.json)
             event_int(&ev, event_kind_name((enum event_kind)k), (long long)n);
     }
     event_object_end(&ev);

@@ -13,14 +13,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/fdtab.h"
 #include "output/sockaddr.h"
-#include "output/stack.h"
-#include "output/symbols.h"
 
 static const struct {
     const char *name;
@@ -72,6 +71,9 @@ enum event_kind event_kind_by_name(const char *name, size_t len) {
             return (enum event_kind)k;
     return EV_COUNT;
 }
+/* The host's name (uname's nodename), read at event_configure(). */
+static char host[65] = "";
+
 void event_configure(uint32_t checks, enum log_level level,
                      enum log_format fmt) {
     uint32_t shown = 0;
@@ -80,10 +82,19 @@ void event_configure(uint32_t checks, enum log_level level,
             shown |= 1u << k;
     shown_level = level;
     format = fmt;
+    struct utsname names;
+    if (uname(&names) == 0) {
+        size_t len = strnlen(names.nodename, sizeof host - 1);
+        memcpy(host, names.nodename, len);
+        host[len] = '\0';
+    }
     __atomic_store_n(&event_kinds_shown, shown, __ATOMIC_RELAXED);
 }
 
 int event_level_shown(enum log_level level) { return level <= shown_level; }
+
+/* The version of the JSON lines' fields (sockshim(7)). */
+#define JSON_SCHEMA 1
 
 static void append_timestamp(struct outbuf *ob) {
     struct civil_time t;
@@ -147,8 +158,12 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
             size - LOG_PREFIX_ROOM - EVENT_END_ROOM);
     struct outbuf *ob = &ev->ob;
     if (ev->json) {
-        ob_str(ob, "{\"ts\":");
+        ob_str(ob, "{\"schema\":");
+        ob_int(ob, JSON_SCHEMA);
+        ob_str(ob, ",\"ts\":");
         append_timestamp(ob);
+        ob_str(ob, ",\"host\":");
+        ob_json_str(ob, host);
         ob_str(ob, ",\"pid\":");
         ob_int(ob, getpid());
         ob_str(ob, ",\"tid\":");
@@ -250,8 +265,7 @@ static int needs_quotes(const char *value) {
     return 0;
 }
 
-/* JSON: the separator and key of the next field. */
-static void json_key(struct event *ev, const char *key) {
+void event_json_key(struct event *ev, const char *key) {
     if (!ev->object_fresh)
         ob_char(&ev->ob, ',');
     ev->object_fresh = 0;
@@ -261,7 +275,7 @@ static void json_key(struct event *ev, const char *key) {
 
 void event_object_begin(struct event *ev, const char *key) {
     if (ev->json) {
-        json_key(ev, key);
+        event_json_key(ev, key);
         ob_char(&ev->ob, '{');
         ev->object_fresh = 1;
     }
@@ -276,7 +290,7 @@ void event_object_end(struct event *ev) {
 
 void event_list_begin(struct event *ev, const char *key) {
     if (ev->json) {
-        json_key(ev, key);
+        event_json_key(ev, key);
         ob_char(&ev->ob, '[');
         ev->object_fresh = 1;
     }
@@ -305,7 +319,7 @@ void event_list_end(struct event *ev) {
 
 void event_str(struct event *ev, const char *key, const char *value) {
     if (ev->json) {
-        json_key(ev, key);
+        event_json_key(ev, key);
         ob_json_strn(&ev->ob, value, EVENT_VALUE_MAX);
         return;
     }
@@ -322,105 +336,73 @@ void event_str(struct event *ev, const char *key, const char *value) {
         ob_str(&ev->ob, "...");
 }
 
+void event_bool(struct event *ev, const char *key, int value, const char *yes,
+                const char *no) {
+    if (ev->json) {
+        event_json_key(ev, key);
+        ob_str(&ev->ob, value ? "true" : "false");
+        return;
+    }
+    event_str(ev, key, value ? yes : no);
+}
+
+void event_ms(struct event *ev, const char *key, long long ms) {
+    if (ev->json) {
+        if (!ev->object_fresh)
+            ob_char(&ev->ob, ',');
+        ev->object_fresh = 0;
+        ob_char(&ev->ob, '"');
+        ob_str(&ev->ob, key);
+        ob_str(&ev->ob, "_ms\":");
+        ob_int(&ev->ob, ms);
+        return;
+    }
+    ob_char(&ev->ob, ' ');
+    ob_str(&ev->ob, key);
+    ob_char(&ev->ob, '=');
+    ob_int(&ev->ob, ms / 1000);
+    ob_char(&ev->ob, '.');
+    ob_int(&ev->ob, ms % 1000 / 100);
+    ob_char(&ev->ob, 's');
+}
+
+void event_int_list(struct event *ev, const char *key, const int *values, int n,
+                    int more) {
+    if (ev->json)
+        event_json_key(ev, key);
+    else {
+        ob_char(&ev->ob, ' ');
+        ob_str(&ev->ob, key);
+        ob_char(&ev->ob, '=');
+    }
+    if (ev->json)
+        ob_char(&ev->ob, '[');
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            ob_char(&ev->ob, ',');
+        ob_int(&ev->ob, values[i]);
+    }
+    if (ev->json) {
+        ob_char(&ev->ob, ']');
+        if (more) {
+            ob_str(&ev->ob, ",\"");
+            ob_str(&ev->ob, key);
+            ob_str(&ev->ob, "_more\":true");
+        }
+    } else if (more) {
+        ob_str(&ev->ob, ",...");
+    }
+}
+
 void event_int(struct event *ev, const char *key, long long value) {
     if (ev->json) {
-        json_key(ev, key);
+        event_json_key(ev, key);
     } else {
         ob_char(&ev->ob, ' ');
         ob_str(&ev->ob, key);
         ob_char(&ev->ob, '=');
     }
     ob_int(&ev->ob, value);
-}
-
-/* Room one frame line may take at most: "    #63 0x" + 16 hex digits +
- * " " + function (191) + "+0x" + 16 + " (" + module (bounded to 96) + ")"
- * in text; a little more in JSON. */
-#define FRAME_ROOM_MAX 400
-#define MODULE_NAME_MAX 96
-
-/* Text: one frame line. */
-static void text_frame(struct outbuf *ob, int index, const struct frame_name *f,
-                       uintptr_t ip) {
-    ob_str(ob, "\n    #");
-    ob_int(ob, index);
-    ob_char(ob, ' ');
-    ob_hex(ob, ip);
-    ob_char(ob, ' ');
-    if (f->func[0] != '\0') {
-        ob_escaped(ob, f->func, sizeof f->func);
-        ob_char(ob, '+');
-        ob_hex(ob, f->func_offset);
-    } else {
-        ob_str(ob, "??");
-    }
-    ob_str(ob, " (");
-    ob_escaped(ob, f->module, MODULE_NAME_MAX);
-    ob_char(ob, ')');
-}
-
-/* JSON: one frame object. */
-static void json_frame(struct outbuf *ob, const struct frame_name *f,
-                       uintptr_t ip) {
-    ob_str(ob, "{\"ip\":\"");
-    ob_hex(ob, ip);
-    ob_str(ob, "\",\"module\":");
-    ob_json_strn(ob, f->module, MODULE_NAME_MAX);
-    ob_str(ob, ",\"offset\":\"");
-    ob_hex(ob, f->module_offset);
-    ob_str(ob, "\",\"func\":");
-    if (f->func[0] != '\0') {
-        ob_json_strn(ob, f->func, sizeof f->func);
-        ob_str(ob, ",\"func_offset\":\"");
-        ob_hex(ob, f->func_offset);
-        ob_str(ob, "\"}");
-    } else {
-        ob_str(ob, "null}");
-    }
-}
-
-void event_stack(struct event *ev, const char *key, const char *label,
-                 uint32_t id) {
-    const uintptr_t *ips;
-    int n = stack_frames(id, &ips);
-    if (n == 0)
-        return;
-    struct outbuf *ob = &ev->ob;
-    if (ev->json) {
-        json_key(ev, key);
-        ob_char(ob, '[');
-    } else {
-        ob_str(ob, "\n    ");
-        ob_str(ob, label);
-        ob_char(ob, ':');
-    }
-    int shown = 0;
-    for (; shown < n && ob->cap - ob->len > FRAME_ROOM_MAX; shown++) {
-        struct frame_name f;
-        symbols_name(ips[shown], &f);
-        if (ev->json) {
-            if (shown > 0)
-                ob_char(ob, ',');
-            json_frame(ob, &f, ips[shown]);
-        } else {
-            text_frame(ob, shown, &f, ips[shown]);
-        }
-    }
-    if (ev->json) {
-        ob_char(ob, ']');
-        if (shown < n) {
-            char truncated_key[64];
-            struct outbuf k;
-            ob_init(&k, truncated_key, sizeof truncated_key);
-            ob_str(&k, key);
-            ob_str(&k, "_truncated");
-            event_int(ev, truncated_key, n - shown);
-        }
-    } else if (shown < n) {
-        ob_str(ob, "\n    ... ");
-        ob_int(ob, n - shown);
-        ob_str(ob, " more frames");
-    }
 }
 
 void event_why(struct event *ev, const char *sentence) {

@@ -56,7 +56,8 @@ enum log_level event_kind_level(enum event_kind kind);
 enum event_kind event_kind_by_name(const char *name, size_t len);
 
 /* Show only the event kinds in CHECKS (bit 1 << kind) at LEVEL and more
- * severe, in FORMAT. Call at start-up. */
+ * severe, in FORMAT. Call at start-up (the host's name is read then, for
+ * every JSON line's "host"). */
 void event_configure(uint32_t checks, enum log_level level,
                      enum log_format format);
 
@@ -121,8 +122,26 @@ void event_socket(struct event *ev, int fd, const struct fd_slot *slot,
  * when it was longer. In text, KEY=VALUE, VALUE in quotes and escaped
  * when it holds a space, a quote or a control byte; in JSON, a string,
  * control bytes and bytes that are not UTF-8 as \u00XX. */
+/* JSON: the separator and "KEY": of the next field, for the writers of
+ * fields of their own (output/eventstack.c). */
+void event_json_key(struct event *ev, const char *key);
+
 void event_str(struct event *ev, const char *key, const char *value);
 void event_int(struct event *ev, const char *key, long long value);
+
+/* A yes/no field: in text KEY=YES or KEY=NO (the words the reader knows
+ * it by: "on"/"off", "yes"/"no"), in JSON a boolean. */
+void event_bool(struct event *ev, const char *key, int value, const char *yes,
+                const char *no);
+
+/* A duration of MS milliseconds: in text KEY=12.0s, in JSON a number
+ * "KEY_ms":12000. */
+void event_ms(struct event *ev, const char *key, long long ms);
+
+/* N integers: in text KEY=5,6,7 (",..." after them when MORE), in JSON
+ * a list [5,6,7] and, when MORE, "KEY_more":true. */
+void event_int_list(struct event *ev, const char *key, const int *values, int n,
+                    int more);
 
 /* Group the next fields under KEY: a nested object in JSON, plain fields
  * in text. */
