@@ -15,8 +15,10 @@
  *
  * Prints "listening on 127.0.0.1:PORT" first (PORT 0 picks a free one),
  * then serves N connections one after another, then waits --hold seconds
- * (default 0) before exiting. --show-options prints each accepted
- * socket's keepalive and nodelay as getsockopt() sees them.
+ * (default 0) before exiting; SIGUSR1 ends that wait early (a test
+ * releases the server once it has seen what it was waiting for).
+ * --show-options prints each accepted socket's keepalive and nodelay as
+ * getsockopt() sees them.
  *
  * --call picks the read-family function that serves a connection (default
  * recv); at the peer's FIN each of them returns 0 (recvmmsg: one message
@@ -32,6 +34,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +55,27 @@ enum call {
     CALL_RECVMMSG,
     CALL_COUNT
 };
+
+/* Wait SECONDS, or less if SIGUSR1 comes (blocked in main() from the
+ * start, so that one sent before the wait begins is pending and ends it at
+ * once). */
+static void hold_for(int seconds, const sigset_t *release) {
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += seconds;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        struct timespec left = {.tv_sec = end.tv_sec - now.tv_sec,
+                                .tv_nsec = end.tv_nsec - now.tv_nsec};
+        if (left.tv_nsec < 0) {
+            left.tv_sec--;
+            left.tv_nsec += 1000000000L;
+        }
+        if (left.tv_sec < 0 || sigtimedwait(release, NULL, &left) == SIGUSR1 ||
+            errno != EINTR)
+            return;
+    }
+}
 
 static int get_int(int fd, int level, int name) {
     int v = -1;
@@ -181,6 +205,10 @@ int main(int argc, char **argv) {
             return usage();
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    sigset_t release;
+    sigemptyset(&release);
+    sigaddset(&release, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &release, NULL);
 
     struct sockaddr_in addr;
     socklen_t len = sizeof addr;
@@ -212,6 +240,6 @@ int main(int argc, char **argv) {
             serve_client(conn, fixed, call, close_after);
     }
     if (hold > 0)
-        sleep((unsigned)hold);
+        hold_for(hold, &release);
     return 0;
 }

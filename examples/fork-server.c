@@ -21,12 +21,12 @@
  * "accepted fd=N from 127.0.0.1:PORT", forks a child that echoes until
  * the client closes. The parent reaps finished children as it goes, and
  * after the N-th connection waits for the rest, printing "child PID
- * exited" for each. Then it holds --hold seconds (default 0) -- time to
- * see the leak with `ss -tan state close-wait` -- prints "parent exiting",
- * closes its listener and exits. With --bug the leaked connections are
- * still open at exit. As a safety net, SIGALRM ends the parent when it is
- * still waiting for clients 30 s after it started, and a child 30 s after
- * it forked.
+ * exited" for each. Then it holds --hold seconds (default 0; SIGUSR1 ends
+ * the hold early) -- time to see the leak with `ss -tan state close-wait`
+ * -- prints "parent exiting", closes its listener and exits. With --bug the
+ * leaked connections are still open at exit. As a safety net, SIGALRM ends the
+ * parent when it is still waiting for clients 30 s after it started, and a
+ * child 30 s after it forked.
  *
  * Try it with any client that sends, reads and closes, e.g.
  *
@@ -42,6 +42,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,13 +189,27 @@ static int reap_children(int block) {
     return reaped;
 }
 
-/* Sleep SECONDS in full. A signal with a handler (SIGCHLD, in a server
- * that reaps from one) ends nanosleep() early with EINTR; sleep the rest
- * so the hold lasts as long as asked. */
-static void hold(int seconds) {
-    struct timespec left = {.tv_sec = seconds, .tv_nsec = 0};
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
+/* Hold SECONDS, or less if SIGUSR1 comes: blocked in main() from the
+ * start, so that one sent before the hold begins is pending and ends it at
+ * once. Another signal with a handler (SIGCHLD, in a server that reaps
+ * from one) interrupts the wait with EINTR; wait for the rest, so that the
+ * hold lasts as long as asked. */
+static void hold(int seconds, const sigset_t *release) {
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += seconds;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        struct timespec left = {.tv_sec = end.tv_sec - now.tv_sec,
+                                .tv_nsec = end.tv_nsec - now.tv_nsec};
+        if (left.tv_nsec < 0) {
+            left.tv_sec--;
+            left.tv_nsec += 1000000000L;
+        }
+        if (left.tv_sec < 0 || sigtimedwait(release, NULL, &left) == SIGUSR1 ||
+            errno != EINTR)
+            return;
+    }
 }
 
 int main(int argc, char **argv) {
@@ -222,6 +237,10 @@ int main(int argc, char **argv) {
     }
     /* Line-buffered, so every step is out before the next one runs. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    sigset_t release;
+    sigemptyset(&release);
+    sigaddset(&release, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &release, NULL);
     alarm(WAIT_LIMIT);
 
     int listener = open_listener((unsigned short)port);
@@ -273,7 +292,7 @@ int main(int argc, char **argv) {
         reap_children(1);
     alarm(0);
 
-    hold(hold_seconds);
+    hold(hold_seconds, &release);
     printf("parent exiting\n");
     /* With --bug the accepted fds are still open here: the leak. */
     return close_listener(listener) == 0 ? 0 : 2;
