@@ -82,7 +82,7 @@ EOF
 # it holds them).
 control() {
     _n=$1
-    (launch "$2" "$TMP/$_n.log" "$PY" "$TMP/holder.py" "$3" 20 "$4" 5 \
+    (serve "$2" "$TMP/$_n.log" "$PY" "$TMP/holder.py" "$3" 20 "$4" 5 \
         "$TMP/$_n.port" "$TMP/$_n.stop") >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
     _pid=$!
     PIDS="$PIDS $_pid"
@@ -95,7 +95,8 @@ control() {
     [ "$2" = plain ] || sleep 2.5
     CTL_SS=$(ss_states "${_p:-1}")
     : >"$TMP/$_n.stop"
-    wait "$_pid"
+    # The stop file is its signal to exit.
+    stop "$_pid" 0
     CTL_RC=$?
 }
 

@@ -20,7 +20,7 @@ http_fixtures
 # (kernel: ESTABLISHED, not CLOSE_WAIT), then make a second request on the
 # same connection and close; a pause; SIGINT.
 for mode in plain shim; do
-    (launch "$mode" "$TMP/b-$mode.log" "$PY" -u "$TMP/server11.py" "$TMP/www") \
+    (serve "$mode" "$TMP/b-$mode.log" "$PY" -u "$TMP/server11.py" "$TMP/www") \
         >"$TMP/b-$mode.out" 2>"$TMP/b-$mode.err" &
     B_PID=$!
     PIDS="$PIDS $B_PID"
@@ -46,8 +46,7 @@ for mode in plain shim; do
     : >"$TMP/idle-$mode.stop"
     wait "$I_PID"
     sleep 1.6
-    kill -INT "$B_PID" 2>/dev/null
-    wait "$B_PID"
+    stop "$B_PID" INT
     eval "B_RC_$mode=\$?"
 done
 for mode in plain shim; do

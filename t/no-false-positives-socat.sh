@@ -34,7 +34,7 @@ print("echoed %d of %d" % (good, n))
 EOF
 mkdir "$TMP/socat"
 for mode in plain shim; do
-    (launch "$mode" "$TMP/socat/socat-%p.log" socat -d -d \
+    (serve "$mode" "$TMP/socat/socat-%p.log" socat -d -d \
         TCP4-LISTEN:0,bind=127.0.0.1,fork,reuseaddr EXEC:cat) \
         >"$TMP/s-$mode.out" 2>"$TMP/s-$mode.err" &
     S_PID=$!
@@ -44,8 +44,7 @@ for mode in plain shim; do
         head -n 1)
     (launch plain - "$PY" "$TMP/echo.py" "${P:-1}" 300) >"$TMP/s-echo-$mode.out" 2>&1
     sleep 1.6
-    kill -TERM "$S_PID" 2>/dev/null
-    wait "$S_PID"
+    stop "$S_PID" TERM
     eval "S_RC_$mode=\$?"
 done
 is "echoed 300 of 300

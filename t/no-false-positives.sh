@@ -23,7 +23,7 @@ mkdir "$TMP/curl"
 # (SOCKSHIM_BACKLOG=128: python's backlog of 5 really overflows under 8
 # concurrent clients, and accept_overflow would rightly say so.)
 for mode in plain shim; do
-    (launch "$mode" "$TMP/a-$mode.log" "$PY" -u -m http.server \
+    (serve "$mode" "$TMP/a-$mode.log" "$PY" -u -m http.server \
         --bind 127.0.0.1 --directory "$TMP/www" 0) \
         >"$TMP/a-$mode.out" 2>"$TMP/a-$mode.err" &
     A_PID=$!
@@ -48,8 +48,7 @@ for mode in plain shim; do
     done
     eval "CURL_BAD_$mode=\$bad"
     sleep 1.6
-    kill -INT "$A_PID" 2>/dev/null
-    wait "$A_PID"
+    stop "$A_PID" INT
     eval "A_RC_$mode=\$?"
 done
 # shellcheck disable=SC2154 # set by eval in the loop above, one per mode

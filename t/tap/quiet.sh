@@ -45,10 +45,39 @@ launch() {
             SOCKSHIM_KEEPALIVE=30 SOCKSHIM_NODELAY=on SOCKSHIM_BACKLOG=128 \
             SOCKSHIM_LOG="file:$_log" "$@"
     fi
-    exec timeout --foreground -k 5 "${TEST_TIMEOUT:-60}" \
+    exec timeout --foreground -k 5 "${LAUNCH_DEADLINE:-${TEST_TIMEOUT:-60}}" \
         env --default-signal=INT "$@"
 }
 
+# serve MODE LOG CMD...: launch for a server. A server lives through a
+# whole section, while the clients do their thousands of requests one
+# bounded run after another: how long that takes depends on the machine's
+# load, and a deadline on the server's whole life (it once had
+# TEST_TIMEOUT, like a client) killed it under load while the test still
+# used it. Its deadline is now SERVER_TIMEOUT, only there to reap it if
+# the test itself dies; stop bounds the part a server is responsible for,
+# its exit.
+SERVER_TIMEOUT=${SERVER_TIMEOUT:-900}
+serve() {
+    LAUNCH_DEADLINE=$SERVER_TIMEOUT
+    launch "$@"
+}
+
+# stop PID SIGNAL: send SIGNAL to a server started with serve (PID: its
+# timeout(1)) and wait for it to exit, TEST_TIMEOUT at most: then it gets
+# SIGTERM through timeout(1), and SIGKILL 5 s later. Returns its exit
+# status.
+stop() {
+    kill -"$2" "$1" 2>/dev/null
+    # The watchdog's output goes nowhere: it must not hold the TAP stream.
+    sh -c 'sleep "$1" && kill -TERM "$2"' sh "${TEST_TIMEOUT:-60}" "$1" \
+        >/dev/null 2>&1 &
+    _dog=$!
+    wait "$1"
+    _st=$?
+    kill "$_dog" 2>/dev/null
+    return $_st
+}
 
 # What a correct program may log: policy and app_override (info, the
 # policy at work) and its summary. Anything else is a diagnostic.
