@@ -77,15 +77,24 @@ for i in range(n):
 print("connected %d" % n)
 EOF
 
-# control NAME MODE HOLDER-MODE LATE CLIENT-MODE: holder.py with 20 brief,
-# LATE late and 5 kept connections; sets CTL_RC, CTL_SS (ss_states while
-# it holds them).
-control() {
+# control_start NAME MODE HOLDER-MODE LATE CLIENT-MODE: holder.py with 20
+# brief, LATE late and 5 kept connections, and its client, in the
+# background; control NAME then waits for them and sets CTL_RC, CTL_SS
+# (ss_states while it holds them). The four controls run side by side:
+# each one's time is mostly its holds and the wait past the threshold.
+control_start() {
     _n=$1
     (serve "$2" "$TMP/$_n.log" "$PY" "$TMP/holder.py" "$3" 20 "$4" 5 \
         "$TMP/$_n.port" "$TMP/$_n.stop") >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
-    _pid=$!
-    PIDS="$PIDS $_pid"
+    echo $! >"$TMP/$_n.pid"
+    PIDS="$PIDS $!"
+    control_client "$@" &
+    echo $! >"$TMP/$_n.cpid"
+}
+# control_client NAME MODE HOLDER-MODE LATE CLIENT-MODE: the connections,
+# then ss once the holder has handled them all; then its stop file.
+control_client() {
+    _n=$1
     poll 20 test -s "$TMP/$_n.port"
     _p=$(cat "$TMP/$_n.port" 2>/dev/null)
     (launch plain - "$PY" "$TMP/conns.py" "${_p:-1}" $((25 + $4)) "$5") \
@@ -93,16 +102,25 @@ control() {
     poll 20 test -s "$TMP/$_n.out"
     # Past the threshold and many scans, the server holding its 5.
     [ "$2" = plain ] || sleep 2.5
-    CTL_SS=$(ss_states "${_p:-1}")
+    ss_states "${_p:-1}" >"$TMP/$_n.ss"
     : >"$TMP/$_n.stop"
+}
+control() {
+    wait "$(cat "$TMP/$1.cpid")"
     # The stop file is its signal to exit.
-    stop "$_pid" 0
+    stop "$(cat "$TMP/$1.pid")" 0
     CTL_RC=$?
+    CTL_SS=$(cat "$TMP/$1.ss")
 }
 
-control read-plain plain read 0 data
+control_start read-plain plain read 0 data
+control_start read-shim shim read 0 data
+control_start kernel-plain plain kernel 3 bare
+control_start kernel-shim shim kernel 3 bare
+
+control read-plain
 r0="$CTL_RC $CTL_SS $(cat "$TMP/read-plain.out")"
-control read-shim shim read 0 data
+control read-shim
 is "$r0" "$CTL_RC $CTL_SS $(cat "$TMP/read-shim.out")" \
     "control (EOF read): exit status, stdout and the kernel's CLOSE_WAIT count are the same with and without the shim"
 is "0 0 5" "$CTL_RC $CTL_SS" \
@@ -117,9 +135,9 @@ like "$rlog" ': warn: leak_at_exit count=5 close_wait=5 role=accept ' \
 is 0 "$(count late_close "$rlog")" \
     "control (EOF read): no late_close (the 20 closed 0.5s after the EOF never appear)"
 
-control kernel-plain plain kernel 3 bare
+control kernel-plain
 k0="$CTL_RC $CTL_SS $(cat "$TMP/kernel-plain.out")"
-control kernel-shim shim kernel 3 bare
+control kernel-shim
 is "$k0" "$CTL_RC $CTL_SS $(cat "$TMP/kernel-shim.out")" \
     "control (EOF never read): exit status, stdout and the kernel's CLOSE_WAIT count are the same with and without the shim"
 is "0 0 5" "$CTL_RC $CTL_SS" \

@@ -19,36 +19,57 @@ http_fixtures
 # server waiting for the next one, past the threshold and many scans
 # (kernel: ESTABLISHED, not CLOSE_WAIT), then make a second request on the
 # same connection and close; a pause; SIGINT.
+# The two runs side by side: the servers from this shell (killed at exit
+# if the test is interrupted), each one's clients in a subshell of their
+# own; the results in files.
+# b_clients MODE: the clients of MODE's server; ss's view of the idle
+# connections in $TMP/idle-MODE.ss.
+b_clients() {
+    P=$(http_port "$TMP/b-$1.out")
+    (launch "$1" "$TMP/b-keep-$1.log" "$PY" "$TMP/load.py" 127.0.0.1 \
+        "${P:-1}" /file keepalive 3000 30 "$TMP/www/file") \
+        >"$TMP/b-keep-$1.out" 2>&1 &
+    K_PID=$!
+    (launch "$1" "$TMP/b-close-$1.log" "$PY" "$TMP/load.py" 127.0.0.1 \
+        "${P:-1}" /file close 1000 4 "$TMP/www/file") \
+        >"$TMP/b-close-$1.out" 2>&1
+    wait "$K_PID"
+    (launch "$1" "$TMP/b-idle-$1.log" "$PY" "$TMP/load.py" 127.0.0.1 \
+        "${P:-1}" /file idle 0 30 "$TMP/www/file" "$TMP/idle-$1.mark" \
+        "$TMP/idle-$1.stop") >"$TMP/b-idle-$1.out" 2>&1 &
+    I_PID=$!
+    poll 30 test -e "$TMP/idle-$1.mark"
+    # Idle past the threshold and many scans (without the shim there is
+    # nothing to wait for).
+    [ "$1" = plain ] || sleep 2.5
+    ss_states "${P:-1}" >"$TMP/idle-$1.ss"
+    : >"$TMP/idle-$1.stop"
+    wait "$I_PID"
+}
 for mode in plain shim; do
     (serve "$mode" "$TMP/b-$mode.log" "$PY" -u "$TMP/server11.py" "$TMP/www") \
         >"$TMP/b-$mode.out" 2>"$TMP/b-$mode.err" &
-    B_PID=$!
-    PIDS="$PIDS $B_PID"
-    poll 20 file_has "$TMP/b-$mode.out" '^Serving HTTP/1.1 on .* port [0-9]+'
-    P=$(http_port "$TMP/b-$mode.out")
-    (launch "$mode" "$TMP/b-keep-$mode.log" "$PY" "$TMP/load.py" 127.0.0.1 \
-        "${P:-1}" /file keepalive 3000 30 "$TMP/www/file") \
-        >"$TMP/b-keep-$mode.out" 2>&1 &
-    K_PID=$!
-    PIDS="$PIDS $K_PID"
-    (launch "$mode" "$TMP/b-close-$mode.log" "$PY" "$TMP/load.py" 127.0.0.1 \
-        "${P:-1}" /file close 1000 4 "$TMP/www/file") \
-        >"$TMP/b-close-$mode.out" 2>&1
-    wait "$K_PID"
-    (launch "$mode" "$TMP/b-idle-$mode.log" "$PY" "$TMP/load.py" 127.0.0.1 \
-        "${P:-1}" /file idle 0 30 "$TMP/www/file" "$TMP/idle-$mode.mark" \
-        "$TMP/idle-$mode.stop") >"$TMP/b-idle-$mode.out" 2>&1 &
-    I_PID=$!
-    PIDS="$PIDS $I_PID"
-    poll 30 test -e "$TMP/idle-$mode.mark"
-    [ "$mode" = plain ] || sleep 2.5
-    eval "IDLE_SS_$mode=\$(ss_states \"\${P:-1}\")"
-    : >"$TMP/idle-$mode.stop"
-    wait "$I_PID"
-    sleep 1.6
-    stop "$B_PID" INT
-    eval "B_RC_$mode=\$?"
+    eval "B_PID_$mode=\$!"
+    PIDS="$PIDS $!"
 done
+for mode in plain shim; do
+    poll 20 file_has "$TMP/b-$mode.out" '^Serving HTTP/1.1 on .* port [0-9]+'
+    b_clients "$mode" &
+    eval "C_PID_$mode=\$!"
+done
+# shellcheck disable=SC2154 # set by eval above
+wait "$C_PID_plain"
+# shellcheck disable=SC2154 # set by eval above
+wait "$C_PID_shim"
+IDLE_SS_shim=$(cat "$TMP/idle-shim.ss")
+# Past the threshold, for the scans to find any socket left open.
+sleep 1.6
+# shellcheck disable=SC2154 # set by eval above
+stop "$B_PID_plain" INT
+B_RC_plain=$?
+# shellcheck disable=SC2154 # set by eval above
+stop "$B_PID_shim" INT
+B_RC_shim=$?
 for mode in plain shim; do
     w="without the shim"
     [ "$mode" = plain ] || w="under the shim"

@@ -33,20 +33,33 @@ for i in range(n):
 print("echoed %d of %d" % (good, n))
 EOF
 mkdir "$TMP/socat"
+# The two runs side by side, their servers started from this shell.
 for mode in plain shim; do
     (serve "$mode" "$TMP/socat/socat-%p.log" socat -d -d \
         TCP4-LISTEN:0,bind=127.0.0.1,fork,reuseaddr EXEC:cat) \
         >"$TMP/s-$mode.out" 2>"$TMP/s-$mode.err" &
-    S_PID=$!
-    PIDS="$PIDS $S_PID"
+    eval "S_PID_$mode=\$!"
+    PIDS="$PIDS $!"
+done
+for mode in plain shim; do
     poll 20 file_has "$TMP/s-$mode.err" 'listening on .*:[0-9]+$'
     P=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/s-$mode.err" |
         head -n 1)
-    (launch plain - "$PY" "$TMP/echo.py" "${P:-1}" 300) >"$TMP/s-echo-$mode.out" 2>&1
-    sleep 1.6
-    stop "$S_PID" TERM
-    eval "S_RC_$mode=\$?"
+    (launch plain - "$PY" "$TMP/echo.py" "${P:-1}" 300) >"$TMP/s-echo-$mode.out" 2>&1 &
+    eval "E_PID_$mode=\$!"
 done
+# shellcheck disable=SC2154 # set by eval above
+wait "$E_PID_plain"
+# shellcheck disable=SC2154 # set by eval above
+wait "$E_PID_shim"
+# Past the threshold, for the scans to find any socket left open.
+sleep 1.6
+# shellcheck disable=SC2154 # set by eval above
+stop "$S_PID_plain" TERM
+S_RC_plain=$?
+# shellcheck disable=SC2154 # set by eval above
+stop "$S_PID_shim" TERM
+S_RC_shim=$?
 is "echoed 300 of 300
 echoed 300 of 300" "$(cat "$TMP/s-echo-plain.out" "$TMP/s-echo-shim.out")" \
     "socat: 300 connections echoed, with and without the shim"

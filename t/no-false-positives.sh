@@ -22,36 +22,57 @@ mkdir "$TMP/curl"
 # threshold and several scans with every connection closed, and SIGINT.
 # (SOCKSHIM_BACKLOG=128: python's backlog of 5 really overflows under 8
 # concurrent clients, and accept_overflow would rightly say so.)
+# The two runs side by side: the servers from this shell (killed at exit
+# if the test is interrupted), each one's clients in a subshell of their
+# own; the results in files.
+# a_clients MODE: the load and the curl runs against MODE's server.
+a_clients() {
+    P=$(http_port "$TMP/a-$1.out")
+    (launch "$1" "$TMP/a-client-$1.log" "$PY" "$TMP/load.py" \
+        127.0.0.1 "${P:-1}" /file close 3000 8 "$TMP/www/file") \
+        >"$TMP/a-load-$1.out" 2>&1
+    i=0 bad=0
+    while [ $i -lt 200 ]; do
+        i=$((i + 1))
+        (launch "$1" "$TMP/curl/$1-%p.log" curl -sS \
+            "http://127.0.0.1:${P:-1}/file") >"$TMP/curl-$1.out" 2>"$TMP/curl-$1.err"
+        rc=$?
+        if [ $rc -ne 0 ] || [ -s "$TMP/curl-$1.err" ] ||
+            ! cmp -s "$TMP/curl-$1.out" "$TMP/www/file"; then
+            bad=$((bad + 1))
+            [ $bad -gt 1 ] || diag "curl ($1) run $i: exit $rc," \
+                "$(cat "$TMP/curl-$1.err")" >"$TMP/a-diag-$1"
+        fi
+    done
+    echo "$bad" >"$TMP/a-curl-bad-$1"
+}
 for mode in plain shim; do
     (serve "$mode" "$TMP/a-$mode.log" "$PY" -u -m http.server \
         --bind 127.0.0.1 --directory "$TMP/www" 0) \
         >"$TMP/a-$mode.out" 2>"$TMP/a-$mode.err" &
-    A_PID=$!
-    PIDS="$PIDS $A_PID"
-    poll 20 file_has "$TMP/a-$mode.out" '^Serving HTTP on .* port [0-9]+ '
-    P=$(http_port "$TMP/a-$mode.out")
-    (launch "$mode" "$TMP/a-client-$mode.log" "$PY" "$TMP/load.py" \
-        127.0.0.1 "${P:-1}" /file close 3000 8 "$TMP/www/file") \
-        >"$TMP/a-load-$mode.out" 2>&1
-    i=0 bad=0
-    while [ $i -lt 200 ]; do
-        i=$((i + 1))
-        (launch "$mode" "$TMP/curl/$mode-%p.log" curl -sS \
-            "http://127.0.0.1:${P:-1}/file") >"$TMP/curl.out" 2>"$TMP/curl.err"
-        rc=$?
-        if [ $rc -ne 0 ] || [ -s "$TMP/curl.err" ] ||
-            ! cmp -s "$TMP/curl.out" "$TMP/www/file"; then
-            bad=$((bad + 1))
-            [ $bad -gt 1 ] || diag "curl ($mode) run $i: exit $rc," \
-                "$(cat "$TMP/curl.err")"
-        fi
-    done
-    eval "CURL_BAD_$mode=\$bad"
-    sleep 1.6
-    stop "$A_PID" INT
-    eval "A_RC_$mode=\$?"
+    eval "A_PID_$mode=\$!"
+    PIDS="$PIDS $!"
 done
-# shellcheck disable=SC2154 # set by eval in the loop above, one per mode
+for mode in plain shim; do
+    poll 20 file_has "$TMP/a-$mode.out" '^Serving HTTP on .* port [0-9]+ '
+    a_clients "$mode" &
+    eval "C_PID_$mode=\$!"
+done
+# shellcheck disable=SC2154 # set by eval above
+wait "$C_PID_plain"
+# shellcheck disable=SC2154 # set by eval above
+wait "$C_PID_shim"
+cat "$TMP"/a-diag-* 2>/dev/null
+CURL_BAD_plain=$(cat "$TMP/a-curl-bad-plain") CURL_BAD_shim=$(cat "$TMP/a-curl-bad-shim")
+# Past the threshold, for the scans to find any socket left open.
+sleep 1.6
+# shellcheck disable=SC2154 # set by eval above
+stop "$A_PID_plain" INT
+A_RC_plain=$?
+# shellcheck disable=SC2154 # set by eval above
+stop "$A_PID_shim" INT
+A_RC_shim=$?
+# shellcheck disable=SC2154 # set by eval above
 {
 is "ok=3000 fail=0 connections=3000" "$(head -n 1 "$TMP/a-load-plain.out")" \
     "http.server without the shim: 3000 Connection: close requests, all 200 with the file"
