@@ -7,9 +7,11 @@
 # interrupted malloc(), one on a 6 KiB signal stack), every wrapped call
 # runs on AT_MINSIGSTKSZ + 4 KiB, a connect() is interrupted by an
 # SA_RESTART signal under SOCKSHIM_CONNECT_TIMEOUT, a program that makes
-# no socket must not find our descriptors, a timer handler every 50 us
-# must not starve the program, and CPython's own suites must give the same
-# results. Every run is compared with the run without sockshim.
+# no socket must not find our descriptors, and a timer handler every 50 us
+# must not starve the program. Every run is compared with the run without
+# sockshim. CPython's own suites, the longest part, are
+# t/signal-safety-cpython.sh: a test of their own, which make -j runs
+# alongside this one.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
@@ -21,7 +23,7 @@ HELPER=$BUILD/t/helpers/sigsafe
 [ -x "$HELPER" ] || bail "$HELPER not built"
 [ -x "$PY" ] || skip_all "$PY not found"
 
-plan 31
+plan 29
 
 # same_as PLAIN TAG DESC: the run TAG exited with the status of the run
 # PLAIN and printed the same.
@@ -252,57 +254,3 @@ storm_says() {
 }
 diag "without sockshim: $(cat "$TMP/5plain.time") s ($(storm_says 5plain))"
 diag "with sockshim:    $(cat "$TMP/5shim.time") s ($(storm_says 5shim))"
-
-# === 6. CPython's own test suites (2) =====================================
-# test_subprocess, test_socket, test_selectors, test_asyncio.test_events,
-# -j2, without and with sockshim (default settings): the same result per
-# module, all passed. The VSOCK tests are left out: they bind a fixed
-# vsock port and talk to this machine's CID, not loopback (in a VM their
-# accept() waits forever). Each run in a PID namespace of its own when
-# possible, so that a timeout also ends regrtest's workers (they start
-# sessions of their own); regrtest's --timeout bounds each module. Each
-# run has its own TMPDIR: regrtest names its directory after its pid, the
-# same small number in every PID namespace (two test runs at once, from
-# two build trees, would remove each other's working directory).
-PYMODS="test_subprocess test_socket test_selectors test_asyncio.test_events"
-PYWANT=$(for m in $PYMODS; do echo "$m passed"; done | sort)
-# pysuite TAG [VAR=VALUE...]: run the modules; per-module results (sorted)
-# in $TMP/TAG.res, the time in $TMP/TAG.time.
-pysuite() {
-    _tag=$1
-    shift
-    _t0=$(date +%s)
-    mkdir "$TMP/$_tag.tmp"
-    # shellcheck disable=SC2086 # PIDNS (a command or none), PYMODS: lists
-    timeout -k 10 240 $PIDNS env TMPDIR="$TMP/$_tag.tmp" "$@" "$PY" -m test \
-        -j2 --timeout 180 -i '*VSOCK*' $PYMODS >"$TMP/$_tag.out" 2>&1
-    rc=$?
-    echo $(($(date +%s) - _t0)) >"$TMP/$_tag.time"
-    sed -n 's/.*\] \(test_[A-Za-z0-9_.]*\) \([a-z]*\).*/\1 \2/p' "$TMP/$_tag.out" |
-        sort >"$TMP/$_tag.res"
-}
-# The test suites: Debian's libpython3.11-testsuite (tools/setup-debian.sh).
-if ! why=$("$PY" -c 'import test.libregrtest, test.test_socket, test.test_subprocess, test.test_selectors, test.test_asyncio.test_events' 2>&1); then
-    why=$(printf '%s\n' "$why" | tail -n 1)
-    skip "CPython suites: all passed without sockshim" "python3 -m test unavailable: $why"
-    skip "CPython suites: the same result per module under sockshim" "python3 -m test unavailable"
-else
-    PIDNS=
-    if unshare -fp --kill-child true 2>/dev/null; then PIDNS="unshare -fp --kill-child"; fi
-    # why_failed TAG LABEL: diag the failed test cases of a run.
-    why_failed() {
-        [ "$rc" = 0 ] && return
-        diag "$2: status $rc; failed:"
-        diag "$(grep -E '^(FAIL|ERROR): |^test test_.* failed|Error: |^Timeout' "$TMP/$1.out" |
-            head -n 30)"
-    }
-    pysuite 6plain
-    is "$PYWANT" "$(cat "$TMP/6plain.res")" \
-        "CPython suites ($PYMODS): all passed without sockshim"
-    why_failed 6plain "without sockshim"
-    pysuite 6shim LD_PRELOAD="$PRELOAD"
-    is "$(cat "$TMP/6plain.res")" "$(cat "$TMP/6shim.res")" \
-        "CPython suites: the same result per module under sockshim (default settings)"
-    why_failed 6shim "under sockshim"
-    diag "CPython suites: $(cat "$TMP/6plain.time") s without sockshim, $(cat "$TMP/6shim.time") s with${PIDNS:+ (each in a PID namespace)}"
-fi
