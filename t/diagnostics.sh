@@ -26,9 +26,11 @@ command -v timeout >/dev/null 2>&1 || skip_all "timeout not installed"
 # python3: the interpreter itself, not a wrapper script (a pyenv shim is a
 # bash script, which the preload would reach first). PY_SOCKET_SO is set
 # when its _socket module is a shared object (where sock_close is named).
+# Debian's first: a wrapper on PATH (pyenv) takes a second to say where
+# its interpreter is, and pyenv's builds have _socket built in.
 PY=
 PY_SOCKET_SO=
-for cand in python3 /usr/bin/python3; do
+for cand in /usr/bin/python3 python3; do
     exe=$(bounded "$cand" -c 'import sys; print(sys.executable)' 2>/dev/null) ||
         continue
     [ -x "$exe" ] || continue
