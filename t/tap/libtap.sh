@@ -22,6 +22,11 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/sockshim-test.XXXXXX")
 # killed (and reaped) at exit, with the temporary directory removed.
 PIDS=
 _tap_cleanup() {
+    # Only in the test's own shell: a child forked for a background
+    # command keeps these traps until it execs, and a signal it gets then
+    # (a watchdog killed at once) would end the test's processes and
+    # remove TMP under it. The exec'd sh's parent is the shell running this.
+    [ "$(exec sh -c 'echo "$PPID"')" = "$$" ] || return 0
     for _p in $PIDS; do kill "$_p" 2>/dev/null; done
     for _p in $PIDS; do wait "$_p" 2>/dev/null; done
     rm -rf "$TMP"
