@@ -98,8 +98,9 @@ no_diagnostics() {
 # http_port FILE: the port in a python server's "Serving HTTP ... port N".
 http_port() { sed -n 's/^Serving HTTP.* port \([0-9][0-9]*\).*/\1/p' "$1"; }
 
-# same_out FILE: a python server's stdout, its port made the same.
-same_out() { sed 's/port [0-9][0-9]*/port N/; s/:[0-9][0-9]*\//:N\//' "$1"; }
+# ports_masked FILE: a python server's stdout, its port made the same
+# (not runs.sh's same_out, a verdict on a whole run).
+ports_masked() { sed 's/port [0-9][0-9]*/port N/; s/:[0-9][0-9]*\//:N\//' "$1"; }
 
 # ss_states PORT: "ESTAB CLOSE-WAIT" counts of the server side of PORT.
 ss_states() {
