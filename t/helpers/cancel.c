@@ -1,6 +1,6 @@
 /*
  * cancel.c — thread cancellation through the calls sockshim makes
- * directly, and single-threaded loops of them, for t/direct.sh.
+ * directly, and single-threaded loops of them, for t/e2e/direct.sh.
  *
  * sockshim makes the read and write families' system calls, and close(),
  * accept() and connect(), itself while the program is single-threaded

@@ -1,6 +1,6 @@
 /*
  * closefrom-enosys — closefrom() where close_range() is unavailable, for
- * t/unseen-closes.sh.
+ * t/e2e/unseen-closes.sh.
  *
  *   closefrom-enosys
  *

@@ -1,5 +1,6 @@
 /*
- * connect-probe — one connect() and what it returned, for t/connect-timeout.sh.
+ * connect-probe — one connect() and what it returned, for
+ * t/e2e/connect-timeout.sh.
  *
  *   connect-probe [--nonblock] [--alarm SECS] [--restart] [--twice] HOST PORT
  *       Creates a TCP socket for HOST (an IPv4 or IPv6 literal), connects it

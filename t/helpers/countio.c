@@ -1,7 +1,7 @@
 /*
  * countio.c — a preload library that counts the recv(), send(),
  * connect(), accept() calls and the close() of sockets reaching it, for
- * t/direct.sh.
+ * t/e2e/direct.sh.
  *
  * Placed after sockshim in LD_PRELOAD it is "next in line" for sockshim's
  * wrappers: sockshim must then leave its direct system calls off

@@ -1,5 +1,5 @@
 /*
- * fdops — scripted descriptor sequences for t/fd-tracking.sh.
+ * fdops — scripted descriptor sequences for t/e2e/fd-tracking.sh.
  *
  *   fdops SUBCOMMAND [ARGS]
  *

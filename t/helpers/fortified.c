@@ -1,6 +1,6 @@
 /*
  * fortified — a CLOSE_WAIT server built with -O2 -D_FORTIFY_SOURCE=2, for
- * t/unseen-closes.sh.
+ * t/e2e/unseen-closes.sh.
  *
  *   fortified server --call read|recv|recvfrom [--close-after SECONDS]
  *                    [--hold SECONDS]

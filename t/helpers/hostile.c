@@ -1,6 +1,6 @@
 /*
  * hostile — programs that are hard on a preload library, for
- * t/robustness.sh: what the library must survive (never crash, hang or
+ * t/e2e/robustness.sh: what the library must survive (never crash, hang or
  * change what the program sees) and the ways preload libraries fail.
  *
  *   hostile SUBCOMMAND

@@ -1,6 +1,6 @@
 /*
  * inetd-vfork — an inetd-style server that hands its connection to a
- * vfork()ed child, for t/unseen-closes.sh.
+ * vfork()ed child, for t/e2e/unseen-closes.sh.
  *
  *   inetd-vfork [--hold MS]   the server
  *   inetd-vfork --serve    the exec'd service: echo stdin to stdout

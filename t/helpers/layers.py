@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""layers.py: checks the library's layering, for t/layers.sh.
+"""layers.py: checks the library's layering, for t/source/layers.sh.
 
   layers.py LIBDIR [MAX_LINES]
 

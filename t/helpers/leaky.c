@@ -1,6 +1,6 @@
 /*
  * leaky — sockets left open at exit, from three call sites, for
- * t/closewait.sh (sockshim's leak_at_exit report).
+ * t/e2e/closewait.sh (sockshim's leak_at_exit report).
  *
  *   leaky [--fixed]
  *

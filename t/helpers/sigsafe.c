@@ -1,6 +1,6 @@
 /*
  * sigsafe — programs that make their sockets inside signal handlers, for
- * t/signal-safety.sh (README, "Guarantees and limits": a wrapped call
+ * t/e2e/signal-safety.sh (README, "Guarantees and limits": a wrapped call
  * behaves as libc's, so it is async-signal-safe where libc's is, fits the
  * stack libc's fits, and leaves the program's descriptors alone).
  *

@@ -1,6 +1,6 @@
 /*
  * stack-stress — many threads capturing the same few stacks at once, for
- * t/stacks.sh: every distinct call path must get exactly one stack id.
+ * t/e2e/stacks.sh: every distinct call path must get exactly one stack id.
  *
  *   stack-stress [stress]   8 threads x 2000 rounds. Even rounds make a TCP
  *                           socket at call site A (stress_create_a, called
@@ -14,7 +14,7 @@
  *                           and "dups=N". 5 distinct call paths reach
  *                           socket() or close() (A, B; C from round A's
  *                           dup, round A and round B), 3 of them differ in
- *                           their first frame (A, B, C): t/stacks.sh
+ *                           their first frame (A, B, C): t/e2e/stacks.sh
  *                           expects those counts of stacks.
  *   stack-stress named      one TCP socket made at site A, shut down
  *                           unconnected at stress_shutdown (ENOTCONN: a

@@ -1,6 +1,6 @@
 /*
  * unseen — closes sockshim cannot see, and syscall() transparency, for
- * t/unseen-closes.sh.
+ * t/e2e/unseen-closes.sh.
  *
  *   unseen CLOSER REUSE [--keep] [--no-eof] [--hold MS] [--file PATH]
  *       CLOSER fclose|syscall, REUSE file|pipe|eventfd. A loopback

@@ -1,6 +1,6 @@
 # quiet.sh — what the tests of correct programs under load share
-# (t/no-false-positives.sh, t/no-false-positives-http11.sh,
-# t/no-false-positives-socat.sh, t/no-false-positives-controls.sh; sourced
+# (t/e2e/no-false-positives.sh, t/e2e/no-false-positives-http11.sh,
+# t/e2e/no-false-positives-socat.sh, t/e2e/no-false-positives-controls.sh; sourced
 # after libtap.sh and logfiles.sh). One script once, four tests now: make
 # -j runs them side by side.
 #

@@ -1,7 +1,7 @@
 # sanitized.sh — one shell test again, over the library built with
 # AddressSanitizer and UBSan (lib/.libs/libsockshim-san.so, preloaded after
 # the ASan runtime): it must pass whole, and no sanitizer may report
-# anything. Sourced by t/san-NAME.sh with SUBTEST=NAME: a test of its own
+# anything. Sourced by t/e2e/san-NAME.sh with SUBTEST=NAME: a test of its own
 # per script, so that make -j runs them side by side (one script running
 # them all, one after the other, was the longest test of the suite).
 #
@@ -24,17 +24,17 @@ SOCKSHIM_TEST_LIB=$SAN_LIB SOCKSHIM_TEST_BUILD=$BUILD \
     SOCKSHIM_TEST_SRC=$SRC \
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=99:log_path="$TMP/asan" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path="$TMP/ubsan" \
-    TEST_TIMEOUT=120 sh "$SRC/t/$t.sh" >"$TMP/$t.tap" 2>"$TMP/$t.err"
+    TEST_TIMEOUT=120 sh "$SRC/t/e2e/$t.sh" >"$TMP/$t.tap" 2>"$TMP/$t.err"
 planned=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$TMP/$t.tap")
 passed=$(grep -c '^ok ' "$TMP/$t.tap")
 skipped=$(grep -c '^ok .*# SKIP' "$TMP/$t.tap")
 if [ -n "$planned" ] && [ "$planned" -gt 0 ] && [ "$planned" = "$passed" ]; then
-    ok 0 "t/$t.sh passes over the sanitized library ($passed tests, $skipped of them skipped)"
+    ok 0 "t/e2e/$t.sh passes over the sanitized library ($passed tests, $skipped of them skipped)"
 else
-    ok 1 "t/$t.sh passes over the sanitized library"
+    ok 1 "t/e2e/$t.sh passes over the sanitized library"
     diag "planned ${planned:-?}, passed $passed" \
         "$(grep -v '^ok ' "$TMP/$t.tap" | head -20)"
 fi
 reports=$(cat "$TMP"/asan.* "$TMP"/ubsan.* 2>/dev/null; \
     grep -h 'runtime error:\|AddressSanitizer' "$TMP/$t.err")
-is "" "$reports" "t/$t.sh: no sanitizer report"
+is "" "$reports" "t/e2e/$t.sh: no sanitizer report"

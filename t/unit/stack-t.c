@@ -8,7 +8,7 @@
  * frames that lie in it. The captures below are therefore made from an
  * action called by libc's twalk(): libc's frames stop the skipping, and
  * the test's own functions follow them. Under LD_PRELOAD the program's
- * frames come first; that is t/stacks.sh's part.
+ * frames come first; that is t/e2e/stacks.sh's part.
  */
 #define _GNU_SOURCE
 #include "config.h"

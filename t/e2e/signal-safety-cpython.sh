@@ -1,6 +1,6 @@
 #!/bin/sh
 # signal-safety-cpython.sh — CPython's own test suites without and with
-# sockshim (the last part of t/signal-safety.sh's account: a real runtime's
+# sockshim (the last part of t/e2e/signal-safety.sh's account: a real runtime's
 # signal, subprocess and socket tests must give the same results). A test
 # of its own: at about 40 s it is the suite's longest, and make -j runs it
 # alongside the others.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # hostile-input.sh — input an attacker or an accident can give the
-# library, beyond one malformed variable (t/malformed-env.sh):
+# library, beyond one malformed variable (t/e2e/malformed-env.sh):
 #   1. a log path through a directory symlink planted by another user
 #      (useradd: a real second user), opened at start-up or lazily, with
 #      its twins (a link in a directory of our own, a plain path);

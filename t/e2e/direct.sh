@@ -6,7 +6,7 @@
 # single-threaded program cancelling itself (close too); a program whose last thread ends through
 # cancellation or pthread_exit() still ends (sockshim's scan thread must
 # not keep it alive); another preload library after sockshim still sees
-# every call. (The errno matrix of t/fd-tracking.sh covers results and
+# every call. (The errno matrix of t/e2e/fd-tracking.sh covers results and
 # errno of every call made directly.)
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 

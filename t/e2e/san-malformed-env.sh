@@ -1,5 +1,5 @@
 #!/bin/sh
-# san-malformed-env.sh — t/malformed-env.sh over the library built with the sanitizers
+# san-malformed-env.sh — t/e2e/malformed-env.sh over the library built with the sanitizers
 # (t/tap/sanitized.sh).
 SUBTEST=malformed-env
 . "$SOCKSHIM_TEST_SRC/t/tap/sanitized.sh"

@@ -530,7 +530,7 @@ sys.stdout.write("".join("line %04d served through haproxy\n" % i for i in range
     # The backend serves both haproxy runs, 4000 requests whose time
     # depends on the machine's load: a deadline of TEST_TIMEOUT on its
     # whole life would kill it under load while haproxy still uses it (as
-    # it did the servers of t/no-false-positives.sh). Its deadline only
+    # it did the servers of t/e2e/no-false-positives.sh). Its deadline only
     # reaps it if the test dies; the test kills it at exit.
     (TEST_TIMEOUT=900 launch plain - "$PY" -u -m http.server --bind 127.0.0.1 \
         --directory "$TMP/www" 0) >"$TMP/backend.out" 2>"$TMP/backend.err" &

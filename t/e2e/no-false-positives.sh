@@ -5,7 +5,7 @@
 # load client and 200 curl runs, and neither they nor the server report
 # anything but policy events and their summaries; outputs and exit
 # statuses are those of a run without the shim. The HTTP/1.1 server, socat
-# and the negative controls: t/no-false-positives-*.sh.
+# and the negative controls: t/e2e/no-false-positives-*.sh.
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 . "$SRC/t/tap/quiet.sh"

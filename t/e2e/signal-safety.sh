@@ -2,7 +2,7 @@
 # signal-safety.sh — sockshim inside signal handlers and around the
 # program's own signals (README, "Guarantees and limits": transparent, so
 # async-signal-safe where libc is; small stacks, our own descriptors).
-# Extends t/robustness.sh, whose handler runs with the library already
+# Extends t/e2e/robustness.sh, whose handler runs with the library already
 # warm: here the process's first socket is made inside a handler (one that
 # interrupted malloc(), one on a 6 KiB signal stack), every wrapped call
 # runs on AT_MINSIGSTKSZ + 4 KiB, a connect() is interrupted by an
@@ -10,7 +10,7 @@
 # no socket must not find our descriptors, and a timer handler every 50 us
 # must not starve the program. Every run is compared with the run without
 # sockshim. CPython's own suites, the longest part, are
-# t/signal-safety-cpython.sh: a test of their own, which make -j runs
+# t/e2e/signal-safety-cpython.sh: a test of their own, which make -j runs
 # alongside this one.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016

@@ -10,7 +10,7 @@
  * value), and every configuration error is captured, so each case checks
  * exactly what a user would be told: which variable or FILE:LINE, the
  * value, and what is accepted. That the warning reaches stderr, a log file
- * or JSON in a real process is t/malformed-env.sh's part.
+ * or JSON in a real process is t/e2e/malformed-env.sh's part.
  */
 #define _GNU_SOURCE
 #include "config.h"

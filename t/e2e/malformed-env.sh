@@ -6,7 +6,7 @@
 # byte-identical to a run without sockshim.
 #
 # Which values are bad, and what each variable then holds, is
-# t/configuration-t's part (table-driven through config_load(), one
+# t/unit/configuration-t's part (table-driven through config_load(), one
 # process for all of them); here are only the cases that need a process:
 # the warning's form and bounds as written, its destination, good
 # settings applied to real sockets next to bad ones, misspelt variables
