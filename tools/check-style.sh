@@ -19,19 +19,26 @@ else
     c_files=$(find lib tools examples t -name '*.[ch]' | sort)
     sh_files=$(find t tools -name '*.sh' | sort)
 fi
+# Each shellcheck run takes a second or two of CPU per handful of scripts: a
+# process per core, a few scripts each (make check runs this as a test).
+jobs=$(nproc 2>/dev/null || echo 2)
 
 status=0
 # shellcheck disable=SC2086 # one file name a word: none has a space
 if [ "${1:-}" = --fix ]; then
     clang-format -i $c_files || exit 2
 fi
-for f in $c_files; do
-    if ! clang-format "$f" | cmp -s - "$f"; then
-        echo "style: $f differs from clang-format's layout" \
-            "(tools/check-style.sh --fix rewrites it)"
-        status=1
-    fi
+# One clang-format for every file (a process per file took 30 s on a
+# loaded machine): --dry-run names each line it would change.
+# shellcheck disable=SC2086 # one file name a word
+differ=$(clang-format --dry-run $c_files 2>&1 |
+    sed -n 's/^\([^ :]*\):[0-9]*:[0-9]*: warning: code should be clang-formatted.*/\1/p' |
+    sort -u)
+for f in $differ; do
+    echo "style: $f differs from clang-format's layout" \
+        "(tools/check-style.sh --fix rewrites it)"
+    status=1
 done
 # shellcheck disable=SC2086 # one file name a word
-shellcheck $sh_files || status=1
+printf '%s\n' $sh_files | xargs -P "$jobs" -n 8 shellcheck || status=1
 exit $status
