@@ -91,43 +91,45 @@ FORTIFY_CFLAGS = $(AM_CFLAGS) -g -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 %canon_reldir%_unit_report_t_LDADD = $(SANITIZED_LIBS)
 %canon_reldir%_unit_report_t_LDFLAGS = $(SANITIZED_LINK)
 
+# Longest first (their serial times, 2026-12-04): make -j starts them in
+# this order, so that no long test starts last and runs alone.
 SH_TESTS = \
-	%reldir%/source/layers.sh \
-	%reldir%/source/style.sh \
-	%reldir%/e2e/exports.sh \
-	%reldir%/e2e/policy-matrix.sh \
-	%reldir%/e2e/timewait.sh \
-	%reldir%/e2e/modes.sh \
-	%reldir%/e2e/connect-timeout.sh \
-	%reldir%/e2e/malformed-env.sh \
-	%reldir%/e2e/hostile-input.sh \
-	%reldir%/e2e/log.sh \
-	%reldir%/e2e/fd-tracking.sh \
-	%reldir%/e2e/direct.sh \
-	%reldir%/e2e/launcher.sh \
-	%reldir%/e2e/unmodified.sh \
-	%reldir%/e2e/rules.sh \
-	%reldir%/e2e/robustness.sh \
-	%reldir%/e2e/signal-safety.sh \
 	%reldir%/e2e/signal-safety-cpython.sh \
-	%reldir%/e2e/diagnostics.sh \
-	%reldir%/e2e/stacks.sh \
 	%reldir%/e2e/closewait.sh \
-	%reldir%/e2e/unseen-closes.sh \
+	%reldir%/e2e/diagnostics.sh \
 	%reldir%/e2e/no-false-positives.sh \
-	%reldir%/e2e/no-false-positives-http11.sh \
-	%reldir%/e2e/no-false-positives-socat.sh \
-	%reldir%/e2e/no-false-positives-controls.sh \
+	%reldir%/e2e/san-diagnostics.sh \
 	%reldir%/e2e/runtimes.sh \
-	%reldir%/e2e/san-policy-matrix.sh \
+	%reldir%/e2e/rules.sh \
+	%reldir%/e2e/hostile-input.sh \
+	%reldir%/e2e/signal-safety.sh \
+	%reldir%/e2e/unseen-closes.sh \
+	%reldir%/source/style.sh \
+	%reldir%/e2e/no-false-positives-socat.sh \
+	%reldir%/e2e/log.sh \
+	%reldir%/e2e/modes.sh \
+	%reldir%/e2e/no-false-positives-http11.sh \
+	%reldir%/e2e/direct.sh \
 	%reldir%/e2e/san-modes.sh \
-	%reldir%/e2e/san-timewait.sh \
+	%reldir%/e2e/robustness.sh \
+	%reldir%/e2e/policy-matrix.sh \
+	%reldir%/e2e/connect-timeout.sh \
+	%reldir%/e2e/unmodified.sh \
+	%reldir%/e2e/no-false-positives-controls.sh \
+	%reldir%/e2e/san-policy-matrix.sh \
+	%reldir%/e2e/fd-tracking.sh \
 	%reldir%/e2e/san-connect-timeout.sh \
+	%reldir%/e2e/stacks.sh \
 	%reldir%/e2e/san-fd-tracking.sh \
+	%reldir%/source/layers.sh \
+	%reldir%/e2e/malformed-env.sh \
+	%reldir%/e2e/launcher.sh \
 	%reldir%/e2e/san-malformed-env.sh \
-	%reldir%/e2e/san-diagnostics.sh
+	%reldir%/e2e/exports.sh \
+	%reldir%/e2e/timewait.sh \
+	%reldir%/e2e/san-timewait.sh
 
-TESTS = $(C_TESTS) $(SH_TESTS)
+TESTS = $(SH_TESTS) $(C_TESTS)
 TEST_EXTENSIONS = .sh
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
