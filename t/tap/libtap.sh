@@ -110,6 +110,15 @@ at_least() {
 # kernel then keeps no TIME_WAIT at all, so an EADDRINUSE from a port in
 # TIME_WAIT cannot be shown; right after a benchmark's million
 # connections); prints nothing otherwise.
+# tw_overflows: the kernel's count of TIME_WAIT sockets it could not keep
+# (TcpExt TCPTimeWaitOverflow), host-wide: when it grows during a run,
+# that run's ports may have had no TIME_WAIT. Empty when unreadable.
+tw_overflows() {
+    awk '/^TcpExt:/ { if (!_h) { for (_i = 1; _i <= NF; _i++)
+        if ($_i == "TCPTimeWaitOverflow") _c = _i; _h = 1 } else if (_c) print $_c }' \
+        /proc/net/netstat 2>/dev/null
+}
+
 tw_table_full() {
     _tw_max=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets 2>/dev/null || echo 0)
     _tw_now=$(ss -Htan state time-wait 2>/dev/null | wc -l)
