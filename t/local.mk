@@ -25,7 +25,7 @@ C_TESTS = %reldir%/unit/options-t %reldir%/unit/fdtab-t \
 	%reldir%/unit/outbuf-t %reldir%/unit/rules-t %reldir%/unit/stack-t \
 	%reldir%/unit/scan-t %reldir%/unit/configuration-t \
 	%reldir%/unit/sockaddr-t %reldir%/unit/policy-t %reldir%/unit/event-t \
-	%reldir%/unit/report-t
+	%reldir%/unit/report-t %reldir%/unit/census-t
 # Ordinary programs the shell tests run under LD_PRELOAD (not linked
 # against the library).
 TEST_HELPERS = %reldir%/helpers/connect-probe %reldir%/helpers/fdops \
@@ -90,6 +90,9 @@ FORTIFY_CFLAGS = $(AM_CFLAGS) -g -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 %canon_reldir%_unit_report_t_CFLAGS = $(SANITIZED_CFLAGS)
 %canon_reldir%_unit_report_t_LDADD = $(SANITIZED_LIBS)
 %canon_reldir%_unit_report_t_LDFLAGS = $(SANITIZED_LINK)
+%canon_reldir%_unit_census_t_CFLAGS = $(SANITIZED_CFLAGS)
+%canon_reldir%_unit_census_t_LDADD = $(SANITIZED_LIBS)
+%canon_reldir%_unit_census_t_LDFLAGS = $(SANITIZED_LINK)
 
 # Longest first (their serial times, 2026-12-04): make -j starts them in
 # this order, so that no long test starts last and runs alone.
@@ -97,6 +100,7 @@ SH_TESTS = \
 	%reldir%/e2e/signal-safety-cpython.sh \
 	%reldir%/e2e/closewait.sh \
 	%reldir%/e2e/diagnostics.sh \
+	%reldir%/e2e/live-report.sh \
 	%reldir%/e2e/no-false-positives.sh \
 	%reldir%/e2e/san-diagnostics.sh \
 	%reldir%/e2e/runtimes.sh \
@@ -124,6 +128,8 @@ SH_TESTS = \
 	%reldir%/source/layers.sh \
 	%reldir%/e2e/malformed-env.sh \
 	%reldir%/e2e/launcher.sh \
+	%reldir%/e2e/fd-limit.sh \
+	%reldir%/e2e/syslog.sh \
 	%reldir%/e2e/san-malformed-env.sh \
 	%reldir%/e2e/exports.sh \
 	%reldir%/e2e/timewait.sh \

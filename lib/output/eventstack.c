@@ -99,4 +99,3 @@ void event_stack(struct event *ev, const char *key, const char *label,
         ob_str(ob, " more frames");
     }
 }
-

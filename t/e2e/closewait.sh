@@ -439,7 +439,7 @@ jcheck "JSON close_wait: a why, no fork fields" event "$TMP/json.err" close_wait
     why '!fork' '!child_pid'
 jcheck "JSON leak_at_exit (accept): count=1 close_wait=1 fds=$fd, created_at in main" \
     event "$TMP/json.err" leak_at_exit @role=accept count=1 close_wait=1 \
-    fds="$fd" 'created_at~main'
+    "fds==[$fd]" 'created_at~main'
 
 # ------------------------------------------ 8. leak_at_exit by creation stack
 

@@ -154,8 +154,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
     # never taken can only be shown by waiting: five scan periods.
     _before=$("$PY" "$JCHECK" count "$TMP/asked.log" kind=open_sockets)
     _req="$TMP/run/sockshim/$(pid_of asked).request"
-    : >"$_req"
-    chown 65534 "$_req"
+    # Made elsewhere and renamed into place: the scan thread must never
+    # see it owned by root.
+    : >"$TMP/planted"
+    chown 65534 "$TMP/planted"
+    mv "$TMP/planted" "$_req"
     sleep 1
     test -e "$_req"
     ok $? "a request file of another user's is left alone"

@@ -68,7 +68,7 @@ pid=$(cat "$TMP/json.pid")
 poll 20 grep -q "^double-close|double_close|error|$pid\$" "$RS/json.out"
 ok $? "JSON behind @cee: parsed by mmjsonparse: kind, level, pid as fields"
 like "$(grep "^double-close|$pid|" "$RS/all.out")" \
-    "^double-close\|$pid\|user\|err\| ?@cee:\{\"ts\":" "the message is @cee: and the object"
+    "^double-close\|$pid\|user\|err\| ?@cee:\{\"schema\":1,\"ts\":" "the message is @cee: and the object"
 
 run bad SOCKSHIM_SYSLOG_FACILITY=local9 SOCKSHIM_SYSLOG_IDENT='a b'
 pid=$(cat "$TMP/bad.pid")
