@@ -424,7 +424,7 @@ else
     P=$(pick '^round 2: bind 127\.0\.0\.1:\([0-9]*\): .*')
     jcheck "JSON addr_in_use: call, errno, port, time_wait, reuseaddr, help" \
         event --diagnostic "$TMP/tw.json" addr_in_use call=bind \
-        errno=EADDRINUSE port="$P" 'time_wait>0' reuseaddr=off \
+        errno=EADDRINUSE port="$P" 'time_wait>0' reuseaddr==false \
         'help=reuseaddr (SOCKSHIM_REUSEADDR=on)'
 fi
 

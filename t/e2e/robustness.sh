@@ -115,7 +115,7 @@ if [ -n "$NS" ]; then
     expect 1ns-none errno=0 "errno at main: 0 with SOCKSHIM_LOG=syslog, /dev/log absent (private /dev)"
     ns_go 1ns-read read SOCKSHIM_LOG=syslog "$BAD" "$HELPER" errno-at-main
     expect 1ns-read errno=0 "errno at main: 0 with SOCKSHIM_LOG=syslog, /dev/log present"
-    like "$(cat "$TMP/1ns-read.got" 2>/dev/null)" '^<12>sockshim\[[0-9]+\]: warn: config_error SOCKSHIM_KEEPALIVE=' \
+    like "$(cat "$TMP/1ns-read.got" 2>/dev/null)" '^<12>[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} [^ ]+\[[0-9]+\]: sockshim: warn: config_error SOCKSHIM_KEEPALIVE=' \
         "errno at main: (the warning went to /dev/log)"
     ns_go 1ns-stale stale SOCKSHIM_LOG=syslog "$BAD" "$HELPER" errno-at-main
     expect 1ns-stale errno=0 "errno at main: 0 with SOCKSHIM_LOG=syslog, /dev/log nobody listens on (ECONNREFUSED)"
@@ -187,7 +187,7 @@ if [ -n "$NS" ]; then
     ns_go 4ns read SOCKSHIM_LOG=syslog SOCKSHIM_NODELAY=on SOCKSHIM_KEEPALIVE=60 \
         SOCKSHIM_LOG_LEVEL=info "$HELPER" small-thread
     expect 4ns "small-thread ok" "small thread: runs with SOCKSHIM_LOG=syslog, /dev/log present"
-    is 3 "$(grep -c '^<14>sockshim\[[0-9]*\]: info: policy fd=' "$TMP/4ns.got" 2>/dev/null)" \
+    is 3 "$(grep -cE '^<14>[A-Z][a-z]{2} [ 1-3][0-9] [0-9:]{8} [^ ]+\[[0-9]+\]: sockshim: info: policy fd=' "$TMP/4ns.got" 2>/dev/null)" \
         "small thread: (the 3 policy events went to /dev/log)"
 else
     skip "small thread: runs with SOCKSHIM_LOG=syslog, /dev/log present" "no unshare -m"
