@@ -32,6 +32,7 @@
 #include "diagnose/scan.h"
 #include "output/event.h"
 #include "output/log.h"
+#include "output/symbols.h"
 
 int init_state = INIT_NONE;
 __thread int vfork_child;
@@ -104,6 +105,7 @@ static void after_fork_in_child(void) {
         census_after_fork_child();
         livereport_after_fork_child();
         fdlimit_after_fork_child();
+        symbols_after_fork_child();
     }
 }
 

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/fdtab.h"
 #include "output/sockaddr.h"
+#include "output/symbols.h"
 
 static const struct {
     const char *name;
@@ -44,6 +45,7 @@ static const struct {
     [EV_OPEN_SOCKETS] = {"open_sockets", LEVEL_WARN},
     [EV_FD_EXHAUSTED] = {"fd_exhausted", LEVEL_ERROR},
     [EV_FD_PRESSURE] = {"fd_pressure", LEVEL_WARN},
+    [EV_MODULE] = {"module", LEVEL_INFO},
 };
 
 /* The longest value an event field shows: every field bounded keeps a
@@ -80,6 +82,11 @@ void event_configure(uint32_t checks, enum log_level level,
     for (int k = 0; k < EV_COUNT; k++)
         if (kinds[k].level <= level && (checks & (1u << k)))
             shown |= 1u << k;
+    /* Module events serve programs reading JSON, at any level, and are
+     * left out of text. */
+    shown &= ~(1u << EV_MODULE);
+    if (fmt == FORMAT_JSON && (checks & (1u << EV_MODULE)))
+        shown |= 1u << EV_MODULE;
     shown_level = level;
     format = fmt;
     struct utsname names;
@@ -154,6 +161,7 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
     ev->level = level;
     ev->json = format == FORMAT_JSON;
     ev->object_fresh = 0;
+    ev->module_count = 0;
     ob_init(&ev->ob, buf + LOG_PREFIX_ROOM,
             size - LOG_PREFIX_ROOM - EVENT_END_ROOM);
     struct outbuf *ob = &ev->ob;
@@ -414,6 +422,35 @@ void event_why(struct event *ev, const char *sentence) {
     ob_str(&ev->ob, sentence);
 }
 
+/* The module events for the MODULES (N of them) named for the first
+ * time: what a symbolizer on another machine needs of them. JSON only:
+ * they are for programs (sockshim-report); written whatever the level,
+ * since without them the frames of a JSON log name files by basename
+ * alone. */
+static void announce_modules(const uint16_t *modules, int n) {
+    for (int i = 0; i < n; i++) {
+        struct module_info mi;
+        struct event ev;
+        if (!symbols_first_mention(modules[i]) ||
+            !symbols_module(modules[i], &mi) ||
+            !event_begin_asked(&ev, EV_MODULE, LEVEL_INFO, -1, event_line,
+                               sizeof event_line))
+            continue;
+        event_int(&ev, "module_id", modules[i]);
+        event_str(&ev, "path", mi.path);
+        if (mi.build_id[0] != '\0')
+            event_str(&ev, "build_id", mi.build_id);
+        char base[24];
+        struct outbuf ob;
+        ob_init(&ob, base, sizeof base);
+        ob_str(&ob, "0x");
+        ob_hex(&ob, mi.base);
+        event_str(&ev, "base", base);
+        event_int(&ev, "size", (long long)mi.size);
+        event_end(&ev);
+    }
+}
+
 void event_end(struct event *ev) {
     /* The bytes reserved in event_begin always fit. */
     ev->ob.cap += EVENT_END_ROOM;
@@ -422,6 +459,12 @@ void event_end(struct event *ev) {
     ob_char(&ev->ob, '\n');
     log_write_line(ev->ob.buf, ev->ob.len, ev->level);
     event_line_busy = 0;
+    if (ev->module_count > 0) {
+        uint16_t modules[EVENT_MODULES_MAX];
+        int n = ev->module_count;
+        memcpy(modules, ev->modules, (size_t)n * sizeof modules[0]);
+        announce_modules(modules, n);
+    }
 }
 
 void event_config_error(const char *where, const char *value,

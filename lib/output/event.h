@@ -39,6 +39,7 @@ enum event_kind {
     EV_OPEN_SOCKETS,
     EV_FD_EXHAUSTED,
     EV_FD_PRESSURE,
+    EV_MODULE,
     EV_COUNT
 };
 
@@ -78,12 +79,19 @@ static inline int event_enabled(enum event_kind kind) {
 /* True when events at LEVEL pass SOCKSHIM_LOG_LEVEL. */
 int event_level_shown(enum log_level level);
 
+/* Modules an event's frames may name for the first time. */
+#define EVENT_MODULES_MAX 16
+
 struct event {
     struct outbuf ob;
     enum event_kind kind;
     enum log_level level;
     int json;
     int object_fresh; /* JSON: just opened an object, no comma needed */
+    /* JSON: the modules its frames named (symbols_module ids), each
+     * announced by a module event after it the first time. */
+    int module_count;
+    uint16_t modules[EVENT_MODULES_MAX];
 };
 
 /* Start an event of KIND about descriptor FD (-1 for none), at the kind's
@@ -159,7 +167,9 @@ void event_list_end(struct event *ev);
 
 /* Add stack ID under KEY: in text, a line "    LABEL:" then one line per
  * frame "    #N 0xIP func+0xOFF (module)"; in JSON, a list of
- * {ip, module, offset, func, func_offset}. Frames that would not fit in
+ * {ip, module, module_id, offset, ret, func, func_offset}, each module
+ * announced by a module event (path, build-id, base, size) after the
+ * first event that names it in this process. Frames that would not fit in
  * the line are left out and counted ("KEY_truncated" in JSON). Must come
  * after every other field in text (the frames follow the event's line).
  * Nothing for id 0. */

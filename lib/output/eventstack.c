@@ -36,16 +36,22 @@ static void text_frame(struct outbuf *ob, int index, const struct frame_name *f,
     ob_char(ob, ')');
 }
 
-/* JSON: one frame object. */
+/* JSON: one frame object. Every frame sockshim keeps is a return
+ * address (its own frames, where the capture ran, are left out): "ret"
+ * tells a symbolizer to look one byte before it, inside the call. */
 static void json_frame(struct outbuf *ob, const struct frame_name *f,
                        uintptr_t ip) {
     ob_str(ob, "{\"ip\":\"");
     ob_hex(ob, ip);
     ob_str(ob, "\",\"module\":");
     ob_json_strn(ob, f->module, MODULE_NAME_MAX);
+    if (f->module_id != 0) {
+        ob_str(ob, ",\"module_id\":");
+        ob_uint(ob, f->module_id);
+    }
     ob_str(ob, ",\"offset\":\"");
     ob_hex(ob, f->module_offset);
-    ob_str(ob, "\",\"func\":");
+    ob_str(ob, "\",\"ret\":true,\"func\":");
     if (f->func[0] != '\0') {
         ob_json_strn(ob, f->func, sizeof f->func);
         ob_str(ob, ",\"func_offset\":\"");
@@ -54,6 +60,17 @@ static void json_frame(struct outbuf *ob, const struct frame_name *f,
     } else {
         ob_str(ob, "null}");
     }
+}
+
+/* Remember module ID for event_end()'s announcements. */
+static void note_module(struct event *ev, unsigned id) {
+    if (id == 0)
+        return;
+    for (int i = 0; i < ev->module_count; i++)
+        if (ev->modules[i] == id)
+            return;
+    if (ev->module_count < EVENT_MODULES_MAX)
+        ev->modules[ev->module_count++] = (uint16_t)id;
 }
 
 void event_stack(struct event *ev, const char *key, const char *label,
@@ -79,6 +96,7 @@ void event_stack(struct event *ev, const char *key, const char *label,
             if (shown > 0)
                 ob_char(ob, ',');
             json_frame(ob, &f, ips[shown]);
+            note_module(ev, f.module_id);
         } else {
             text_frame(ob, shown, &f, ips[shown]);
         }

@@ -23,6 +23,9 @@
 #include "base/errno_scope.h"
 #include "base/real.h"
 
+/* SHA-1 build-ids are 20 bytes; a note may hold up to this many. */
+#define BUILD_ID_MAX 32
+
 struct module {
     uintptr_t bias;             /* load address (link_map l_addr) */
     const void *lm;             /* the link_map: identifies the object */
@@ -32,6 +35,10 @@ struct module {
     size_t sym_count;
     const char *strtab;
     size_t strtab_size;
+    char path[256];
+    char build_id[2 * BUILD_ID_MAX + 1];
+    uintptr_t span; /* from the lowest PT_LOAD to the end of the highest */
+    int announced;
 };
 
 #define MODULES_MAX 64
@@ -57,6 +64,51 @@ static const ElfW(Shdr) *
     return NULL;
 }
 
+/* M's GNU build-id and mapped span, from the program headers of the file
+ * IMAGE (SIZE bytes). */
+static void read_headers(struct module *m, const unsigned char *image,
+                         size_t size) {
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)image;
+    if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh->e_phentsize != sizeof(ElfW(Phdr)) ||
+        eh->e_phoff + (size_t)eh->e_phnum * sizeof(ElfW(Phdr)) > size)
+        return;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(image + eh->e_phoff);
+    uintptr_t low = UINTPTR_MAX, high = 0;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type == PT_LOAD) {
+            if (ph[i].p_vaddr < low)
+                low = ph[i].p_vaddr;
+            if (ph[i].p_vaddr + ph[i].p_memsz > high)
+                high = ph[i].p_vaddr + ph[i].p_memsz;
+        }
+        if (ph[i].p_type != PT_NOTE || ph[i].p_offset + ph[i].p_filesz > size)
+            continue;
+        const unsigned char *p = image + ph[i].p_offset;
+        const unsigned char *end = p + ph[i].p_filesz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+            size_t name = (n->n_namesz + 3) & ~(size_t)3;
+            size_t desc = (n->n_descsz + 3) & ~(size_t)3;
+            const unsigned char *data = p + sizeof *n + name;
+            if (data + desc > end)
+                break;
+            if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+                memcmp(p + sizeof *n, "GNU", 4) == 0 &&
+                n->n_descsz <= BUILD_ID_MAX) {
+                for (unsigned b = 0; b < n->n_descsz; b++) {
+                    m->build_id[2 * b] = "0123456789abcdef"[data[b] >> 4];
+                    m->build_id[2 * b + 1] = "0123456789abcdef"[data[b] & 15];
+                }
+                m->build_id[2 * n->n_descsz] = '\0';
+            }
+            p = data + desc;
+        }
+    }
+    if (high > low)
+        m->span = high - low;
+}
+
 /* Map the file at PATH and find its symbol table into M. */
 static void load_symbols(struct module *m, const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -70,6 +122,7 @@ static void load_symbols(struct module *m, const char *path) {
     if (image == MAP_FAILED)
         return;
     size_t size = (size_t)st.st_size;
+    read_headers(m, image, size);
     const ElfW(Shdr) *symtab = find_section(image, size, SHT_SYMTAB);
     if (symtab == NULL)
         symtab = find_section(image, size, SHT_DYNSYM);
@@ -102,9 +155,18 @@ static struct module *module_for(const struct link_map *lm) {
     memset(m, 0, sizeof *m);
     m->lm = lm;
     m->bias = lm->l_addr;
-    /* The main program's link map has an empty name. */
+    /* The main program's link map has an empty name: its file is named
+     * by /proc/self/exe's link. */
+    if (lm->l_name[0] != '\0') {
+        strncpy(m->path, lm->l_name, sizeof m->path - 1);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", m->path, sizeof m->path - 1);
+        m->path[n > 0 ? n : 0] = '\0';
+    }
     load_symbols(m, lm->l_name[0] != '\0' ? lm->l_name : "/proc/self/exe");
-    module_count++;
+    /* Published after its fields: symbols_module() reads without the
+     * cache's lock. */
+    __atomic_store_n(&module_count, module_count + 1, __ATOMIC_RELEASE);
     return m;
 }
 
@@ -144,6 +206,7 @@ void symbols_name(uintptr_t ip, struct frame_name *out) {
     PRESERVE_ERRNO;
     out->module = "?";
     out->module_offset = ip;
+    out->module_id = 0;
     out->func[0] = '\0';
     out->func_offset = 0;
     Dl_info info;
@@ -157,13 +220,15 @@ void symbols_name(uintptr_t ip, struct frame_name *out) {
     out->module = info.dli_fname != NULL && info.dli_fname[0] != '\0'
                       ? base_name(info.dli_fname)
                       : program_invocation_short_name;
-    out->module_offset = ip - (uintptr_t)info.dli_fbase;
+    out->module_offset = ip - lm->l_addr;
 
     uintptr_t start = 0;
     int expected = 0;
     if (__atomic_compare_exchange_n(&cache_busy, &expected, 1, 0,
                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
         struct module *m = module_for(lm);
+        if (m != NULL)
+            out->module_id = (unsigned)(m - modules) + 1;
         if (m != NULL && m->syms != NULL)
             start = lookup(m, inside - lm->l_addr, out);
         __atomic_store_n(&cache_busy, 0, __ATOMIC_RELEASE);
@@ -177,4 +242,28 @@ void symbols_name(uintptr_t ip, struct frame_name *out) {
         start = (uintptr_t)info.dli_saddr;
     }
     out->func_offset = start != 0 ? ip - start : 0;
+}
+
+int symbols_module(unsigned id, struct module_info *out) {
+    if (id == 0 || (int)id > __atomic_load_n(&module_count, __ATOMIC_ACQUIRE))
+        return 0;
+    const struct module *m = &modules[id - 1];
+    out->path = m->path;
+    out->build_id = m->build_id;
+    out->base = m->bias;
+    out->size = m->span;
+    return 1;
+}
+
+int symbols_first_mention(unsigned id) {
+    if (id == 0 || (int)id > __atomic_load_n(&module_count, __ATOMIC_ACQUIRE))
+        return 0;
+    return !__atomic_exchange_n(&modules[id - 1].announced, 1,
+                                __ATOMIC_ACQ_REL);
+}
+
+void symbols_after_fork_child(void) {
+    int n = __atomic_load_n(&module_count, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        __atomic_store_n(&modules[i].announced, 0, __ATOMIC_RELEASE);
 }

@@ -129,6 +129,8 @@ def diagnostic_problems(ev):
     need = ["ts", "pid", "tid", "prog", "level", "kind"]
     if kind in PROCESS_KINDS:
         need += ["why", "sockets", "groups"]
+    elif kind == "module":
+        need += ["module_id", "path", "base", "size"]
     elif kind not in ("summary", "config_error"):
         need += ["fd", "why", "stack"]
         if kind not in NO_SOCKET and ev.get("problem") != "not_a_socket":

@@ -45,6 +45,7 @@
 #include "lib/output/event.h"
 #include "lib/output/log.h"
 #include "lib/output/stack.h"
+#include "lib/output/symbols.h"
 #include "t/tap/basic.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -751,14 +752,36 @@ static void text_frame(char *out, size_t size, int n, const struct site *s) {
              program_invocation_short_name);
 }
 
-/* The JSON object of the frame at S. */
+/* The module id symbols.c gave this program. */
+static unsigned own_module_id(const struct site *s) {
+    struct frame_name f;
+    symbols_name(s->ip, &f);
+    return f.module_id;
+}
+
+/* The JSON object of the frame at S: every frame kept is a return
+ * address ("ret"). */
 static void json_frame(char *out, size_t size, const struct site *s) {
     snprintf(out, size,
-             "{\"ip\":\"%#lx\",\"module\":\"%s\",\"offset\":\"%#lx\","
+             "{\"ip\":\"%#lx\",\"module\":\"%s\",\"module_id\":%u,"
+             "\"offset\":\"%#lx\",\"ret\":true,"
              "\"func\":\"%s\",\"func_offset\":\"%#lx\"}",
              (unsigned long)s->ip, program_invocation_short_name,
-             (unsigned long)(s->ip - s->base), s->name,
+             own_module_id(s), (unsigned long)(s->ip - s->base), s->name,
              (unsigned long)(s->ip - s->func));
+}
+
+/* TEXT's first line, and in *REST what follows it. */
+static const char *first_line(const char *text, const char **rest) {
+    static char line[8192];
+    const char *nl = strchr(text, '\n');
+    size_t len = nl != NULL ? (size_t)(nl - text) + 1 : strlen(text);
+    if (len >= sizeof line)
+        len = sizeof line - 1;
+    memcpy(line, text, len);
+    line[len] = '\0';
+    *rest = text + len;
+    return line;
 }
 
 /* How often NEEDLE occurs in TEXT. */
@@ -817,9 +840,35 @@ static void test_stack(void) {
              "\"level\":\"warn\",\"kind\":\"close_unread\","
              "\"fd\":5,\"stack\":[%s,%s],\"created_at\":[%s]}",
              fa, fb, fc);
-    is_text(json_after_ts(rest), skip_ts(new_log_text()),
-            "JSON: each stack a list of {ip, module, offset, func, "
-            "func_offset}");
+    const char *after;
+    const char *first = first_line(new_log_text(), &after);
+    is_text(json_after_ts(rest), skip_ts(first),
+            "JSON: each stack a list of {ip, module, module_id, offset, "
+            "ret, func, func_offset}");
+    /* Then, the first time this program's module is named: its module
+     * event, with what a symbolizer elsewhere needs. */
+    char exe[512], module[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    snprintf(module, sizeof module,
+             "\"kind\":\"module\",\"module_id\":%u,\"path\":\"%s\","
+             "\"build_id\":\"",
+             own_module_id(&a), exe);
+    const char *m = strstr(after, module);
+    size_t hex = m != NULL ? strspn(m + strlen(module), "0123456789abcdef") : 0;
+    if (!ok(m != NULL && hex == 40 &&
+                strncmp(m + strlen(module) + hex, "\",\"base\":\"0x", 11) ==
+                    0 &&
+                strstr(after, "\"size\":") != NULL && line_count(after) == 1,
+            "JSON: then one module event: id, path, 40-digit build-id, "
+            "base, size"))
+        diag("seen '%s'", visible(after));
+    if (event_begin(&ev, EV_CLOSE_UNREAD, 5)) {
+        event_stack(&ev, "stack", "close() at", id_ab);
+        event_end(&ev);
+    }
+    is_int(1, line_count(new_log_text()),
+           "JSON: a module is announced once per process");
 
     /* Id 0 (no stack captured) adds nothing at all. */
     for (int json = 0; json <= 1; json++) {
@@ -853,7 +902,8 @@ static void test_stack(void) {
     }
     is_text(json_after_ts("\"level\":\"info\",\"kind\":\"policy\","
                           "\"stack\":[{\"ip\":\"0x10\",\"module\":\"?\","
-                          "\"offset\":\"0x10\",\"func\":null}]}"),
+                          "\"offset\":\"0x10\",\"ret\":true,"
+                          "\"func\":null}]}"),
             skip_ts(new_log_text()), "JSON: ... func null, no func_offset");
 
     /* 64 frames after three values at the bound: the frames that do not
@@ -1483,7 +1533,7 @@ static void test_destinations(void) {
 }
 
 int main(void) {
-    plan(103);
+    plan(105);
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");

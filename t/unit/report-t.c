@@ -442,14 +442,14 @@ static int is_summary(const char *text, int json, int pid, int sockets,
     "\"double_close\":14,\"shutdown_misuse\":1,\"write_after_shutdown\":2,"    \
     "\"close_wait\":0,\"late_close\":0,\"leak_at_exit\":1,\"addr_in_use\":1,"  \
     "\"accept_overflow\":0,\"open_sockets\":0,\"fd_exhausted\":0,"             \
-    "\"fd_pressure\":0"
+    "\"fd_pressure\":0,\"module\":0"
 #define CHILD_COUNTS_JSON                                                      \
     "\"policy\":0,\"policy_failed\":0,\"would_apply\":0,"                      \
     "\"app_override\":0,\"close_unread\":0,\"abortive_close\":0,"              \
     "\"double_close\":1,\"shutdown_misuse\":0,\"write_after_shutdown\":0,"     \
     "\"close_wait\":0,\"late_close\":0,\"leak_at_exit\":0,\"addr_in_use\":0,"  \
     "\"accept_overflow\":0,\"open_sockets\":0,\"fd_exhausted\":0,"             \
-    "\"fd_pressure\":0"
+    "\"fd_pressure\":0,\"module\":0"
 #define COUNTS_TEXT                                                            \
     "close_unread=1009 abortive_close=3 double_close=14 shutdown_misuse=1 "    \
     "write_after_shutdown=2 leak_at_exit=1 addr_in_use=1"
