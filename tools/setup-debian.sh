@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
-  redis-tools faketime valgrind clang-format shellcheck strace rsyslog"
+  redis-tools faketime valgrind clang-format shellcheck strace rsyslog
+  python3-jsonschema"
 
 missing=
 for p in $PACKAGES; do

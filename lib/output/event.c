@@ -443,7 +443,6 @@ static void announce_modules(const uint16_t *modules, int n) {
         char base[24];
         struct outbuf ob;
         ob_init(&ob, base, sizeof base);
-        ob_str(&ob, "0x");
         ob_hex(&ob, mi.base);
         event_str(&ev, "base", base);
         event_int(&ev, "size", (long long)mi.size);
