@@ -20,7 +20,6 @@
 #include "base/clock.h"
 #include "base/fdtab.h"
 #include "output/sockaddr.h"
-#include "output/symbols.h"
 
 static const struct {
     const char *name;
@@ -149,6 +148,10 @@ int event_begin_in(struct event *ev, enum event_kind kind, enum log_level level,
 
 int event_begin_asked(struct event *ev, enum event_kind kind,
                       enum log_level level, int fd, char *buf, size_t size) {
+    if (buf == NULL) {
+        buf = event_line;
+        size = sizeof event_line;
+    }
     /* Bad configuration is always reported. */
     if ((kind != EV_CONFIG_ERROR && !(event_kinds_shown & (1u << kind))) ||
         event_line_busy || !log_ready())
@@ -422,34 +425,6 @@ void event_why(struct event *ev, const char *sentence) {
     ob_str(&ev->ob, sentence);
 }
 
-/* The module events for the MODULES (N of them) named for the first
- * time: what a symbolizer on another machine needs of them. JSON only:
- * they are for programs (sockshim-report); written whatever the level,
- * since without them the frames of a JSON log name files by basename
- * alone. */
-static void announce_modules(const uint16_t *modules, int n) {
-    for (int i = 0; i < n; i++) {
-        struct module_info mi;
-        struct event ev;
-        if (!symbols_first_mention(modules[i]) ||
-            !symbols_module(modules[i], &mi) ||
-            !event_begin_asked(&ev, EV_MODULE, LEVEL_INFO, -1, event_line,
-                               sizeof event_line))
-            continue;
-        event_int(&ev, "module_id", modules[i]);
-        event_str(&ev, "path", mi.path);
-        if (mi.build_id[0] != '\0')
-            event_str(&ev, "build_id", mi.build_id);
-        char base[24];
-        struct outbuf ob;
-        ob_init(&ob, base, sizeof base);
-        ob_hex(&ob, mi.base);
-        event_str(&ev, "base", base);
-        event_int(&ev, "size", (long long)mi.size);
-        event_end(&ev);
-    }
-}
-
 void event_end(struct event *ev) {
     /* The bytes reserved in event_begin always fit. */
     ev->ob.cap += EVENT_END_ROOM;
@@ -462,7 +437,7 @@ void event_end(struct event *ev) {
         uint16_t modules[EVENT_MODULES_MAX];
         int n = ev->module_count;
         memcpy(modules, ev->modules, (size_t)n * sizeof modules[0]);
-        announce_modules(modules, n);
+        event_announce_modules(modules, n);
     }
 }
 

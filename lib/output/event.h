@@ -116,7 +116,8 @@ int event_begin_in(struct event *ev, enum event_kind kind, enum log_level level,
     __attribute__((warn_unused_result));
 
 /* The same whatever SOCKSHIM_LOG_LEVEL says of LEVEL (the kind must be
- * shown): for an event the user asked for, such as a report on demand. */
+ * shown): for an event the user asked for, such as a report on demand.
+ * BUF NULL: the thread's own line. */
 int event_begin_asked(struct event *ev, enum event_kind kind,
                       enum log_level level, int fd, char *buf, size_t size)
     __attribute__((warn_unused_result));
@@ -175,6 +176,11 @@ void event_list_end(struct event *ev);
  * Nothing for id 0. */
 void event_stack(struct event *ev, const char *key, const char *label,
                  uint32_t id);
+
+/* Write the module events of MODULES (N symbols_module ids) not yet
+ * announced in this process: event_end() calls it, after the event that
+ * named them (output/eventstack.c). */
+void event_announce_modules(const uint16_t *modules, int n);
 
 /* Add the one-sentence explanation: text " -- SENTENCE", JSON "why". */
 void event_why(struct event *ev, const char *sentence);

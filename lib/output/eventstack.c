@@ -117,3 +117,30 @@ void event_stack(struct event *ev, const char *key, const char *label,
         ob_str(ob, " more frames");
     }
 }
+
+/* The module events for the MODULES (N of them) named for the first
+ * time: what a symbolizer on another machine needs of them. JSON only:
+ * they are for programs (sockshim-report); written whatever the level,
+ * since without them the frames of a JSON log name files by basename
+ * alone. */
+void event_announce_modules(const uint16_t *modules, int n) {
+    for (int i = 0; i < n; i++) {
+        struct module_info mi;
+        struct event ev;
+        if (!symbols_first_mention(modules[i]) ||
+            !symbols_module(modules[i], &mi) ||
+            !event_begin_asked(&ev, EV_MODULE, LEVEL_INFO, -1, NULL, 0))
+            continue;
+        event_int(&ev, "module_id", modules[i]);
+        event_str(&ev, "path", mi.path);
+        if (mi.build_id[0] != '\0')
+            event_str(&ev, "build_id", mi.build_id);
+        char base[24];
+        struct outbuf ob;
+        ob_init(&ob, base, sizeof base);
+        ob_hex(&ob, mi.base);
+        event_str(&ev, "base", base);
+        event_int(&ev, "size", (long long)mi.size);
+        event_end(&ev);
+    }
+}
