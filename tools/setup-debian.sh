@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
   redis-tools faketime valgrind clang-format shellcheck strace rsyslog
-  python3-jsonschema"
+  python3-jsonschema libjansson-dev libdw-dev zlib1g-dev"
 
 missing=
 for p in $PACKAGES; do

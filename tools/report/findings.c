@@ -1,0 +1,306 @@
+/*
+ * findings.c — events to findings (see findings.h). An event's grouping
+ * key is its kind and the signatures of its stacks; a report of open
+ * sockets gives one key per group, by the group's creation stack.
+ * Repeat lines ("repeat":N, "stack_id") carry no stack: they count into
+ * the finding of the last full event of their kind in their process,
+ * N being the running count since that event.
+ */
+#define _GNU_SOURCE
+#include "findings.h"
+
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The fields of an event every finding needs. */
+struct event_info {
+    json_t *ev;
+    const char *kind, *host, *prog, *ts;
+    long pid, schema;
+    int level;
+};
+
+static int is_group_kind(const char *kind) {
+    return strcmp(kind, "open_sockets") == 0 ||
+           strcmp(kind, "fd_pressure") == 0 ||
+           strcmp(kind, "fd_exhausted") == 0;
+}
+
+static int set_has_glob(const struct strmap *set, const char *s) {
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->keys[i] != NULL && fnmatch(set->keys[i], s, 0) == 0)
+            return 1;
+    return 0;
+}
+
+static int passes(const struct filters *fl, const struct event_info *e) {
+    if (fl->kinds.len > 0 && strmap_key(&fl->kinds, e->kind) == NULL)
+        return 0;
+    if (fl->progs.len > 0 && !set_has_glob(&fl->progs, e->prog))
+        return 0;
+    if (fl->hosts.len > 0 && !set_has_glob(&fl->hosts, e->host))
+        return 0;
+    if (fl->since != NULL && strcmp(e->ts, fl->since) < 0)
+        return 0;
+    return e->level <= fl->min_level;
+}
+
+/* A 64-bit FNV-1a of KEY in hex: the finding's name in --json output
+ * and in baselines. */
+static void signature_of(char out[17], const char *key) {
+    uint64_t h = util_hash(key);
+    for (int i = 15; i >= 0; i--, h >>= 4)
+        out[i] = "0123456789abcdef"[h & 15];
+    out[16] = '\0';
+}
+
+/* The finding for KEY, made from E when new (then *made is 1). */
+static struct finding *finding_for(struct findings *fs, const char *key,
+                                   const struct event_info *e, int *made) {
+    void **slot = strmap_slot(&fs->by_key, key);
+    *made = *slot == NULL;
+    if (*slot != NULL)
+        return *slot;
+    struct finding *f = xcalloc(1, sizeof *f);
+    f->kind = intern(e->kind);
+    f->level = e->level;
+    f->key = xstrdup(key);
+    signature_of(f->signature, key);
+    f->host = intern(e->host);
+    f->pid = e->pid;
+    f->is_group = is_group_kind(e->kind);
+    *slot = f;
+    if (fs->n == fs->cap) {
+        fs->cap = fs->cap ? 2 * fs->cap : 64;
+        fs->list = xrealloc(fs->list, fs->cap * sizeof *fs->list);
+    }
+    fs->list[fs->n++] = f;
+    return f;
+}
+
+/* Count N events of E into F; returns the slot of E's process in F. */
+static void **count_event(struct finding *f, const struct event_info *e,
+                          unsigned long n) {
+    f->events += n;
+    if (e->level < f->level)
+        f->level = e->level;
+    char *proc = xasprintf("%s\n%ld", e->host, e->pid);
+    void **slot = strmap_slot(&f->procs, proc);
+    free(proc);
+    /* The sets hold their keys only; the slot's value is unused. */
+    (void)strmap_slot(&f->hosts, e->host);
+    (void)strmap_slot(&f->progs, e->prog);
+    if (e->ts[0] != '\0') {
+        if (f->first[0] == '\0' || strcmp(e->ts, f->first) < 0)
+            snprintf(f->first, sizeof f->first, "%s", e->ts);
+        if (strcmp(e->ts, f->last) > 0)
+            snprintf(f->last, sizeof f->last, "%s", e->ts);
+    }
+    return slot;
+}
+
+/* Keep AGE in F's sample: reservoir sampling with a fixed seed, so the
+ * same logs give the same median. */
+static void count_age(struct finding *f, long age) {
+    if (f->ages == 0 || age < f->age_min)
+        f->age_min = age;
+    if (f->ages == 0 || age > f->age_max)
+        f->age_max = age;
+    if (f->age_sample == NULL)
+        f->age_sample = xmalloc(AGE_SAMPLE * sizeof *f->age_sample);
+    unsigned long i = f->ages++;
+    if (i < AGE_SAMPLE) {
+        f->age_sample[i] = age;
+        return;
+    }
+    static uint64_t seed = 88172645463325252ULL;
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    unsigned long j = (unsigned long)(seed % (i + 1));
+    if (j < AGE_SAMPLE)
+        f->age_sample[j] = age;
+}
+
+static int by_value(const void *a, const void *b) {
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+long finding_age_median(const struct finding *f) {
+    size_t n = f->ages < AGE_SAMPLE ? f->ages : AGE_SAMPLE;
+    if (n == 0)
+        return 0;
+    qsort(f->age_sample, n, sizeof *f->age_sample, by_value);
+    return n % 2 ? f->age_sample[n / 2]
+                 : (f->age_sample[n / 2 - 1] + f->age_sample[n / 2]) / 2;
+}
+
+size_t finding_processes(const struct finding *f) { return f->procs.len; }
+
+static char *proc_kind_key(const struct event_info *e) {
+    return xasprintf("%s\n%ld\n%s", e->host, e->pid, e->kind);
+}
+
+/* An event with its own stacks: one finding by kind and stacks. */
+static struct finding *add_plain(struct findings *fs,
+                                 const struct event_info *e) {
+    struct stack stacks[STACK_ROLES];
+    struct strbuf key = {0};
+    const char *detail = NULL;
+    if (strcmp(e->kind, "config_error") == 0)
+        detail = json_string_value(json_object_get(e->ev, "where"));
+    strbuf_printf(&key, "%s\n%s", e->kind, detail != NULL ? detail : "");
+    for (int r = 0; r < STACK_ROLES; r++) {
+        stack_read(&stacks[r], json_object_get(e->ev, stack_role_field[r]),
+                   e->host, e->pid, e->schema);
+        strbuf_add(&key, "\n", 1);
+        stack_signature(&key, &stacks[r]);
+    }
+    int made;
+    struct finding *f = finding_for(fs, strbuf_str(&key), e, &made);
+    free(key.s);
+    for (int r = 0; r < STACK_ROLES; r++) {
+        if (made)
+            f->stacks[r] = stacks[r];
+        else
+            stack_free(&stacks[r]);
+    }
+    if (made && detail != NULL)
+        f->detail = intern(detail);
+    count_event(f, e, 1);
+    json_t *age = json_object_get(e->ev, "age_ms");
+    if (strcmp(e->kind, "close_wait") == 0 && json_is_integer(age))
+        count_age(f, (long)json_integer_value(age));
+    char *pk = proc_kind_key(e);
+    *strmap_slot(&fs->last_found, pk) = f;
+    free(pk);
+    return f;
+}
+
+/* A report of open sockets: one finding per group, by its creation
+ * stack, following its count. */
+static void add_groups(struct findings *fs, const struct event_info *e) {
+    json_t *groups = json_object_get(e->ev, "groups");
+    if (!json_is_array(groups) || json_array_size(groups) == 0) {
+        add_plain(fs, e);
+        return;
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+        struct stack created;
+        stack_read(&created, json_object_get(g, "created_at"), e->host, e->pid,
+                   e->schema);
+        struct strbuf key = {0};
+        strbuf_printf(&key, "%s\ngroup\n", e->kind);
+        stack_signature(&key, &created);
+        int made;
+        struct finding *f = finding_for(fs, strbuf_str(&key), e, &made);
+        free(key.s);
+        if (made)
+            f->stacks[STACK_CREATED] = created;
+        else
+            stack_free(&created);
+        void **proc = count_event(f, e, 1);
+        long count = (long)json_integer_value(json_object_get(g, "count"));
+        if (made)
+            f->count_first = f->count_max = count;
+        f->count_last = count;
+        if (count > f->count_max)
+            f->count_max = count;
+        /* The process's previous count is kept as count + 1 (0: none). */
+        intptr_t before = (intptr_t)*proc;
+        if (before != 0 && count > (long)(before - 1))
+            f->rising = 1;
+        *proc = (void *)(intptr_t)(count + 1);
+    }
+}
+
+/* A repeat line: "repeat":N for the Nth event from one stack. */
+static void add_repeat(struct findings *fs, const struct event_info *e,
+                       unsigned long n) {
+    char *rk = xasprintf(
+        "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
+        (long long)json_integer_value(json_object_get(e->ev, "stack_id")));
+    void **seen = strmap_slot(&fs->repeats, rk);
+    free(rk);
+    char *pk = proc_kind_key(e);
+    struct finding *f = strmap_get(&fs->last_found, pk);
+    free(pk);
+    if (f == NULL) {
+        /* Its full event was not read (filtered out, or in a file not
+         * given): the repeat stands for itself. */
+        f = add_plain(fs, e);
+        *seen = (void *)(uintptr_t)1;
+    }
+    /* The running count since the full event, which counted as 1. */
+    uintptr_t before = *seen != NULL ? (uintptr_t)*seen : 1;
+    if (n > before) {
+        count_event(f, e, n - before);
+        *seen = (void *)(uintptr_t)n;
+    }
+}
+
+void findings_add(struct findings *fs, json_t *ev) {
+    struct event_info e = {.ev = ev};
+    e.kind = json_string_value(json_object_get(ev, "kind"));
+    e.pid = (long)json_integer_value(json_object_get(ev, "pid"));
+    e.host = json_string_value(json_object_get(ev, "host"));
+    e.prog = json_string_value(json_object_get(ev, "prog"));
+    e.ts = json_string_value(json_object_get(ev, "ts"));
+    json_t *schema = json_object_get(ev, "schema");
+    e.schema = json_is_integer(schema) ? (long)json_integer_value(schema) : 0;
+    const char *level = json_string_value(json_object_get(ev, "level"));
+    e.level = level != NULL ? level_from_name(level) : 2;
+    if (e.level < 0)
+        e.level = 2;
+    if (e.host == NULL || e.host[0] == '\0')
+        e.host = "-";
+    if (e.prog == NULL)
+        e.prog = "?";
+    if (e.ts == NULL)
+        e.ts = "";
+    if (strcmp(e.kind, "module") == 0) {
+        json_t *id = json_object_get(ev, "module_id");
+        if (json_is_integer(id))
+            modules_add(e.host, e.pid, (long)json_integer_value(id),
+                        json_string_value(json_object_get(ev, "path")),
+                        json_string_value(json_object_get(ev, "build_id")));
+        return;
+    }
+    /* The library's own count of the process's events, not a finding. */
+    if (strcmp(e.kind, "summary") == 0 && fs->filters.kinds.len == 0)
+        return;
+    if (!passes(&fs->filters, &e)) {
+        fs->filtered++;
+        return;
+    }
+    json_t *repeat = json_object_get(ev, "repeat");
+    if (json_is_integer(repeat) && json_integer_value(repeat) > 0)
+        add_repeat(fs, &e, (unsigned long)json_integer_value(repeat));
+    else if (is_group_kind(e.kind))
+        add_groups(fs, &e);
+    else
+        add_plain(fs, &e);
+}
+
+static int worst_first(const void *a, const void *b) {
+    const struct finding *x = *(struct finding *const *)a;
+    const struct finding *y = *(struct finding *const *)b;
+    if (x->level != y->level)
+        return x->level - y->level;
+    if (x->procs.len != y->procs.len)
+        return x->procs.len > y->procs.len ? -1 : 1;
+    if (x->events != y->events)
+        return x->events > y->events ? -1 : 1;
+    int c = strcmp(x->kind, y->kind);
+    return c != 0 ? c : strcmp(x->signature, y->signature);
+}
+
+void findings_sort(struct findings *fs) {
+    if (fs->n > 0)
+        qsort(fs->list, fs->n, sizeof *fs->list, worst_first);
+}

@@ -1,0 +1,76 @@
+/*
+ * findings.h — events grouped into findings: one per kind and stack
+ * signature, across processes and hosts; for the reports of open
+ * sockets (open_sockets, fd_pressure, fd_exhausted) one per group's
+ * creation stack, with its growth. Memory grows with the number of
+ * distinct findings and processes, not with the number of lines.
+ */
+#ifndef SOCKSHIM_REPORT_FINDINGS_H
+#define SOCKSHIM_REPORT_FINDINGS_H
+
+#include <jansson.h>
+
+#include "stack.h"
+#include "util.h"
+
+/* The close_wait ages kept for the median: a uniform sample, exact up
+ * to this many. */
+enum { AGE_SAMPLE = 1001 };
+
+struct finding {
+    const char *kind;   /* interned */
+    int level;          /* the worst seen: 0 error .. 3 debug */
+    char *key;          /* kind + signatures, the grouping key */
+    char signature[17]; /* hex hash of key: stable across runs */
+    const char *detail; /* config_error's variable, or NULL */
+    struct stack stacks[STACK_ROLES];
+    const char *host; /* the process the stacks come from */
+    long pid;
+    unsigned long events; /* repeats included */
+    struct strmap procs;  /* "host\npid" -> last group count + 1 */
+    struct strmap hosts, progs;
+    char first[40], last[40]; /* timestamps as logged */
+    /* close_wait's age_ms */
+    unsigned long ages;
+    long age_min, age_max;
+    long *age_sample;
+    /* a group of open sockets */
+    int is_group;
+    long count_first, count_last, count_max;
+    int rising; /* count grew between reports of one process */
+    /* set by the caller */
+    int is_new, suppressed;
+};
+
+struct filters {
+    struct strmap kinds;        /* --kind: only these (empty: all) */
+    struct strmap progs, hosts; /* --prog, --host: globs */
+    const char *since;          /* --since: ts at least this */
+    int min_level;              /* --min-level: 0 error .. 3 debug */
+};
+
+struct findings {
+    struct filters filters;
+    struct strmap by_key;     /* key -> struct finding */
+    struct strmap repeats;    /* host\npid\nkind\nstack_id -> count */
+    struct strmap last_found; /* host\npid\nkind -> struct finding */
+    struct finding **list;
+    size_t n, cap;
+    unsigned long filtered; /* events the filters left out */
+};
+
+/* Count EVENT (a sockshim event object) into its finding(s); module
+ * events go to the module table, summary events nowhere. */
+void findings_add(struct findings *fs, json_t *event) ATTR_NONNULL(1, 2);
+
+/* Sort fs->list worst first: error, warn, info, then more processes,
+ * then more events. */
+void findings_sort(struct findings *fs) ATTR_NONNULL(1);
+
+/* The median of F's close_wait ages (exact for up to AGE_SAMPLE). */
+long finding_age_median(const struct finding *f) ATTR_NONNULL(1);
+
+/* The number of processes of F. */
+size_t finding_processes(const struct finding *f) ATTR_NONNULL(1);
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * stack.c — stacks from events, their signatures, and the module table
+ * of schema 1's module events (see stack.h).
+ */
+#include "stack.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const stack_role_field[STACK_ROLES] = {"stack", "created_at",
+                                                   "closed_at"};
+
+struct module_info {
+    const char *path, *build_id; /* interned */
+};
+
+/* Keyed "host\npid\nmodule_id": one entry per module per process. */
+static struct strmap modules;
+
+static char *module_key(const char *host, long pid, long module_id) {
+    return xasprintf("%s\n%ld\n%ld", host, pid, module_id);
+}
+
+void modules_add(const char *host, long pid, long module_id, const char *path,
+                 const char *build_id) {
+    char *key = module_key(host, pid, module_id);
+    void **slot = strmap_slot(&modules, key);
+    free(key);
+    if (*slot == NULL)
+        *slot = xcalloc(1, sizeof(struct module_info));
+    struct module_info *m = *slot;
+    if (path != NULL && path[0] != '\0')
+        m->path = intern(path);
+    if (build_id != NULL && build_id[0] != '\0')
+        m->build_id = intern(build_id);
+}
+
+static const struct module_info *module_find(const char *host, long pid,
+                                             long module_id) {
+    char *key = module_key(host, pid, module_id);
+    const struct module_info *m = strmap_get(&modules, key);
+    free(key);
+    return m;
+}
+
+void modules_resolve(struct stack *s, const char *host, long pid) {
+    for (size_t i = 0; i < s->n; i++) {
+        struct frame *f = &s->frames[i];
+        if (f->module_id < 0 || (f->build_id != NULL && f->path != NULL))
+            continue;
+        const struct module_info *m = module_find(host, pid, f->module_id);
+        if (m == NULL)
+            continue;
+        if (f->build_id == NULL)
+            f->build_id = m->build_id;
+        if (f->path == NULL)
+            f->path = m->path;
+    }
+}
+
+/* The last component of PATH. */
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+void stack_read(struct stack *out, const json_t *v, const char *host, long pid,
+                long schema) {
+    *out = (struct stack){0};
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return;
+    out->frames = xcalloc(json_array_size(v), sizeof *out->frames);
+    size_t i;
+    json_t *fr;
+    json_array_foreach(v, i, fr) {
+        if (!json_is_object(fr))
+            continue;
+        struct frame *f = &out->frames[out->n];
+        const char *module = json_string_value(json_object_get(fr, "module"));
+        const char *offset = json_string_value(json_object_get(fr, "offset"));
+        const char *func = json_string_value(json_object_get(fr, "func"));
+        json_t *id = json_object_get(fr, "module_id");
+        f->module = intern(module != NULL ? base_name(module) : "?");
+        f->offset = offset != NULL ? strtoul(offset, NULL, 16) : 0;
+        f->func = func != NULL && func[0] != '\0' ? intern(func) : NULL;
+        f->module_id = json_is_integer(id) ? (long)json_integer_value(id) : -1;
+        f->ret =
+            schema >= 1 ? json_is_true(json_object_get(fr, "ret")) : out->n > 0;
+        out->n++;
+    }
+    modules_resolve(out, host, pid);
+}
+
+void stack_free(struct stack *s) {
+    free(s->frames);
+    *s = (struct stack){0};
+}
+
+void stack_signature(struct strbuf *b, const struct stack *s) {
+    for (size_t i = 0; i < s->n; i++) {
+        const struct frame *f = &s->frames[i];
+        strbuf_printf(b, "%s%s+0x%lx", i > 0 ? "," : "",
+                      f->build_id != NULL ? f->build_id : f->module, f->offset);
+    }
+}

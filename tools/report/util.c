@@ -1,0 +1,181 @@
+/*
+ * util.c — allocation, the string map, interning and string buffers of
+ * sockshim-report (see util.h).
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *util_progname = "sockshim-report";
+
+static void out_of_memory(void) {
+    fprintf(stderr, "%s: out of memory\n", util_progname);
+    exit(3);
+}
+
+void *xmalloc(size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size) {
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *xrealloc(void *p, size_t size) {
+    p = realloc(p, size ? size : 1);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+char *xstrdup(const char *s) {
+    char *p = strdup(s);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+/* vasprintf that exits when out of memory; *LEN gets the length. */
+static char *xvasprintf(size_t *len, const char *fmt, va_list ap) {
+    char *p;
+    int n = vasprintf(&p, fmt, ap);
+    if (n < 0)
+        out_of_memory();
+    *len = (size_t)n;
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...) {
+    va_list ap;
+    size_t len;
+    va_start(ap, fmt);
+    char *p = xvasprintf(&len, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+/* FNV-1a: short keys, no adversary to fear in a log we are asked to read. */
+uint64_t util_hash(const char *s) {
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The slot of KEY: where it is, or the empty one where it would go. */
+static size_t find(const struct strmap *m, const char *key) {
+    size_t i = util_hash(key) & (m->cap - 1);
+    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+void *strmap_get(const struct strmap *m, const char *key) {
+    if (m->cap == 0)
+        return NULL;
+    size_t i = find(m, key);
+    return m->keys[i] != NULL ? m->values[i] : NULL;
+}
+
+const char *strmap_key(const struct strmap *m, const char *key) {
+    return m->cap == 0 ? NULL : m->keys[find(m, key)];
+}
+
+static void grow(struct strmap *m) {
+    struct strmap bigger = {m->cap ? m->cap * 2 : 64, m->len, NULL, NULL};
+    bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
+    bigger.values = xcalloc(bigger.cap, sizeof *bigger.values);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] == NULL)
+            continue;
+        size_t j = find(&bigger, m->keys[i]);
+        bigger.keys[j] = m->keys[i];
+        bigger.values[j] = m->values[i];
+    }
+    free(m->keys);
+    free(m->values);
+    *m = bigger;
+}
+
+void **strmap_slot(struct strmap *m, const char *key) {
+    /* At most half full: probes stay short. */
+    if (2 * (m->len + 1) > m->cap)
+        grow(m);
+    size_t i = find(m, key);
+    if (m->keys[i] == NULL) {
+        m->keys[i] = xstrdup(key);
+        m->values[i] = NULL;
+        m->len++;
+    }
+    return &m->values[i];
+}
+
+void strmap_each(const struct strmap *m,
+                 void (*fn)(const char *key, void *value, void *ctx),
+                 void *ctx) {
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->keys[i] != NULL)
+            fn(m->keys[i], m->values[i], ctx);
+}
+
+void strmap_free(struct strmap *m) {
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->values);
+    *m = (struct strmap){0};
+}
+
+const char *intern(const char *s) {
+    static struct strmap pool;
+    if (s == NULL)
+        return NULL;
+    (void)strmap_slot(&pool, s);
+    return strmap_key(&pool, s);
+}
+
+void strbuf_add(struct strbuf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) {
+    va_list ap;
+    size_t len;
+    va_start(ap, fmt);
+    char *p = xvasprintf(&len, fmt, ap);
+    va_end(ap);
+    strbuf_add(b, p, len);
+    free(p);
+}
+
+const char *strbuf_str(struct strbuf *b) { return b->s != NULL ? b->s : ""; }
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+int level_from_name(const char *name) {
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *level_name(int level) {
+    return level >= 0 && level < 4 ? level_names[level] : "?";
+}
