@@ -131,6 +131,7 @@ SH_TESTS = \
 	%reldir%/e2e/fd-limit.sh \
 	%reldir%/e2e/syslog.sh \
 	%reldir%/e2e/json-schema.sh \
+	%reldir%/e2e/report-tool.sh \
 	%reldir%/e2e/san-malformed-env.sh \
 	%reldir%/e2e/exports.sh \
 	%reldir%/e2e/timewait.sh \

@@ -43,7 +43,7 @@ static void html_frame(FILE *out, size_t i, const struct frame *fr) {
                                            : "??");
     if (n > 0 && syms[0].file != NULL) {
         fputs(" (", out);
-        put_escaped(out, syms[0].file);
+        put_escaped(out, output_short_file(syms[0].file));
         fprintf(out, ":%d)", syms[0].line);
     }
     fputc(' ', out);
@@ -54,7 +54,7 @@ static void html_frame(FILE *out, size_t i, const struct frame *fr) {
         put_escaped(out, syms[k].func ? syms[k].func : "??");
         if (syms[k].file != NULL) {
             fputs(" (", out);
-            put_escaped(out, syms[k].file);
+            put_escaped(out, output_short_file(syms[k].file));
             fprintf(out, ":%d)", syms[k].line);
         }
         fputc('\n', out);

@@ -29,7 +29,7 @@ const char **output_sorted_keys(const struct strmap *set, size_t *n) {
 }
 
 /* The file name without its directories: what a reader looks for. */
-static const char *short_file(const char *file) {
+const char *output_short_file(const char *file) {
     const char *slash = strrchr(file, '/');
     return slash != NULL ? slash + 1 : file;
 }
@@ -86,7 +86,8 @@ static void text_frame(FILE *out, size_t i, const struct frame *fr) {
         else
             fprintf(out, "        inlined in %s", func);
         if (syms[k].file != NULL)
-            fprintf(out, " (%s:%d)", short_file(syms[k].file), syms[k].line);
+            fprintf(out, " (%s:%d)", output_short_file(syms[k].file),
+                    syms[k].line);
         if (k == 0)
             fprintf(out, " %s+0x%lx", fr->module, fr->offset);
         fputc('\n', out);

@@ -40,4 +40,7 @@ char *output_headline(const struct finding *f, int utf8) ATTR_NONNULL(1);
  * each ending in a newline, or "" ; the caller frees it. */
 char *output_details(const struct finding *f) ATTR_NONNULL(1);
 
+/* FILE without its directories: what a reader looks for. */
+const char *output_short_file(const char *file) ATTR_NONNULL(1);
+
 #endif

@@ -1,0 +1,302 @@
+#!/bin/sh
+# report-tool.sh — sockshim-report on real logs: three closewait-server
+# processes, two double-close --bug and one rst-peer --unread, each
+# under sockshim with a JSON log of its own. The same stack in three
+# processes is one finding "in 3 processes"; findings come worst first;
+# frames are symbolized to closewait-server.c:LINE; journalctl -o json,
+# @cee: and TAG[PID]: syslog lines, --field exports and gzip'd files
+# give the same report as the plain logs; a bad line is counted, not
+# fatal; repeat lines count into their finding; schema 1's module events
+# and host field are used; --fail-on, --baseline, --json, --html,
+# --gen-suppressions fed back through --suppress, the filters and the
+# exit status of a usage error.
+. "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
+
+TEST_TIMEOUT=${TEST_TIMEOUT:-30}
+REPORT=$BUILD/tools/report/sockshim-report
+CWS=$EX/closewait-server
+DC=$EX/double-close
+RST=$EX/rst-peer
+for f in "$REPORT" "$CWS" "$DC" "$RST"; do
+    [ -x "$f" ] || skip_all "$f not built"
+done
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -x "$PY" ] || skip_all "python3 not installed"
+command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
+
+plan 44
+
+LOGS=$TMP/logs
+mkdir "$LOGS"
+SHIM_ENV="SOCKSHIM_LOG_FORMAT=json SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
+
+# ------------------------------------------------------- making real logs
+
+# client.py PORT: one connection that sends a line, reads its echo and
+# closes: the server reads the EOF and never closes (CLOSE_WAIT).
+cat >"$TMP/client.py" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"hello\n")
+with s.makefile("rb") as echo:
+    echo.readline()
+s.close()
+EOF
+
+# start_cws TAG: closewait-server under sockshim, 2 connections, its log
+# in $LOGS/cw-PID.jsonl, reports of open sockets every 300 ms; waits (5 s
+# at most) for "listening on 127.0.0.1:PORT" and keeps PORT in TAG.port.
+start_cws() {
+    : >"$TMP/$1.out"
+    # shellcheck disable=SC2086 # SHIM_ENV is a list of settings
+    bounded env LD_PRELOAD="$PRELOAD" $SHIM_ENV SOCKSHIM_REPORT=300ms \
+        SOCKSHIM_LOG="file:$LOGS/cw-%p.jsonl" \
+        "$CWS" --connections 2 --hold 3 >"$TMP/$1.out" 2>&1 &
+    echo $! >"$TMP/$1.pid"
+    PIDS="$PIDS $!"
+    poll 5 file_has "$TMP/$1.out" '^listening on 127\.0\.0\.1:[0-9]+$'
+    sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/$1.out" \
+        >"$TMP/$1.port"
+}
+
+# logged ERE: some log line matches ERE.
+logged() { cat "$LOGS"/*.jsonl 2>/dev/null | grep -Eq -- "$1"; }
+
+for s in cw1 cw2 cw3; do start_cws "$s"; done
+for s in cw1 cw2 cw3; do
+    bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
+done
+# A second connection once each server has reported its open sockets:
+# the group of accepted sockets grows between two reports.
+poll 10 logged '"kind":"open_sockets"'
+for s in cw1 cw2 cw3; do
+    bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
+done
+# Meanwhile, the other misuses: each run is a process of its own.
+for _ in 1 2; do
+    bounded env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG_FORMAT=json \
+        SOCKSHIM_LOG="file:$LOGS/dc-%p.jsonl" "$DC" --bug >/dev/null 2>&1
+done
+bounded env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG_FORMAT=json \
+    SOCKSHIM_LOG="file:$LOGS/rst-%p.log" "$RST" --unread >/dev/null 2>&1
+for s in cw1 cw2 cw3; do wait "$(cat "$TMP/$s.pid")"; done
+PIDS=
+
+# report ARGS...: sockshim-report's stdout in OUT, stderr in ERR, exit
+# status in RC; PATH leads to the examples for --local.
+report() {
+    PATH="$EX:$PATH" bounded "$REPORT" "$@" >"$TMP/report.out" \
+        2>"$TMP/report.err"
+    RC=$?
+    OUT=$(cat "$TMP/report.out")
+    ERR=$(cat "$TMP/report.err")
+}
+
+# first FILE...: the first of the files a glob gave.
+first() { echo "$1"; }
+
+# headlines: the finding lines of OUT, level first.
+headlines() { printf '%s\n' "$OUT" | grep -E '^(error|warn|info|debug) '; }
+
+# ------------------------------------------------ 1. grouping and ordering
+
+report --local "$LOGS"
+is 0 "$RC" "exit status 0 without --fail-on"
+like "$(headlines)" '^error close_wait ×3 in 3 processes on 1 host \(closewait-server\) ' \
+    "one close_wait finding in 3 processes (the same stack in each)"
+is 1 "$(headlines | grep -c ' close_wait ')" "and only one close_wait finding"
+like "$(headlines)" '^error double_close ×2 in 2 processes on 1 host \(double-close\) ' \
+    "double-close --bug twice: one finding in 2 processes"
+like "$(headlines)" '^warn close_unread ×1 in 1 process on 1 host \(rst-peer\) ' \
+    "rst-peer --unread (a *.log file): close_unread"
+like "$(headlines)" '^warn leak_at_exit ×3 in 3 processes ' \
+    "leak_at_exit at exit of the 3 servers: one finding"
+order=$(headlines | awk '{ l = index("error warn  info  debug", $1); if (l < last) bad = 1; last = l } END { print bad ? "unsorted" : "sorted" }')
+is sorted "$order" "findings worst first (error, warn, info)"
+first_error=$(headlines | head -n 1 | cut -d' ' -f2)
+is close_wait "$first_error" "among errors, more processes first (close_wait's 3 before double_close's 2)"
+
+# The accepted sockets' group: 1, then 2 in a later report of the same
+# process.
+like "$OUT" 'sockets first 1, last 2, max 2, growing within a process' \
+    "open_sockets: the group of accepted sockets grew within a process"
+like "$OUT" 'age_ms min [0-9]+, median [0-9]+, max [0-9]+' \
+    "close_wait: min, median and max age"
+
+# ---------------------------------------------------------- 2. symbols
+
+CALL_LINE=$(grep -n 'while ((n = read_some(' "$SRC/examples/closewait-server.c" |
+    cut -d: -f1)
+ACCEPT_LINE=$(grep -n 'int conn = accept(listener' "$SRC/examples/closewait-server.c" |
+    cut -d: -f1)
+like "$OUT" "^    #1 serve_client \\(closewait-server\\.c:$CALL_LINE\\) closewait-server\\+0x[0-9a-f]+$" \
+    "the EOF stack: serve_client at closewait-server.c:$CALL_LINE (--local, by name)"
+like "$OUT" "^    #0 main \\(closewait-server\\.c:$ACCEPT_LINE\\) closewait-server\\+0x" \
+    "the creation stack: main at closewait-server.c:$ACCEPT_LINE, the accept()"
+report "$LOGS"
+unlike "$OUT" 'closewait-server\.c:' \
+    "without --local or a module event, frames stay module+offset"
+like "$OUT" '^    #1 serve_client closewait-server\+0x[0-9a-f]+$' \
+    "an unresolved frame: the logged name, module+offset"
+
+# ------------------------------------------------- 3. wrapped and packed
+
+report --local "$LOGS"
+PLAIN=$OUT
+# wrap.py MODE FILE...: the lines of FILE as a shipper would give them.
+cat >"$TMP/wrap.py" <<'EOF'
+import json, sys
+mode, files = sys.argv[1], sys.argv[2:]
+for name in files:
+    for line in open(name):
+        line = line.rstrip("\n")
+        ev = json.loads(line)
+        pid = ev["pid"]
+        if mode == "journal":
+            print(json.dumps({"__REALTIME_TIMESTAMP": "1764842883000000",
+                              "_PID": str(pid), "SYSLOG_IDENTIFIER": "sockshim",
+                              "MESSAGE": line}))
+        elif mode == "cee":
+            print("Dec  4 10:08:03 web1 sockshim[%d]: @cee:%s" % (pid, line))
+        elif mode == "tag":
+            print("2026-12-04T10:08:03+00:00 web1 %s[%d]: %s"
+                  % (ev["prog"], pid, line))
+        elif mode == "loki":
+            print(json.dumps({"line": line, "timestamp": "1764842883"}))
+        elif mode == "elastic":
+            print(json.dumps({"_index": "logs", "_source": {"message": line}}))
+EOF
+for mode in journal cee tag loki elastic; do
+    "$PY" "$TMP/wrap.py" "$mode" "$LOGS"/* >"$TMP/$mode.txt"
+done
+report --local "$TMP/journal.txt"
+is "$PLAIN" "$OUT" "journalctl -o json records: the same report"
+report --local - <"$TMP/cee.txt"
+is "$PLAIN" "$OUT" "@cee: syslog lines on standard input: the same report"
+report --local "$TMP/tag.txt"
+is "$PLAIN" "$OUT" "TAG[PID]: syslog lines: the same report"
+report --local --field line "$TMP/loki.txt"
+is "$PLAIN" "$OUT" "a Loki export with --field line: the same report"
+report --local --field _source.message "$TMP/elastic.txt"
+is "$PLAIN" "$OUT" "an Elasticsearch export with --field _source.message: the same report"
+mkdir -p "$TMP/gz/deeper"
+for f in "$LOGS"/cw-*; do gzip -c "$f" >"$TMP/gz/deeper/${f##*/}.gz"; done
+for f in "$LOGS"/dc-* "$LOGS"/rst-*; do gzip -c "$f" >"$TMP/gz/${f##*/}.gz"; done
+report --local "$TMP/gz"
+is "$PLAIN" "$OUT" "a directory of gzip'd logs, one level deeper too: the same report"
+
+# -------------------------------------------------------- 4. bad lines
+
+mkdir "$TMP/bad"
+cp "$LOGS"/* "$TMP/bad/"
+bad=$(first "$TMP/bad"/dc-*)
+{
+    echo 'sockshim[12]: error: double_close fd=5 errno=EBADF -- text, not JSON'
+    echo '{"truncated":'
+} >>"$bad"
+report --local "$TMP/bad"
+is 0 "$RC" "bad lines are not fatal (exit 0)"
+# All but the last line, the footer, which counts the bad lines.
+is "$(printf '%s\n' "$PLAIN" | sed '$d')" "$(printf '%s\n' "$OUT" | sed '$d')" \
+    "bad lines: the same findings"
+like "$OUT" '\(2 lines not events\)' "bad lines: the footer counts them"
+nlines=$(wc -l <"$bad")
+like "$ERR" "^sockshim-report: 2 lines were not sockshim JSON events \\(first at $bad:$((nlines - 1))\\)$" \
+    "bad lines counted once on stderr, with the first one's FILE:LINE"
+
+# ------------------------------------------------- 5. repeats, schema 1
+
+# A repeat line after double_close's full event: the 10th from its stack.
+dc1=$(first "$LOGS"/dc-*)
+"$PY" - "$dc1" >"$TMP/repeat.jsonl" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    print(line, end="")
+    ev = json.loads(line)
+    if ev["kind"] == "double_close":
+        rep = {k: ev[k] for k in ("ts", "pid", "tid", "prog", "level", "kind")}
+        rep.update(fd=5, repeat=10, stack_id=3)
+        print(json.dumps(rep))
+EOF
+report "$TMP/repeat.jsonl"
+like "$(headlines)" '^error double_close ×10 in 1 process ' \
+    "a repeat line (repeat 10) counts into its finding: x10"
+
+# Schema 1: host, module_id in frames and module events with a path: a
+# frame is symbolized through the module event, without --local.
+"$PY" - "$LOGS"/cw-* >"$TMP/schema1.jsonl" <<EOF
+import json, sys
+for n, name in enumerate(sys.argv[1:]):
+    for line in open(name):
+        ev = json.loads(line)
+        ev.update(schema=1, host="web%d" % (n % 2))
+        ids = {}
+        stacks = [ev.get(k) for k in ("stack", "created_at")]
+        stacks += [g.get("created_at") for g in ev.get("groups", [])]
+        for st in stacks:
+            for i, fr in enumerate(st or []):
+                fr["module_id"] = 1 if fr["module"] == "closewait-server" else 2
+                if i > 0:
+                    fr["ret"] = True
+        print(json.dumps({"ts": ev["ts"], "pid": ev["pid"], "tid": ev["pid"],
+              "prog": ev["prog"], "level": "debug", "kind": "module",
+              "schema": 1, "host": ev["host"], "module_id": 1,
+              "path": "$CWS", "base": "0x0", "size": 0}))
+        print(json.dumps(ev))
+EOF
+report "$TMP/schema1.jsonl"
+like "$(headlines)" '^error close_wait ×3 in 3 processes on 2 hosts ' \
+    "schema 1: hosts counted from the host field"
+like "$OUT" "^    #1 serve_client \\(closewait-server\\.c:$CALL_LINE\\) " \
+    "schema 1: a frame symbolized through its module event's path"
+
+# ----------------------------------------------------------- 6. gating
+
+report --fail-on error "$LOGS"
+is 1 "$RC" "--fail-on error: exit 1 (close_wait, double_close)"
+report --fail-on error "$LOGS"/rst-*
+is 0 "$RC" "--fail-on error on rst-peer's log alone (warn only): exit 0"
+report --fail-on close_unread "$LOGS"/rst-*
+is 1 "$RC" "--fail-on close_unread (a kind): exit 1"
+report --fail-on warn "$LOGS"/rst-*
+is 1 "$RC" "--fail-on warn: warn findings fail too"
+
+report --json "$LOGS"/cw-*
+cp "$TMP/report.out" "$TMP/baseline.json"
+checked=$("$PY" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+cw = [f for f in doc["findings"] if f["kind"] == "close_wait"]
+print(len(cw), cw[0]["processes"], cw[0]["events"], cw[0]["level"])
+' "$TMP/baseline.json" 2>&1)
+is "1 3 3 error" "$checked" "--json: one document; close_wait in 3 processes, 3 events, error"
+report --baseline "$TMP/baseline.json" --fail-on error "$LOGS"
+unlike "$(headlines)" ' close_wait ' "--baseline: the known close_wait is left out"
+like "$(headlines)" '^error double_close ' "--baseline: the new double_close is shown"
+is 1 "$RC" "--baseline: the new error still fails"
+report --baseline "$TMP/baseline.json" --fail-on error "$LOGS"/cw-*
+is 0 "$RC" "--baseline: nothing new, nothing fails"
+
+# ------------------------------------------------------ 7. suppressions
+
+report --gen-suppressions "$LOGS"
+printf '%s\n' "$OUT" >"$TMP/supp"
+like "$OUT" '^close_wait:read_some' "--gen-suppressions: close_wait:read_some..."
+report --suppress "$TMP/supp" --fail-on error "$LOGS"
+like "$OUT" '^0 findings .* [1-9][0-9]* suppressed' \
+    "its lines fed back with --suppress leave nothing"
+is 0 "$RC" "and nothing fails"
+
+# ----------------------------------------------- 8. filters, html, usage
+
+report --kind double_close "$LOGS"
+is "double_close" "$(headlines | cut -d' ' -f2 | sort -u)" "--kind: that kind only"
+report --prog 'rst-*' --min-level warn "$LOGS"
+is "close_unread" "$(headlines | cut -d' ' -f2 | sort -u)" "--prog and --min-level"
+report --html "$TMP/r.html" --local "$LOGS"
+file_has "$TMP/r.html" 'serve_client \(closewait-server\.c:'
+ok $? "--html: a page with the symbolized stacks"
+report --fail-on bogus "$LOGS"
+is 2 "$RC" "--fail-on with an unknown word: usage error, exit 2"
+report "$TMP/no-such-file"
+is 2 "$RC" "an input that cannot be read: exit 2"
