@@ -24,7 +24,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 44
+plan 46
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -138,6 +138,41 @@ unlike "$OUT" 'closewait-server\.c:' \
     "without --local or a module event, frames stay module+offset"
 like "$OUT" '^    #1 serve_client closewait-server\+0x[0-9a-f]+$' \
     "an unresolved frame: the logged name, module+offset"
+
+# Inline frames: a program built here with -O2, whose close() is in an
+# always_inline function inlined twice into twice(); the first close is
+# closed_at, the second a double_close.
+cat >"$TMP/inl.c" <<'EOF'
+#include <sys/socket.h>
+#include <unistd.h>
+
+static inline __attribute__((always_inline)) int drop(int fd) {
+    return close(fd);
+}
+
+__attribute__((noinline)) static int twice(int fd) {
+    int a = drop(fd);
+    int b = drop(fd);
+    return a + b;
+}
+
+int main(void) { return twice(socket(AF_INET, SOCK_STREAM, 0)) == -1 ? 0 : 1; }
+EOF
+mkdir "$TMP/inl"
+if ${CC:-cc} -g -O2 -o "$TMP/inl/inl" "$TMP/inl.c" 2>/dev/null; then
+    bounded env LD_PRELOAD="$PRELOAD" SOCKSHIM_LOG_FORMAT=json \
+        SOCKSHIM_LOG="file:$TMP/inl/inl-%p.jsonl" "$TMP/inl/inl"
+    PATH="$TMP/inl:$PATH" bounded "$REPORT" --local "$TMP/inl" \
+        >"$TMP/inl.out" 2>&1
+    INL=$(cat "$TMP/inl.out")
+    like "$INL" '^    #0 drop \(inl\.c:5\) inl\+0x[0-9a-f]+$' \
+        "an inlined frame: the inline function at its line"
+    like "$INL" '^        inlined in twice \(inl\.c:(9|10)\)$' \
+        "then the function it was inlined into, at the call"
+else
+    skip "an inlined frame" "no C compiler (${CC:-cc}) to build the program"
+    skip "the function it was inlined into" "no C compiler"
+fi
 
 # ------------------------------------------------- 3. wrapped and packed
 

@@ -236,18 +236,30 @@ size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
     Dwarf_Files *files = NULL;
     if (cu != NULL && dwarf_getsrcfiles(cu, &files, NULL) != 0)
         files = NULL;
-    for (int i = 0; i < nscopes && n < max; i++) {
+    /* The innermost function at PC; dwarf_getscopes follows an inline
+     * into its abstract definition, so the callers it was inlined into
+     * come from the concrete tree around it (dwarf_getscopes_die). */
+    Dwarf_Die *fn = NULL;
+    for (int i = 0; i < nscopes && fn == NULL; i++) {
         int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine)
+            fn = &scopes[i];
+    }
+    Dwarf_Die *chain = NULL;
+    int nchain = fn != NULL ? dwarf_getscopes_die(fn, &chain) : 0;
+    for (int i = 0; i < nchain && n < max; i++) {
+        int tag = dwarf_tag(&chain[i]);
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
             continue;
-        out[n].func = intern(die_name(&scopes[i]));
+        out[n].func = intern(die_name(&chain[i]));
         out[n].file = intern(file);
         out[n].line = line;
         n++;
         if (tag == DW_TAG_subprogram)
             break;
-        call_site(&scopes[i], files, &file, &line);
+        call_site(&chain[i], files, &file, &line);
     }
+    free(chain);
     free(scopes);
     if (n == 0) {
         /* No DWARF function: the symbol table's name, the line if any. */
