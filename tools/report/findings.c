@@ -134,8 +134,9 @@ long finding_age_median(const struct finding *f) {
     if (n == 0)
         return 0;
     qsort(f->age_sample, n, sizeof *f->age_sample, by_value);
-    return n % 2 ? f->age_sample[n / 2]
-                 : (f->age_sample[n / 2 - 1] + f->age_sample[n / 2]) / 2;
+    long a = f->age_sample[(n - 1) / 2], b = f->age_sample[n / 2];
+    /* The mean of the middle two, without overflowing for huge ages. */
+    return a / 2 + b / 2 + (a % 2 + b % 2) / 2;
 }
 
 size_t finding_processes(const struct finding *f) { return f->procs.len; }
@@ -205,7 +206,9 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
         else
             stack_free(&created);
         void **proc = count_event(f, e, 1);
-        long count = (long)json_integer_value(json_object_get(g, "count"));
+        json_int_t logged = json_integer_value(json_object_get(g, "count"));
+        /* Kept as count + 1 below: a count out of any real range is cut. */
+        long count = logged < 0 ? 0 : logged > INT32_MAX ? INT32_MAX : logged;
         if (made)
             f->count_first = f->count_max = count;
         f->count_last = count;

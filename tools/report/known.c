@@ -88,6 +88,9 @@ int known_suppressed(const struct known *k, const struct finding *f) {
     for (size_t i = 0; i < k->nsup; i++) {
         if (k->sup[i].kind != NULL && strcmp(k->sup[i].kind, f->kind) != 0)
             continue;
+        /* "KIND:*" is the whole kind, findings without a stack too. */
+        if (strcmp(k->sup[i].pattern, "*") == 0)
+            return 1;
         for (int r = 0; r < STACK_ROLES; r++)
             if (stack_matches(&f->stacks[r], k->sup[i].pattern))
                 return 1;

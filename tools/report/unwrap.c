@@ -16,11 +16,15 @@ enum { MAX_DEPTH = 4 };
 static json_t *unwrap(const char *line, size_t len, const char *field,
                       int depth);
 
-/* An object is a sockshim event when it has a string "kind" and an
- * integer "pid": every line the library writes has both. */
+/* An object is a sockshim event when it has a "kind" that is a word
+ * (lower case, digits, '_') and an integer "pid": every line the library
+ * writes has both, and a kind so made can name a suppression. */
 static int is_event(const json_t *v) {
-    return json_is_object(v) && json_is_string(json_object_get(v, "kind")) &&
-           json_is_integer(json_object_get(v, "pid"));
+    const char *kind = json_string_value(json_object_get(v, "kind"));
+    if (kind == NULL || kind[0] == '\0' ||
+        kind[strspn(kind, "abcdefghijklmnopqrstuvwxyz0123456789_")] != '\0')
+        return 0;
+    return json_is_integer(json_object_get(v, "pid"));
 }
 
 /* The value at dotted PATH in OBJ ("_source.message"), or NULL. A key
