@@ -24,7 +24,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 46
+plan 47
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -172,6 +172,42 @@ if ${CC:-cc} -g -O2 -o "$TMP/inl/inl" "$TMP/inl.c" 2>/dev/null; then
 else
     skip "an inlined frame" "no C compiler (${CC:-cc}) to build the program"
     skip "the function it was inlined into" "no C compiler"
+fi
+
+# debuginfod: a schema 1 log whose module path does not exist here, the
+# program served by build-id from a local HTTP server laid out as
+# debuginfod's (/buildid/ID/executable).
+BUILD_ID=$(readelf -n "$CWS" 2>/dev/null | sed -n 's/.*Build ID: *//p')
+if [ -n "$BUILD_ID" ]; then
+    mkdir -p "$TMP/dbgd/buildid/$BUILD_ID"
+    cp "$CWS" "$TMP/dbgd/buildid/$BUILD_ID/executable"
+    bounded "$PY" -u -m http.server 0 --bind 127.0.0.1 \
+        --directory "$TMP/dbgd" >"$TMP/http.out" 2>/dev/null &
+    PIDS="$PIDS $!"
+    poll 5 file_has "$TMP/http.out" ' port [0-9]+ '
+    HPORT=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$TMP/http.out")
+    first_cw=$(first "$LOGS"/cw-*)
+    "$PY" - "$first_cw" "$BUILD_ID" >"$TMP/remote.jsonl" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    ev["schema"] = 1
+    for st in [ev.get("stack"), ev.get("created_at")]:
+        for i, fr in enumerate(st or []):
+            if fr["module"] == "closewait-server":
+                fr["module_id"] = 1
+    print(json.dumps({"ts": ev["ts"], "pid": ev["pid"], "tid": ev["pid"],
+          "prog": ev["prog"], "level": "debug", "kind": "module", "schema": 1,
+          "module_id": 1, "path": "/nonexistent/closewait-server",
+          "build_id": sys.argv[2], "base": "0x0", "size": 0}))
+    print(json.dumps(ev))
+EOF
+    DEBUGINFOD_URLS=http://127.0.0.1:$HPORT \
+        DEBUGINFOD_CACHE_PATH=$TMP/dbgd-cache report "$TMP/remote.jsonl"
+    like "$OUT" "^    #1 serve_client \\(closewait-server\\.c:$CALL_LINE\\) " \
+        "debuginfod: the program fetched by build-id, frames symbolized"
+else
+    skip "debuginfod" "readelf found no build-id in $CWS"
 fi
 
 # ------------------------------------------------- 3. wrapped and packed

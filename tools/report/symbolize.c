@@ -166,6 +166,48 @@ static int open_local(struct module_file *m, const char *name,
     return found;
 }
 
+/* BUILD_ID (hex) into BITS (room for MAX bytes); the length, or 0. */
+static size_t parse_build_id(const char *hex, unsigned char *bits, size_t max) {
+    size_t n = strlen(hex);
+    if (n == 0 || n % 2 != 0 || n / 2 > max ||
+        hex[strspn(hex, "0123456789abcdefABCDEF")] != '\0')
+        return 0;
+    for (size_t i = 0; i < n / 2; i++)
+        sscanf(hex + 2 * i, "%2hhx", &bits[i]);
+    return n / 2;
+}
+
+/* No file at hand: let libdwfl find the module by its build-id alone,
+ * in the .build-id directories and, when DEBUGINFOD_URLS is set, from
+ * debuginfod. */
+static int open_by_build_id_only(struct module_file *m, const char *name,
+                                 const char *build_id) {
+    unsigned char bits[64];
+    size_t len = parse_build_id(build_id, bits, sizeof bits);
+    if (len == 0)
+        return -1;
+    Dwfl *dwfl = dwfl_begin(&callbacks);
+    if (dwfl == NULL)
+        return -1;
+    /* Any address range serves: frames are offsets from its start. */
+    const Dwarf_Addr start = 0x100000;
+    Dwfl_Module *mod =
+        dwfl_report_module(dwfl, name, start, start + ((Dwarf_Addr)1 << 40));
+    dwfl_report_end(dwfl, NULL, NULL);
+    GElf_Addr bias;
+    Dwarf_Addr base;
+    if (mod == NULL || dwfl_module_report_build_id(mod, bits, len, 0) != 0 ||
+        dwfl_module_getelf(mod, &bias) == NULL ||
+        module_base(mod, &base) != 0) {
+        dwfl_end(dwfl);
+        return -1;
+    }
+    m->dwfl = dwfl;
+    m->mod = mod;
+    m->base = base;
+    return 0;
+}
+
 /* The module of frame F, from the cache or found now. */
 static struct module_file *module_of(const struct frame *f) {
     char *key = f->build_id != NULL ? xasprintf("id:%s", f->build_id)
@@ -188,6 +230,8 @@ static struct module_file *module_of(const struct frame *f) {
         found = open_module(m, f->path, f->module, f->build_id);
     if (found != 0 && f->path == NULL && search_local)
         found = open_local(m, f->module, f->build_id);
+    if (found != 0 && f->build_id != NULL)
+        found = open_by_build_id_only(m, f->module, f->build_id);
     return m;
 }
 
