@@ -24,7 +24,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 47
+plan 48
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -277,7 +277,9 @@ like "$ERR" "^sockshim-report: 2 lines were not sockshim JSON events \\(first at
 
 # ------------------------------------------------- 5. repeats, schema 1
 
-# A repeat line after double_close's full event: the 10th from its stack.
+# Repeat lines after double_close's full event: the 10th from its stack,
+# then a full event from another stack, then the 100th from the first:
+# both repeats count into the first stack's finding.
 dc1=$(first "$LOGS"/dc-*)
 "$PY" - "$dc1" >"$TMP/repeat.jsonl" <<'EOF'
 import json, sys
@@ -288,10 +290,16 @@ for line in open(sys.argv[1]):
         rep = {k: ev[k] for k in ("ts", "pid", "tid", "prog", "level", "kind")}
         rep.update(fd=5, repeat=10, stack_id=3)
         print(json.dumps(rep))
+        other = dict(ev, stack=[dict(ev["stack"][0], offset="0x1")])
+        print(json.dumps(other))
+        rep.update(repeat=100)
+        print(json.dumps(rep))
 EOF
 report "$TMP/repeat.jsonl"
-like "$(headlines)" '^error double_close ×10 in 1 process ' \
-    "a repeat line (repeat 10) counts into its finding: x10"
+like "$(headlines)" '^error double_close ×100 in 1 process ' \
+    "repeat lines (10, then 100) count into their finding: x100"
+like "$(headlines)" '^error double_close ×1 in 1 process ' \
+    "a full event from another stack in between: a finding of its own"
 
 # Schema 1: host, module_id in frames and module events with a path: a
 # frame is symbolized through the module event, without --local.

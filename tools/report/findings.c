@@ -145,6 +145,26 @@ static char *proc_kind_key(const struct event_info *e) {
     return xasprintf("%s\n%ld\n%s", e->host, e->pid, e->kind);
 }
 
+/* A stack's repeats in one process: the finding they count into, and
+ * the running count reached. */
+struct repeat {
+    struct finding *f;
+    unsigned long seen;
+};
+
+/* The repeat record of E's stack_id in E's process, made when new. */
+static struct repeat *repeat_for(struct findings *fs,
+                                 const struct event_info *e) {
+    char *rk = xasprintf(
+        "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
+        (long long)json_integer_value(json_object_get(e->ev, "stack_id")));
+    void **slot = strmap_slot(&fs->repeats, rk);
+    free(rk);
+    if (*slot == NULL)
+        *slot = xcalloc(1, sizeof(struct repeat));
+    return *slot;
+}
+
 /* An event with its own stacks: one finding by kind and stacks. */
 static struct finding *add_plain(struct findings *fs,
                                  const struct event_info *e) {
@@ -178,6 +198,13 @@ static struct finding *add_plain(struct findings *fs,
     char *pk = proc_kind_key(e);
     *strmap_slot(&fs->last_found, pk) = f;
     free(pk);
+    /* A full event that names its stack binds that stack's repeats. */
+    if (json_is_integer(json_object_get(e->ev, "stack_id")) &&
+        !json_is_integer(json_object_get(e->ev, "repeat"))) {
+        struct repeat *r = repeat_for(fs, e);
+        r->f = f;
+        r->seen = 1;
+    }
     return f;
 }
 
@@ -225,25 +252,23 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
 /* A repeat line: "repeat":N for the Nth event from one stack. */
 static void add_repeat(struct findings *fs, const struct event_info *e,
                        unsigned long n) {
-    char *rk = xasprintf(
-        "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
-        (long long)json_integer_value(json_object_get(e->ev, "stack_id")));
-    void **seen = strmap_slot(&fs->repeats, rk);
-    free(rk);
-    char *pk = proc_kind_key(e);
-    struct finding *f = strmap_get(&fs->last_found, pk);
-    free(pk);
-    if (f == NULL) {
+    struct repeat *r = repeat_for(fs, e);
+    if (r->f == NULL) {
+        /* Bound at the first repeat, to the last full event of the kind
+         * in the process (the library writes no stack_id in it). */
+        char *pk = proc_kind_key(e);
+        r->f = strmap_get(&fs->last_found, pk);
+        free(pk);
+        r->seen = 1;
         /* Its full event was not read (filtered out, or in a file not
          * given): the repeat stands for itself. */
-        f = add_plain(fs, e);
-        *seen = (void *)(uintptr_t)1;
+        if (r->f == NULL)
+            r->f = add_plain(fs, e);
     }
     /* The running count since the full event, which counted as 1. */
-    uintptr_t before = *seen != NULL ? (uintptr_t)*seen : 1;
-    if (n > before) {
-        count_event(f, e, n - before);
-        *seen = (void *)(uintptr_t)n;
+    if (n > r->seen) {
+        count_event(r->f, e, n - r->seen);
+        r->seen = n;
     }
 }
 

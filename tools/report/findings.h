@@ -52,7 +52,7 @@ struct filters {
 struct findings {
     struct filters filters;
     struct strmap by_key;     /* key -> struct finding */
-    struct strmap repeats;    /* host\npid\nkind\nstack_id -> count */
+    struct strmap repeats;    /* host\npid\nkind\nstack_id -> repeat */
     struct strmap last_found; /* host\npid\nkind -> struct finding */
     struct finding **list;
     size_t n, cap;
