@@ -19,6 +19,18 @@
 #include "unwrap.h"
 #include "util.h"
 
+/* The library's lines are a few KiB; a longer one is not its, and is
+ * not kept in memory whole. */
+enum { MAX_LINE = 1 << 20 };
+
+static void count_bad(struct input *in, const char *name,
+                      unsigned long lineno) {
+    if (in->bad++ == 0) {
+        in->first_bad_file = xstrdup(name);
+        in->first_bad_line = lineno;
+    }
+}
+
 /* One line of NAME at LINENO: an event goes to the callback, anything
  * else but a blank line is counted as bad. */
 static void take_line(struct input *in, const char *name, unsigned long lineno,
@@ -32,10 +44,7 @@ static void take_line(struct input *in, const char *name, unsigned long lineno,
     in->lines++;
     json_t *ev = unwrap_line(line, len, in->field);
     if (ev == NULL) {
-        if (in->bad++ == 0) {
-            in->first_bad_file = xstrdup(name);
-            in->first_bad_line = lineno;
-        }
+        count_bad(in, name, lineno);
         return;
     }
     in->events++;
@@ -50,7 +59,7 @@ static int read_stream(struct input *in, gzFile gz, const char *name) {
     struct strbuf line = {0};
     char chunk[65536];
     unsigned long lineno = 0;
-    int status = 0;
+    int status = 0, too_long = 0;
     for (;;) {
         if (gzgets(gz, chunk, sizeof chunk) == NULL) {
             int err;
@@ -62,13 +71,21 @@ static int read_stream(struct input *in, gzFile gz, const char *name) {
             break;
         }
         size_t n = strlen(chunk);
-        strbuf_add(&line, chunk, n);
+        if (line.len + n > MAX_LINE)
+            too_long = 1;
+        else
+            strbuf_add(&line, chunk, n);
         if (n > 0 && chunk[n - 1] != '\n' && !gzeof(gz))
             continue; /* the rest of a long line follows */
         if (line.len > 0 && line.s[line.len - 1] == '\n')
             line.len--;
-        take_line(in, name, ++lineno, strbuf_str(&line), line.len);
+        if (too_long) {
+            in->lines++;
+            count_bad(in, name, ++lineno);
+        } else
+            take_line(in, name, ++lineno, strbuf_str(&line), line.len);
         line.len = 0;
+        too_long = 0;
     }
     if (line.len > 0)
         take_line(in, name, ++lineno, line.s, line.len);
@@ -157,9 +174,8 @@ int input_read(struct input *in, const char *arg) {
 void input_report_bad(const struct input *in) {
     if (in->bad == 0)
         return;
-    fprintf(stderr,
-            "%s: %lu line%s %s not sockshim JSON events (first at %s:%lu)\n",
-            util_progname, in->bad, in->bad == 1 ? "" : "s",
-            in->bad == 1 ? "was" : "were", in->first_bad_file,
-            in->first_bad_line);
+    fprintf(stderr, "%s: %lu %s (first at %s:%lu)\n", util_progname, in->bad,
+            in->bad == 1 ? "line was not a sockshim JSON event"
+                         : "lines were not sockshim JSON events",
+            in->first_bad_file, in->first_bad_line);
 }
