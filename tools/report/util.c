@@ -47,7 +47,8 @@ char *xstrdup(const char *s) {
 }
 
 /* vasprintf that exits when out of memory; *LEN gets the length. */
-static char *xvasprintf(size_t *len, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static char *
+xvasprintf(size_t *len, const char *fmt, va_list ap) {
     char *p;
     int n = vasprintf(&p, fmt, ap);
     if (n < 0)
