@@ -59,16 +59,18 @@ start_cws() {
         >"$TMP/$1.port"
 }
 
-# logged ERE: some log line matches ERE.
-logged() { cat "$LOGS"/*.jsonl 2>/dev/null | grep -Eq -- "$1"; }
+# each_logged ERE: a line of each server's log matches ERE.
+each_logged() {
+    [ "$(grep -El -- "$1" "$LOGS"/cw-*.jsonl 2>/dev/null | wc -l)" -ge 3 ]
+}
 
 for s in cw1 cw2 cw3; do start_cws "$s"; done
 for s in cw1 cw2 cw3; do
     bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
 done
-# A second connection once each server has reported its open sockets:
-# the group of accepted sockets grows between two reports.
-poll 10 logged '"kind":"open_sockets"'
+# A second connection once each server has reported its accepted socket
+# (a group of 1): the group grows between two reports of each.
+poll 10 each_logged '"kind":"open_sockets".*"role":"accept"'
 for s in cw1 cw2 cw3; do
     bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
 done
