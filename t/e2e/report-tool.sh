@@ -24,7 +24,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 48
+plan 51
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -374,6 +374,13 @@ report --kind double_close "$LOGS"
 is "double_close" "$(headlines | cut -d' ' -f2 | sort -u)" "--kind: that kind only"
 report --prog 'rst-*' --min-level warn "$LOGS"
 is "close_unread" "$(headlines | cut -d' ' -f2 | sort -u)" "--prog and --min-level"
+# rst-peer ran after every double-close: since its event, no double_close.
+RST_TS=$(sed -n 's/^{"ts":"\([^"]*\)".*"kind":"close_unread".*/\1/p' "$LOGS"/rst-*)
+report --since "$RST_TS" "$LOGS"
+unlike "$(headlines)" ' double_close ' "--since: earlier events left out"
+like "$(headlines)" '^warn close_unread ' "--since: an event at that time kept"
+report --since yesterday "$LOGS"
+is 2 "$RC" "--since with a word that is not a time: usage error, exit 2"
 report --html "$TMP/r.html" --local "$LOGS"
 file_has "$TMP/r.html" 'serve_client \(closewait-server\.c:'
 ok $? "--html: a page with the symbolized stacks"

@@ -179,6 +179,12 @@ static void parse_options(int argc, char **argv, struct settings *s,
             (void)strmap_slot(&fs->filters.hosts, optarg);
             break;
         case OPT_SINCE:
+            /* Compared as text with the events' ts: a year first, or the
+             * comparison means nothing. */
+            if (strspn(optarg, "0123456789") < 4 ||
+                optarg[strspn(optarg, "0123456789-T:.Z")] != '\0')
+                usage_error(optarg, "not an ISO 8601 UTC time "
+                                    "(2026-12-04T10:00:00Z or a prefix)");
             fs->filters.since = optarg;
             break;
         case OPT_MIN_LEVEL:
