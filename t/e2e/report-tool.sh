@@ -198,10 +198,15 @@ for line in open(sys.argv[1]):
         for i, fr in enumerate(st or []):
             if fr["module"] == "closewait-server":
                 fr["module_id"] = 1
-    print(json.dumps({"ts": ev["ts"], "pid": ev["pid"], "tid": ev["pid"],
-          "prog": ev["prog"], "level": "debug", "kind": "module", "schema": 1,
-          "module_id": 1, "path": "/nonexistent/closewait-server",
-          "build_id": sys.argv[2], "base": "0x0", "size": 0}))
+    module = {"ts": ev["ts"], "pid": ev["pid"], "tid": ev["pid"],
+              "prog": ev["prog"], "level": "debug", "kind": "module",
+              "schema": 1, "module_id": 1,
+              "path": "/nonexistent/closewait-server",
+              "build_id": sys.argv[2], "base": "0x0", "size": 0}
+    # The same process: the same host (schema 1 logs name one).
+    if "host" in ev:
+        module["host"] = ev["host"]
+    print(json.dumps(module))
     print(json.dumps(ev))
 EOF
     DEBUGINFOD_URLS=http://127.0.0.1:$HPORT \
@@ -375,7 +380,8 @@ is "double_close" "$(headlines | cut -d' ' -f2 | sort -u)" "--kind: that kind on
 report --prog 'rst-*' --min-level warn "$LOGS"
 is "close_unread" "$(headlines | cut -d' ' -f2 | sort -u)" "--prog and --min-level"
 # rst-peer ran after every double-close: since its event, no double_close.
-RST_TS=$(sed -n 's/^{"ts":"\([^"]*\)".*"kind":"close_unread".*/\1/p' "$LOGS"/rst-*)
+RST_TS=$(sed -n 's/^.*"ts":"\([^"]*\)".*"kind":"close_unread".*/\1/p' \
+    "$LOGS"/rst-*)
 report --since "$RST_TS" "$LOGS"
 unlike "$(headlines)" ' double_close ' "--since: earlier events left out"
 like "$(headlines)" '^warn close_unread ' "--since: an event at that time kept"

@@ -18,7 +18,7 @@
 struct event_info {
     json_t *ev;
     const char *kind, *host, *prog, *ts;
-    long pid, schema;
+    long pid;
     int level;
 };
 
@@ -176,7 +176,7 @@ static struct finding *add_plain(struct findings *fs,
     strbuf_printf(&key, "%s\n%s", e->kind, detail != NULL ? detail : "");
     for (int r = 0; r < STACK_ROLES; r++) {
         stack_read(&stacks[r], json_object_get(e->ev, stack_role_field[r]),
-                   e->host, e->pid, e->schema);
+                   e->host, e->pid);
         strbuf_add(&key, "\n", 1);
         stack_signature(&key, &stacks[r]);
     }
@@ -220,8 +220,7 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
     json_t *g;
     json_array_foreach(groups, i, g) {
         struct stack created;
-        stack_read(&created, json_object_get(g, "created_at"), e->host, e->pid,
-                   e->schema);
+        stack_read(&created, json_object_get(g, "created_at"), e->host, e->pid);
         struct strbuf key = {0};
         strbuf_printf(&key, "%s\ngroup\n", e->kind);
         stack_signature(&key, &created);
@@ -279,8 +278,6 @@ void findings_add(struct findings *fs, json_t *ev) {
     e.host = json_string_value(json_object_get(ev, "host"));
     e.prog = json_string_value(json_object_get(ev, "prog"));
     e.ts = json_string_value(json_object_get(ev, "ts"));
-    json_t *schema = json_object_get(ev, "schema");
-    e.schema = json_is_integer(schema) ? (long)json_integer_value(schema) : 0;
     const char *level = json_string_value(json_object_get(ev, "level"));
     e.level = level != NULL ? level_from_name(level) : 2;
     if (e.level < 0)

@@ -64,8 +64,8 @@ static const char *base_name(const char *path) {
     return slash != NULL ? slash + 1 : path;
 }
 
-void stack_read(struct stack *out, const json_t *v, const char *host, long pid,
-                long schema) {
+void stack_read(struct stack *out, const json_t *v, const char *host,
+                long pid) {
     *out = (struct stack){0};
     if (!json_is_array(v) || json_array_size(v) == 0)
         return;
@@ -84,8 +84,10 @@ void stack_read(struct stack *out, const json_t *v, const char *host, long pid,
         f->offset = offset != NULL ? strtoul(offset, NULL, 16) : 0;
         f->func = func != NULL && func[0] != '\0' ? intern(func) : NULL;
         f->module_id = json_is_integer(id) ? (long)json_integer_value(id) : -1;
-        f->ret =
-            schema >= 1 ? json_is_true(json_object_get(fr, "ret")) : out->n > 0;
+        /* A frame that says whether it is a return address is taken at
+         * its word; of the others, every one but #0 is. */
+        json_t *ret = json_object_get(fr, "ret");
+        f->ret = ret != NULL ? json_is_true(ret) : out->n > 0;
         out->n++;
     }
     modules_resolve(out, host, pid);

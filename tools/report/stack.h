@@ -43,12 +43,13 @@ void modules_resolve(struct stack *s, const char *host, long pid)
 
 /*
  * Read the frames of V (a JSON list; anything else gives an empty
- * stack) into *OUT, which the caller frees with stack_free(). SCHEMA is
- * the event's schema version: from 1 on, return addresses are marked
- * ("ret":true); before, every frame but #0 is one.
+ * stack) into *OUT, which the caller frees with stack_free(). A frame
+ * with "ret" is a return address when it is true; without it, every
+ * frame but #0 is one. HOST and PID name the process, whose module
+ * events give the frames' build-ids and paths.
  */
-void stack_read(struct stack *out, const json_t *v, const char *host, long pid,
-                long schema) ATTR_NONNULL(1);
+void stack_read(struct stack *out, const json_t *v, const char *host, long pid)
+    ATTR_NONNULL(1);
 void stack_free(struct stack *s) ATTR_NONNULL(1);
 /* Append S's signature to B: "MODULE+0xOFF" per frame, comma-separated
  * (MODULE being the build-id when known). */
