@@ -24,7 +24,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 51
+plan 52
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -122,6 +122,8 @@ is close_wait "$first_error" "among errors, more processes first (close_wait's 3
 # process.
 like "$OUT" 'sockets first 1, last 2, max 2, growing within a process' \
     "open_sockets: the group of accepted sockets grew within a process"
+like "$(headlines)" '^warn open_sockets accept ×[0-9]+ in 3 processes ' \
+    "open_sockets: the accepted sockets' group, one finding for 3 processes"
 like "$OUT" 'age_ms min [0-9]+, median [0-9]+, max [0-9]+' \
     "close_wait: min, median and max age"
 

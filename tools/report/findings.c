@@ -227,10 +227,13 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
         int made;
         struct finding *f = finding_for(fs, strbuf_str(&key), e, &made);
         free(key.s);
-        if (made)
+        if (made) {
             f->stacks[STACK_CREATED] = created;
-        else
+            /* Tells a listener's group from its connections' at a glance. */
+            f->detail = intern(json_string_value(json_object_get(g, "role")));
+        } else {
             stack_free(&created);
+        }
         void **proc = count_event(f, e, 1);
         json_int_t logged = json_integer_value(json_object_get(g, "count"));
         /* Kept as count + 1 below: a count out of any real range is cut. */

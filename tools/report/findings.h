@@ -22,7 +22,7 @@ struct finding {
     int level;          /* the worst seen: 0 error .. 3 debug */
     char *key;          /* kind + signatures, the grouping key */
     char signature[17]; /* hex hash of key: stable across runs */
-    const char *detail; /* config_error's variable, or NULL */
+    const char *detail; /* config_error's variable, a group's role, or NULL */
     struct stack stacks[STACK_ROLES];
     const char *host; /* the process the stacks come from */
     long pid;

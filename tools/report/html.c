@@ -10,8 +10,6 @@
 #include "output.h"
 #include "symbolize.h"
 
-enum { MAX_INLINE = 16 };
-
 /* S with &, <, >, " escaped. */
 static void put_escaped(FILE *out, const char *s) {
     for (; *s; s++) {
@@ -35,8 +33,8 @@ static void put_escaped(FILE *out, const char *s) {
 }
 
 static void html_frame(FILE *out, size_t i, const struct frame *fr) {
-    struct symbol syms[MAX_INLINE];
-    size_t n = symbolize_frame(fr, syms, MAX_INLINE);
+    struct symbol syms[SYMBOLIZE_MAX_INLINE];
+    size_t n = symbolize_frame(fr, syms, SYMBOLIZE_MAX_INLINE);
     fprintf(out, "#%zu ", i);
     put_escaped(out, n > 0 && syms[0].func ? syms[0].func
                      : fr->func            ? fr->func

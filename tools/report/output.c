@@ -11,9 +11,6 @@
 
 #include "symbolize.h"
 
-/* Inline levels shown per frame: deeper chains are rare and unreadable. */
-enum { MAX_INLINE = 16 };
-
 static int by_string(const void *a, const void *b) {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -70,8 +67,8 @@ char *output_details(const struct finding *f) {
 }
 
 static void text_frame(FILE *out, size_t i, const struct frame *fr) {
-    struct symbol syms[MAX_INLINE];
-    size_t n = symbolize_frame(fr, syms, MAX_INLINE);
+    struct symbol syms[SYMBOLIZE_MAX_INLINE];
+    size_t n = symbolize_frame(fr, syms, SYMBOLIZE_MAX_INLINE);
     if (n == 0) {
         fprintf(out, "    #%zu %s%s%s+0x%lx\n", i, fr->func ? fr->func : "",
                 fr->func ? " " : "", fr->module, fr->offset);
@@ -142,8 +139,8 @@ static json_t *json_frame(const struct frame *fr) {
         json_object_set_new(o, "func", json_string(fr->func));
     if (fr->build_id != NULL)
         json_object_set_new(o, "build_id", json_string(fr->build_id));
-    struct symbol syms[MAX_INLINE];
-    size_t n = symbolize_frame(fr, syms, MAX_INLINE);
+    struct symbol syms[SYMBOLIZE_MAX_INLINE];
+    size_t n = symbolize_frame(fr, syms, SYMBOLIZE_MAX_INLINE);
     if (n > 0) {
         json_t *inl = json_array();
         for (size_t k = 0; k < n; k++) {

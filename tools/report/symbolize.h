@@ -14,6 +14,10 @@
 
 #include "stack.h"
 
+/* Inline levels worth showing per frame: deeper chains are rare and
+ * unreadable. */
+enum { SYMBOLIZE_MAX_INLINE = 16 };
+
 /* One function at one frame: the frame's own, then the functions it
  * was inlined into, outward. Strings live as long as the program. */
 struct symbol {
