@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "findings.h"
 #include "input.h"
@@ -221,8 +222,14 @@ int main(int argc, char **argv) {
     struct known k = {0};
     struct input in = {.on_event = take_event, .ctx = &fs};
     parse_options(argc, argv, &s, &fs, &k, &in);
+    /* Without operands the logs come from a pipe; a terminal would only
+     * wait for them. */
+    if (optind == argc && isatty(STDIN_FILENO))
+        usage_error("no input", "give FILE, DIR or - (standard input)");
     symbolize_setup(s.debug_dirs, s.ndebug, s.local);
 
+    /* Every input is read even when one cannot be: the report of the
+     * rest is still worth having, and the exit status says it is partial. */
     int status = 0;
     if (optind == argc && input_read(&in, "-") != 0)
         status = 2;
@@ -245,6 +252,7 @@ int main(int argc, char **argv) {
             t.known++;
             continue;
         }
+        /* "new" means something only against a baseline. */
         f->is_new = k.baseline.len > 0;
         if (f->level <= s.fail_level ||
             strmap_key(&s.fail_kinds, f->kind) != NULL)
@@ -278,5 +286,7 @@ int main(int argc, char **argv) {
     symbolize_end();
     if (fflush(stdout) != 0)
         status = 2;
+    /* A usage or input error outranks the gate: a CI job must not pass
+     * on a report that read nothing. */
     return status != 0 ? status : failing;
 }

@@ -66,10 +66,14 @@ char *output_details(const struct finding *f) {
     return b.s;
 }
 
+/* Frame I of a stack: "#I func (file:line) module+0xoff", then a line
+ * per function it was inlined into. */
 static void text_frame(FILE *out, size_t i, const struct frame *fr) {
     struct symbol syms[SYMBOLIZE_MAX_INLINE];
     size_t n = symbolize_frame(fr, syms, SYMBOLIZE_MAX_INLINE);
     if (n == 0) {
+        /* Unresolved: the library's own name for it, when it had one, and
+         * what a later symbolizer needs. */
         fprintf(out, "    #%zu %s%s%s+0x%lx\n", i, fr->func ? fr->func : "",
                 fr->func ? " " : "", fr->module, fr->offset);
         return;
@@ -121,6 +125,7 @@ void output_text(FILE *out, struct finding *const *list, size_t n,
             t->filtered);
 }
 
+/* SET's keys as a sorted JSON list: the same input, the same output. */
 static json_t *json_set(const struct strmap *set) {
     size_t n;
     const char **keys = output_sorted_keys(set, &n);
@@ -159,6 +164,8 @@ static json_t *json_frame(const struct frame *fr) {
     return o;
 }
 
+/* One finding as --json gives it; fields that do not apply (ages, growth,
+ * empty stacks) are left out rather than zero. */
 static json_t *json_finding(const struct finding *f) {
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:s, s:s}", "kind", f->kind,
@@ -205,6 +212,8 @@ int output_json(FILE *out, struct finding *const *list, size_t n,
         "bad_lines", (json_int_t)in->bad, "suppressed",
         (json_int_t)t->suppressed, "in_baseline", (json_int_t)t->known,
         "filtered", (json_int_t)t->filtered, "findings", findings);
+    /* Sorted keys: a diff of two reports shows what changed, not the
+     * order jansson's hash table chose. */
     int rc = json_dumpf(doc, out, JSON_INDENT(1) | JSON_SORT_KEYS);
     fputc('\n', out);
     json_decref(doc);
