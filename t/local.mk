@@ -130,6 +130,7 @@ SH_TESTS = \
 	%reldir%/e2e/launcher.sh \
 	%reldir%/e2e/fd-limit.sh \
 	%reldir%/e2e/syslog.sh \
+	%reldir%/e2e/color.sh \
 	%reldir%/e2e/json-schema.sh \
 	%reldir%/e2e/report-tool.sh \
 	%reldir%/e2e/san-malformed-env.sh \

@@ -107,6 +107,19 @@ static int parse_syslog_facility(const char *text, struct log_settings *s,
     return -1;
 }
 
+static int parse_color(const char *text, struct log_settings *s,
+                       struct diag_settings *d) {
+    (void)d;
+    static const char *const words[] = {"auto", "always", "never"};
+    for (int c = COLOR_AUTO; c <= COLOR_NEVER; c++) {
+        if (strcasecmp(text, words[c]) == 0) {
+            s->color = (enum log_color)c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int parse_format(const char *text, struct log_settings *s,
                         struct diag_settings *d) {
     (void)d;
@@ -261,6 +274,9 @@ const struct setting_desc setting_descs[] = {
      "stderr, syslog, syslog:/SOCKET/PATH, or file:PATH (%p = pid, %n = "
      "program)",
      parse_dest},
+    {SETTING_LOG, "SOCKSHIM_COLOR", "color",
+     "auto (on a terminal, unless NO_COLOR is set), always or never",
+     parse_color},
     {SETTING_LOG, "SOCKSHIM_SYSLOG_IDENT", "syslog_ident",
      "1 to 32 printable characters without space, '[' or ':'",
      parse_syslog_ident},

@@ -130,6 +130,20 @@ static __thread int event_line_busy __attribute__((tls_model("initial-exec")));
 /* Bytes kept at the end of the line for event_end()'s "}\n". */
 #define EVENT_END_ROOM 2
 
+/* The level's name, in colour when the log is a terminal's: bold red
+ * error, yellow warn, the others plain. */
+static void level_word(struct outbuf *ob, enum log_level level) {
+    const char *color = !log_in_color()        ? NULL
+                        : level == LEVEL_ERROR ? "\033[1;31m"
+                        : level == LEVEL_WARN  ? "\033[33m"
+                                               : NULL;
+    if (color != NULL)
+        ob_str(ob, color);
+    ob_str(ob, log_level_name(level));
+    if (color != NULL)
+        ob_str(ob, "\033[0m");
+}
+
 int event_begin(struct event *ev, enum event_kind kind, int fd) {
     return event_begin_at(ev, kind, kinds[kind].level, fd);
 }
@@ -197,7 +211,7 @@ int event_begin_asked(struct event *ev, enum event_kind kind,
             ob_int(ob, getpid());
             ob_str(ob, "]: ");
         }
-        ob_str(ob, log_level_name(level));
+        level_word(ob, level);
         ob_str(ob, ": ");
         ob_str(ob, kinds[kind].name);
         if (fd >= 0) {

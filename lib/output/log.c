@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -138,10 +139,21 @@ static int open_syslog(void) {
  * of its own, non-blocking, so that a stalled reader drops our lines
  * instead of stalling the program; a TCP or UDP socket on fd 2 (a service
  * started by inetd) is refused: its peer must not receive our lines. */
+/* Whether the level word is coloured: decided at log_configure() for a
+ * setting of always or never, when stderr is opened for auto. */
+static int in_color;
+/* NO_COLOR (no-color.org) was set when the log was configured. */
+static int no_color_asked;
+
+int log_in_color(void) { return __atomic_load_n(&in_color, __ATOMIC_RELAXED); }
+
 static int open_stderr(void) {
     struct stat st;
     if (fstat(STDERR_FILENO, &st) != 0)
         return -1;
+    if (settings.color == COLOR_AUTO)
+        __atomic_store_n(&in_color, no_color_asked ? 0 : isatty(STDERR_FILENO),
+                         __ATOMIC_RELAXED);
     if (S_ISSOCK(st.st_mode)) {
         int domain = 0;
         socklen_t len = sizeof domain;
@@ -283,6 +295,10 @@ static const struct privfd_handlers log_handlers = {vacate, closed_behind};
 void log_configure(const struct log_settings *s) {
     privfd_set_handlers(PRIVFD_LOG, &log_handlers);
     settings = *s;
+    const char *no_color = getenv("NO_COLOR");
+    no_color_asked = no_color != NULL && no_color[0] != '\0';
+    /* Colour only ever on the program's stderr, a terminal's. */
+    in_color = settings.dest == DEST_STDERR && settings.color == COLOR_ALWAYS;
     log_close();
     if (settings.dest == DEST_FILE && resolve_file() != 0)
         return;

@@ -18,6 +18,7 @@
 enum log_level { LEVEL_ERROR, LEVEL_WARN, LEVEL_INFO, LEVEL_DEBUG };
 enum log_format { FORMAT_TEXT, FORMAT_JSON };
 enum log_dest { DEST_STDERR, DEST_FILE, DEST_SYSLOG };
+enum log_color { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 #define LOG_PATH_MAX 1024
 /* RFC 3164's bound on a syslog TAG, and glibc's. */
@@ -32,6 +33,9 @@ struct log_settings {
     enum log_level level;
     char syslog_ident[SYSLOG_IDENT_MAX + 1]; /* "" for the program's name */
     int syslog_facility;                     /* LOG_USER, LOG_DAEMON ... */
+    /* The level word of a text line in colour: on stderr, when it is a
+     * terminal (auto, unless NO_COLOR is set), or always. */
+    enum log_color color;
 };
 
 /* Room for one line: PIPE_BUF, so that a line written to a pipe is never
@@ -60,6 +64,10 @@ const struct log_settings *log_current(void);
 /* Where lines go, as a user would name it: "stderr", "syslog", or
  * "file:PATH" with the resolved path. */
 void log_describe(struct outbuf *ob);
+
+/* 1 when text lines colour their level word (see log_settings.color),
+ * as decided when stderr was opened. */
+int log_in_color(void);
 
 /* 1 while there is a destination, open or to be opened at the next
  * line: global only so that the check is one load inline, since every

@@ -215,6 +215,10 @@ static const char *describe(const struct config *c, const char *var) {
                  name[0] == 'S' ? c->diag.scan_ms : c->diag.close_wait_ms);
         return buf;
     }
+    if (strcmp(name, "COLOR") == 0) {
+        static const char *const colors[] = {"auto", "always", "never"};
+        return colors[c->log.color];
+    }
     if (strcmp(name, "SYSLOG_IDENT") == 0)
         return c->log.syslog_ident[0] != '\0' ? c->log.syslog_ident
                                               : "(program)";
@@ -334,6 +338,7 @@ static const char *const variables[] = {
     "SOCKSHIM_FD_WARN",
     "SOCKSHIM_SYSLOG_IDENT",
     "SOCKSHIM_SYSLOG_FACILITY",
+    "SOCKSHIM_COLOR",
 };
 
 /* --- temporary files ----------------------------------------------------- */
@@ -508,6 +513,10 @@ static const struct env_case env_cases[] = {
     {"SOCKSHIM_SYSLOG_IDENT", "a b", NULL},
     {"SOCKSHIM_SYSLOG_IDENT", "a[1]", NULL},
     {"SOCKSHIM_SYSLOG_IDENT", "a:b", NULL},
+    {"SOCKSHIM_COLOR", "auto", "auto"},
+    {"SOCKSHIM_COLOR", "ALWAYS", "always"},
+    {"SOCKSHIM_COLOR", "never", "never"},
+    {"SOCKSHIM_COLOR", "yes", NULL},
     {"SOCKSHIM_SYSLOG_FACILITY", "user", "1"},
     {"SOCKSHIM_SYSLOG_FACILITY", "daemon", "3"},
     {"SOCKSHIM_SYSLOG_FACILITY", "LOCAL7", "23"},
