@@ -80,8 +80,11 @@ stop() {
 }
 
 # What a correct program may log: policy and app_override (info, the
-# policy at work) and its summary. Anything else is a diagnostic.
-QUIET='^sockshim\[[0-9]+\]: info: (policy|app_override|summary) '
+# policy at work), its summary, and the periodic report of its open
+# sockets at info level (a run longer than SOCKSHIM_REPORT, a minute,
+# under load: nothing in CLOSE_WAIT, or it would be a warning).
+# Anything else is a diagnostic.
+QUIET='^sockshim\[[0-9]+\]: info: (policy|app_override|summary|open_sockets) '
 
 # no_diagnostics TEXT DESC: TEXT holds no event but QUIET ones.
 no_diagnostics() {
