@@ -27,6 +27,7 @@
  *
  * Exit status: 0 when the run completed (however many connections were
  * accepted), 2 on a usage or setup error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

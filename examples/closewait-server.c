@@ -29,6 +29,7 @@
  * --close-after SECONDS (a decimal, e.g. 0.3; with or without --fixed)
  * closes the socket, but only that long after the read that returned 0:
  * a late close, printing "fd N: closed" once done.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -20,6 +20,7 @@
  * Exit status: 0 when the client got the reply and EOF and, with --bug,
  * the second close() failed with EBADF; 1 otherwise; 2 on a usage or
  * setup error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

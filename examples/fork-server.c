@@ -37,6 +37,7 @@
  * Exit status: 0 after N connections (failed accepts count too), 2 on a
  * usage or setup error. A child exits 0 when it echoed everything and
  * closed its connection, 1 otherwise.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

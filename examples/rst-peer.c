@@ -28,6 +28,7 @@
  * Exit status: 0 when the client saw what the mode predicts (a reset for
  * --unread and --linger0, the reply then EOF for --clean), 1 when it did
  * not, 2 on a usage or setup error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

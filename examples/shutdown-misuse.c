@@ -31,6 +31,7 @@
  *
  * Exit status: 0 when every call behaved as described above, 1 when one
  * did not, 2 on a usage or setup error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

@@ -19,6 +19,7 @@
  * the listener before bind(), the client before connect(), the accepted
  * socket right after accept(). VALUE is an integer (ms for SO_RCVTIMEO and
  * SO_SNDTIMEO, seconds for SO_LINGER's timeout written ON:SECS).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

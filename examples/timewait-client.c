@@ -15,6 +15,7 @@
  *   timewait-client [--rounds N] [--port PORT]
  *
  * Exit status: 0 when every round connected, 1 otherwise.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -32,6 +32,7 @@
  * Exit status: 0 when the writes ended as described (in EPIPE for
  * --after-reset and --after-shutdown, without a failure for --clean), 1
  * when they did not, 2 on a usage or setup error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

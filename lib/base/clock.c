@@ -1,6 +1,7 @@
 /*
  * clock.c — reading and sleeping on the kernel's monotonic clock without
  * going through symbols another library may wrap (see clock.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -8,6 +8,7 @@
  * through the vDSO's own clock_gettime (looked up once in the vDSO, not
  * through the symbol the program's libraries resolve; a system call where
  * there is no vDSO), and its scan thread sleeps with the system call.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_CLOCK_H
 #define SOCKSHIM_CLOCK_H

@@ -1,6 +1,7 @@
 /*
  * direct.c — when sockshim may make the wrapped calls' system calls
  * itself (see direct.h for why, which calls, and the conditions).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -28,6 +28,7 @@
  * pthread_create through dlsym(RTLD_NEXT) is not seen: one that calls
  * pthread_cancel() on a thread already blocked in a direct read(),
  * accept(), connect() or close() does not wake it (README, limits).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_DIRECT_H
 #define SOCKSHIM_DIRECT_H

@@ -8,6 +8,7 @@
  *
  * at the top of a block saves errno and restores it when the block is
  * left, by any return (the cleanup attribute of GCC and Clang).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_ERRNO_SCOPE_H
 #define SOCKSHIM_ERRNO_SCOPE_H

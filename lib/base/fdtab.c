@@ -3,6 +3,7 @@
  *
  * Why chunks from mmap and not malloc: the table is filled from wrappers
  * that may run in signal handlers or before malloc is usable.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

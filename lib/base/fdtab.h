@@ -14,6 +14,7 @@
  * with acquire. Later changes (role, app_set, decided) go through the
  * atomic helpers below, since two threads may call setsockopt() on one
  * socket at once.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_FDTAB_H
 #define SOCKSHIM_FDTAB_H

@@ -1,5 +1,6 @@
 /*
  * privfd.c — the registry of sockshim's own descriptors (see privfd.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -12,6 +12,7 @@
  *
  * Every function is lock-free and allocation-free: called from wrappers
  * that may run in signal handlers.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_PRIVFD_H
 #define SOCKSHIM_PRIVFD_H

@@ -7,6 +7,7 @@
  * an atomic store; racing threads store the same pointer. A thread-local
  * flag catches re-entry from inside dlsym (dlsym -> calloc -> interposer ->
  * socket()), which then fails with ENOSYS instead of looping.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -8,6 +8,7 @@
  * still running (dlsym may call calloc, and a malloc interposer may call a
  * socket function), makes the call fail with ENOSYS rather than recurse or
  * exit.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REAL_H
 #define SOCKSHIM_REAL_H

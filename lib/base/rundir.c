@@ -1,6 +1,7 @@
 /*
  * rundir.c — the request directory's rule (see rundir.h). Shared by the
  * library and the launcher, so that the two cannot disagree.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

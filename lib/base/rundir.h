@@ -10,6 +10,7 @@
  * file PID.request (mode 0600); the process's scan thread takes a request
  * owned by its own user, writes the report, and answers with a symbolic
  * link PID.done whose target names the log destination.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_RUNDIR_H
 #define SOCKSHIM_RUNDIR_H

@@ -2,6 +2,7 @@
  * configuration.c — the environment layer of the configuration.
  *
  * No malloc: values are parsed in place into the static `config`.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

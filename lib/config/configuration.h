@@ -6,6 +6,7 @@
  * turns into environment variables). Every value is validated; a bad one
  * is reported through the caller's report function and ignored (a bad rule
  * is skipped whole).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_CONFIGURATION_H
 #define SOCKSHIM_CONFIGURATION_H

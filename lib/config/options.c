@@ -5,6 +5,7 @@
  * all of it is understood and in range. The limits mirror the kernel's
  * (TCP_KEEPIDLE and TCP_KEEPINTVL at most 32767 s, TCP_KEEPCNT at most
  * 127), so that a policy we accept is one setsockopt() accepts.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

@@ -7,6 +7,7 @@
  * ...). Policies are applied, audited and overridden item by item. The
  * parsers here are shared by the library and the launcher, so that a value
  * the launcher accepts is one the library accepts.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_OPTIONS_H
 #define SOCKSHIM_OPTIONS_H

@@ -3,6 +3,7 @@
  *
  * Parsing runs once at start-up; matching runs at bind, listen, accept and
  * connect, never on the read/write paths.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -11,6 +11,7 @@
  * malloc) and matched only where options are decided: bind, listen,
  * accept, connect. All matching rules apply in order, a later one
  * overriding an earlier one option by option.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_RULES_H
 #define SOCKSHIM_RULES_H

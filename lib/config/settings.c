@@ -1,6 +1,7 @@
 /*
  * settings.c — parsers of the log and diagnostic settings (see
  * settings.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

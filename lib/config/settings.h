@@ -4,6 +4,7 @@
  *
  * The policy options have their own table (config/options.h); both are
  * read by config/configuration.c, from the environment and the file.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SETTINGS_H
 #define SOCKSHIM_SETTINGS_H

@@ -5,6 +5,7 @@
  * STACK_STORE_MAX + 1), so a walk over 100,000 sockets is one increment
  * each; only the entries touched are read back and cleared. Untouched
  * pages of the static tables cost no memory.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

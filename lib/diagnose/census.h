@@ -13,6 +13,7 @@
  * listen (a listener), close_wait (a TCP connection whose peer closed:
  * EOF read, or CLOSE_WAIT in the kernel), established (any other accepted
  * or connected TCP socket), other (UDP, UNIX, not yet connected).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_CENSUS_H
 #define SOCKSHIM_CENSUS_H

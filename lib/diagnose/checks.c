@@ -6,6 +6,7 @@
  * kernel (or, for close, just before it), reads the facts it needs from
  * the kernel (FIONREAD, SO_LINGER, TCP_INFO, sock_diag), and never changes
  * what the program sees: errno is saved and restored by the hooks.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -7,6 +7,7 @@
  * reports through report_begin() (diagnose/report.h), which folds repeats from
  * the same stacks into counts and applies SOCKSHIM_SUPPRESS. The TCP background
  * of each check is in sockshim(7).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_CHECKS_H
 #define SOCKSHIM_CHECKS_H

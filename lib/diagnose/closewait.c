@@ -5,6 +5,7 @@
  * and checked after anything that takes time, so a socket closed (and
  * its number reused) meanwhile is never reported under another socket's
  * name.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -8,6 +8,7 @@
  * per period and calls closewait_mark_kernel()). A socket still open
  * SOCKSHIM_CLOSE_WAIT after that is reported once (close_wait); when it
  * finally closes, late_close says how long it sat.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_CLOSEWAIT_H
 #define SOCKSHIM_CLOSEWAIT_H

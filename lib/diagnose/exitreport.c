@@ -1,6 +1,7 @@
 /*
  * exitreport.c — leak_at_exit, grouped by creation stack (see
  * exitreport.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

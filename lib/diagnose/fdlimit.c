@@ -1,5 +1,6 @@
 /*
  * fdlimit.c — fd_pressure and fd_exhausted (see fdlimit.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

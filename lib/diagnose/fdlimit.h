@@ -9,6 +9,7 @@
  * at least N + 1 are open; one compare against the number at which to
  * look closer. Descriptors opened out of sockshim's sight (open(),
  * pipe()) count when a socket or a dup crosses the line.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_FDLIMIT_H
 #define SOCKSHIM_FDLIMIT_H

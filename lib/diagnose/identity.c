@@ -1,6 +1,7 @@
 /*
  * identity.c — confirming that a descriptor is still the socket sockshim
  * tracks (see identity.h for why and when).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -19,6 +19,7 @@
  * family and type (a socket made out of sight at the same number within
  * one scan period is the one case left). A stale slot is forgotten
  * silently and counted (the summary's closed_unseen).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_IDENTITY_H
 #define SOCKSHIM_IDENTITY_H

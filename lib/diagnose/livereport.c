@@ -1,6 +1,7 @@
 /*
  * livereport.c — open_sockets, periodic and on request (see
  * livereport.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

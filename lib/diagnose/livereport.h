@@ -4,6 +4,7 @@
  * sockets changed) and on request of `sockshim report PID`
  * (base/rundir.h). Made by the scan thread (diagnose/scan.h), never by
  * the program's.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_LIVEREPORT_H
 #define SOCKSHIM_LIVEREPORT_H

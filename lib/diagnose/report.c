@@ -1,6 +1,7 @@
 /*
  * report.c — suppressions, repeat folding and the summary's counts (see
  * report.h for the contract).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -7,6 +7,7 @@
  * events here instead of with event_begin(). Lock-free and
  * allocation-free: checks run in wrappers that may run in signal
  * handlers.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_H
 #define SOCKSHIM_REPORT_H

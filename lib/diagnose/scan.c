@@ -5,6 +5,7 @@
  * The thread reads the fd table without a lock, as every reader does; a
  * slot's `gen` is read before and checked after anything that takes
  * time (diagnose/closewait.c).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

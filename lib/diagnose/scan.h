@@ -8,6 +8,7 @@
  * sock_diag dump of the host's CLOSE_WAIT sockets is cheaper. The thread
  * also ends the process when it is the last thread left, as glibc would
  * have without it.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SCAN_H
 #define SOCKSHIM_SCAN_H

@@ -3,6 +3,7 @@
  *
  * Our netlink sockets are made with real_socket() (never tracked) and
  * O_CLOEXEC.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -5,6 +5,7 @@
  * filtered by state in the kernel: how the addr_in_use check counts
  * TIME_WAIT connections and how the background scan finds CLOSE_WAIT
  * sockets, without a system call per socket or reading /proc/net/tcp.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SOCKDIAG_H
 #define SOCKSHIM_SOCKDIAG_H

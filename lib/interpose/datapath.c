@@ -2,6 +2,7 @@
  * datapath.c — the exported read and write families: the calls every
  * program makes most, files and pipes included, kept to a few loads and
  * the system call while nothing needs sockshim's attention.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

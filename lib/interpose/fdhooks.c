@@ -3,6 +3,7 @@
  * descriptors: close, the dup family, close_range, closefrom, and the
  * syscall() numbers that do the same; sockshim's own descriptors
  * (base/privfd.h) stay invisible through all of them.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

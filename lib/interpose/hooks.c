@@ -6,6 +6,7 @@
  * the dup family keep the table in step with the kernel's. Sockets we did
  * not see created (inherited, made before we were loaded, or by a path we
  * do not wrap) are classified on first use with getsockopt(SO_DOMAIN...).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

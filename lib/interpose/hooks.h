@@ -8,6 +8,7 @@
  * calls the real function, saves errno, does the bookkeeping and returns the
  * real result with errno restored, unless a policy says otherwise (backlog,
  * connect timeout, force mode).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_HOOKS_H
 #define SOCKSHIM_HOOKS_H

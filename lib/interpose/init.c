@@ -4,6 +4,7 @@
  * Secure execution (AT_SECURE: setuid, setgid, capabilities) leaves
  * sockshim passive: no environment variable is read and no file opened,
  * so a preloaded sockshim cannot be turned against a privileged program.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -7,6 +7,7 @@
  * The state is a plain atomic, not pthread_once, so that a wrapper called
  * from a signal handler that interrupted initialisation forwards instead of
  * deadlocking.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_INIT_H
 #define SOCKSHIM_INIT_H

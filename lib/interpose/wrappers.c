@@ -5,6 +5,7 @@
  * uninitialised, and otherwise hands over to its hook (hooks.c,
  * fdhooks.c). The read and write families, the data path, are in
  * datapath.c. The version script libsockshim.map exports exactly these.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

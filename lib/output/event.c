@@ -1,6 +1,7 @@
 /*
  * event.c — building text and JSON events (see event.h for the
  * contract); output/log.c writes them.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

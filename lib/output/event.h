@@ -7,6 +7,7 @@
  * no malloc or stdio, and handed whole to output/log.h, which writes it
  * with one write(2). Which kinds are shown is decided here: the level,
  * SOCKSHIM_CHECKS, and whether the log has a destination at all.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_EVENT_H
 #define SOCKSHIM_EVENT_H

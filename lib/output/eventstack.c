@@ -1,6 +1,7 @@
 /*
  * eventstack.c — an event's stacks: one line per frame in text, a list
  * of frame objects in JSON (see event_stack() in event.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -4,6 +4,7 @@
  * Our descriptor lives at a high number with O_CLOEXEC. Before each write
  * we check with fstat that the number still refers to what we opened: a
  * program that closed or dup2()'d over it must not receive our lines.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

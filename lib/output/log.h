@@ -7,6 +7,7 @@
  * descriptor of the program's. A line is written with one write(2), so
  * that lines from several threads or processes never interleave. What a
  * line says is built by output/event.h.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_LOG_H
 #define SOCKSHIM_LOG_H

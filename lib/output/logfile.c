@@ -10,6 +10,7 @@
  * link). The outcome is a path of real directories. Opening later, at
  * the first line, walks that path again with O_NOFOLLOW on every
  * component, so a directory swapped for a link in between is refused.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

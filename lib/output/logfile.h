@@ -11,6 +11,7 @@
  * only root or this user can write; the result, a path without links,
  * is what the file is opened through later, each directory opened in
  * turn without following links.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_LOGFILE_H
 #define SOCKSHIM_LOGFILE_H

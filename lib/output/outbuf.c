@@ -1,5 +1,6 @@
 /*
  * outbuf.c — bounded text building (see outbuf.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

@@ -5,6 +5,7 @@
  * handler; snprintf is not async-signal-safe, so this is the formatter.
  * Appends past the capacity are dropped and `truncated` is set; the buffer
  * always stays NUL-terminated.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_OUTBUF_H
 #define SOCKSHIM_OUTBUF_H

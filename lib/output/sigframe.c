@@ -13,6 +13,7 @@
  * The answer errs on the safe side: stale bytes of an old signal frame
  * left in a caller's unused stack slots may read as a live one, and then
  * the work waits for another call.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

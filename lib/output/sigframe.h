@@ -9,6 +9,7 @@
  * handler (socket(), close() and the rest are async-signal-safe), so the
  * question is asked before such work, and the work waits for a call made
  * outside any handler.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SIGFRAME_H
 #define SOCKSHIM_SIGFRAME_H

@@ -1,5 +1,6 @@
 /*
  * sockaddr.c — address formatting for events (see sockaddr.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

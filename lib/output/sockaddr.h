@@ -1,6 +1,7 @@
 /*
  * sockaddr.h — socket addresses as text, without inet_ntop (which is not
  * async-signal-safe by contract) and without malloc.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SOCKADDR_H
 #define SOCKSHIM_SOCKADDR_H

@@ -8,6 +8,7 @@
  * compare-and-swap. Two threads inserting the same new stack race for the
  * bucket; the loser finds the winner's equal entry and returns its id, so
  * a stack has exactly one id (the loser's arena entry is never handed out).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

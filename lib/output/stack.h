@@ -7,6 +7,7 @@
  * once. The fd table keeps ids; frames are only symbolized (symbols.h)
  * when an event is written. Nothing here takes a lock or calls malloc:
  * captures happen in wrappers that may run in signal handlers.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_STACK_H
 #define SOCKSHIM_STACK_H

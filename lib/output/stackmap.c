@@ -1,6 +1,7 @@
 /*
  * stackmap.c — where this thread's stack is mapped, read from
  * /proc/self/maps without malloc (see stackmap.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

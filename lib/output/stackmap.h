@@ -7,6 +7,7 @@
  * stacks it measures), then cached per thread. Used to decide whether a
  * stack capture has room (output/stack.c) and whether the program is in
  * a signal handler (output/sigframe.c).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_STACKMAP_H
 #define SOCKSHIM_STACKMAP_H

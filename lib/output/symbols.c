@@ -5,6 +5,7 @@
  * program's static functions -- where the bug usually is -- would be named
  * after whatever exported symbol precedes them. Why not libunwind: its
  * naming needs a live cursor, and we name frames long after capture.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -8,6 +8,7 @@
  * cache guarded by a try-lock: a thread that finds it busy (another thread,
  * or a signal handler interrupting this one) names the frame from dladdr()
  * alone instead of waiting.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_SYMBOLS_H
 #define SOCKSHIM_SYMBOLS_H

@@ -1,5 +1,6 @@
 /*
  * policy.c — decide, apply, audit and override socket options by mode.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

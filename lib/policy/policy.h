@@ -6,6 +6,7 @@
  * per-slot `decided` set records which moments have passed, so a later
  * setsockopt() of the program is recognised as an override, and an
  * earlier one (app_set) is respected in enforce mode.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_POLICY_H
 #define SOCKSHIM_POLICY_H

@@ -28,6 +28,7 @@
  * calls the program's handler (same flags, same mask), and an EINTR is
  * the program's exactly when one of them ran. Another thread asking
  * sigaction() meanwhile sees the trampoline (README, limits).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

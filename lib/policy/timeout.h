@@ -1,5 +1,6 @@
 /*
  * timeout.h — the connect timeout policy.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_TIMEOUT_H
 #define SOCKSHIM_TIMEOUT_H

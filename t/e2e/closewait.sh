@@ -9,6 +9,7 @@
 # leak_at_exit grouped by creation stack (t/helpers/leaky); repeats
 # folded. Every run uses a 1 s threshold and a scan every 200 ms; the
 # servers of a section run side by side.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 

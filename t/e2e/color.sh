@@ -4,6 +4,7 @@
 # (script(1) gives the program one) unless NO_COLOR is set; always and
 # never force it; a file or a pipe never gets escape codes by default,
 # nor a log file or syslog ever.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 command -v script >/dev/null 2>&1 || skip_all "script(1) not installed"

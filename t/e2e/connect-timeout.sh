@@ -1,6 +1,7 @@
 #!/bin/sh
 # connect-timeout.sh — SOCKSHIM_CONNECT_TIMEOUT: a blocking connect() fails
 # with ETIMEDOUT after the duration; a non-blocking one keeps its semantics.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 PROBE=$BUILD/t/helpers/connect-probe

@@ -7,6 +7,7 @@
 # silence for their clean counterparts; every write call; JSON; and the
 # diagnostic options SOCKSHIM_CHECKS, SOCKSHIM_SUPPRESS, SOCKSHIM_STACKS,
 # SOCKSHIM_STACK_DEPTH; repeats folded; an unmodified program (python3).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 

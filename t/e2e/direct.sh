@@ -8,6 +8,7 @@
 # not keep it alive); another preload library after sockshim still sees
 # every call. (The errno matrix of t/e2e/fd-tracking.sh covers results and
 # errno of every call made directly.)
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 CANCEL=$BUILD/t/helpers/cancel

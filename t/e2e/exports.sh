@@ -2,6 +2,7 @@
 # exports.sh — the library exports exactly the wrapped libc names (the
 # thread functions included: they end direct system calls, lib/base/direct.h;
 # the fortified reads, syscall() and vfork() too).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 3

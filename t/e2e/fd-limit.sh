@@ -7,6 +7,7 @@
 # leaking creation stack; the server's retry loop does not flood the log.
 # The correct twin, which closes each socket, reports neither; nor does
 # SOCKSHIM_FD_WARN=0 report fd_pressure.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 command -v prlimit >/dev/null 2>&1 || skip_all "prlimit not installed"

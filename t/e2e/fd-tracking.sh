@@ -3,6 +3,7 @@
 # errno transparency of every wrapper, the dup family, our own log
 # descriptor, high fds and EMFILE, close_range/closefrom/raw close, fork
 # and spawn.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 FDOPS=$BUILD/t/helpers/fdops

@@ -16,6 +16,7 @@
 # Every run is compared with the same program without sockshim. Each
 # config_error must come once, not once per chunk, per extra rule or per
 # dropped line.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/runs.sh"
 

@@ -4,6 +4,7 @@
 # python3-jsonschema: each example program that shows one misuse, under
 # sockshim, and the policy, audit, configuration, fork, descriptor-limit
 # and live-report cases, all logging JSON at level info.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 PY=/usr/bin/python3

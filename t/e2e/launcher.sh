@@ -2,6 +2,7 @@
 # launcher.sh — the launcher, tools/sockshim: its help, --dry-run, flag
 # validation, the policy reaching the command, exit statuses, the warnings
 # for programs it cannot interpose, and --json logging.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 L=$BUILD/tools/sockshim

@@ -8,6 +8,7 @@
 # leaking server grows; a request is answered within a scan period and
 # says where the report went; another user's request is refused; the
 # program's own system calls do not change.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 FORK=$EX/fork-server

@@ -6,6 +6,7 @@
 # Every run is compared with the same run without sockshim.
 # The sh -c scripts are single-quoted on purpose (SC2016).
 # shellcheck disable=SC2016
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 . "$SRC/t/tap/runs.sh"

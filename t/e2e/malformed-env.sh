@@ -12,6 +12,7 @@
 # settings applied to real sockets next to bad ones, misspelt variables
 # (read from the process's environment) and mode off.
 # shellcheck disable=SC1091
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 # shellcheck disable=SC1091
 . "$SRC/t/tap/runs.sh"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # modes.sh — enforce, force, audit and off: who wins when the program sets a
 # policed option itself, and what each mode logs.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 

@@ -5,6 +5,7 @@
 # only seen by the kernel) gets close_wait=5, and exits reporting exactly
 # those 5 as leak_at_exit, while the 20 it closes within the threshold
 # never appear.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 . "$SRC/t/tap/quiet.sh"

@@ -4,6 +4,7 @@
 # http.server, 3000 keep-alive requests and 1000 Connection: close ones at
 # once, then 30 connections held idle past the threshold: no close_wait,
 # no late_close, no other diagnostic event, in the server and its clients.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 . "$SRC/t/tap/quiet.sh"

@@ -2,6 +2,7 @@
 # no-false-positives-socat.sh — correct programs under load stay silent
 # (t/tap/quiet.sh): a forking socat echo server, 300 connections: nothing
 # but policy events and summaries in the parent and its 300 children.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 . "$SRC/t/tap/quiet.sh"

@@ -6,6 +6,7 @@
 # anything but policy events and their summaries; outputs and exit
 # statuses are those of a run without the shim. The HTTP/1.1 server, socat
 # and the negative controls: t/e2e/no-false-positives-*.sh.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 . "$SRC/t/tap/quiet.sh"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # policy-matrix.sh — every policy option x role x family: the value read
 # back with getsockopt() (examples/sockopts) is the policy's.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 # option variable, value, and what sockopts must print for it on the

@@ -10,6 +10,7 @@
 # and host field are used; --fail-on, --baseline, --json, --html,
 # --gen-suppressions fed back through --suppress, the filters and the
 # exit status of a usage error.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 TEST_TIMEOUT=${TEST_TIMEOUT:-30}

@@ -5,6 +5,7 @@
 # the moment of the reuse options; every kind of malformed line; the
 # launcher's --config, --rules and --check; and one unmodified program
 # (socat as a proxy) getting two policies from one file, seen with ss(8).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 # A run takes milliseconds: a hang is a failure, not a stalled test run.

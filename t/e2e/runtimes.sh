@@ -24,6 +24,7 @@
 #     close_wait=1.
 # Every program's output and exit status are those of a run without the
 # shim.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/logfiles.sh"
 

@@ -4,6 +4,7 @@
 # signal, subprocess and socket tests must give the same results). A test
 # of its own: at about 40 s it is the suite's longest, and make -j runs it
 # alongside the others.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 PY=/usr/bin/python3

@@ -5,6 +5,7 @@
 # SOCKSHIM_STACK_DEPTH=1 exactly one per distinct first frame, none with
 # SOCKSHIM_STACKS=off; the stacks in an event name the program's call
 # sites; and the same run over the sanitized library is clean.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 STRESS=$BUILD/t/helpers/stack-stress

@@ -5,6 +5,7 @@
 # syslog(3)), the facility and severity from <PRI>; SOCKSHIM_SYSLOG_IDENT
 # and SOCKSHIM_SYSLOG_FACILITY change them; JSON lines come behind the
 # @cee: cookie, which rsyslog's mmjsonparse turns into fields.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)

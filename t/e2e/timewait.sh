@@ -2,6 +2,7 @@
 # timewait.sh — a client that binds a fixed local port cannot reconnect
 # while its last connection is in TIME_WAIT; SO_REUSEADDR, set by sockshim
 # before bind(), lets it.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 5

@@ -3,6 +3,7 @@
 # http.server, curl), verified from outside the program: ss(8) shows the
 # kernel's view of the sockets, the programs' own output is compared with a
 # run without the shim, and the log is checked for the events it must hold.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 PY=/usr/bin/python3

@@ -11,6 +11,7 @@
 # sockshim's log too). Every diagnostic run uses a 300 ms threshold and a
 # scan every 100 ms; the programs hold 1-2 s at most, and runs of a
 # section go side by side.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 . "$SRC/t/tap/events.sh"
 

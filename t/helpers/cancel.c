@@ -23,6 +23,7 @@
  *   cancel conn N             N connections over loopback: socket(),
  *                             connect(), accept(), close() of both ends;
  *                             prints "conn N"
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

@@ -35,6 +35,7 @@
  * LD_PRELOAD. Exit status 0 when the sequence ran, 77 (a line "skip:
  * WHY") when it cannot run here (no seccomp, another architecture, a hard
  * RLIMIT_NOFILE of 1024 or less), 2 on a set-up error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

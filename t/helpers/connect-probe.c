@@ -36,6 +36,7 @@
  *
  * An ordinary program: it never links sockshim, tests run it under
  * LD_PRELOAD.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

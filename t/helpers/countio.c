@@ -12,6 +12,7 @@
  * Built a second time with COUNT_CONNECTIONS_ONLY (libcountconn.so): no
  * recv() and send() of its own, so that connect(), accept() and close()
  * alone must keep sockshim from calling the kernel directly.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>

@@ -38,6 +38,7 @@
  *                        read back
  *   sigpipe-stderr       socket, bind, listen: "done" (the test gives it a
  *                        stderr nobody reads)
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -27,6 +27,7 @@
  * An ordinary program: it never links sockshim, tests run it under
  * LD_PRELOAD. Exit status 0 when the exchange ran, 1 if the child failed,
  * 2 on a set-up error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

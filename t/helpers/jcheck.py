@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 """jcheck.py: checks of sockshim's JSON log (one object a line), for the
 shell tests. Python 3 standard library only.
 

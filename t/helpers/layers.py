@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 """layers.py: checks the library's layering, for t/source/layers.sh.
 
   layers.py LIBDIR [MAX_LINES]

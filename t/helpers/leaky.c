@@ -18,6 +18,7 @@
  *
  * An ordinary program: it never links sockshim, tests run it under
  * LD_PRELOAD. Exit status 0, or 2 on a usage or set-up error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

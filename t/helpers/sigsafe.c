@@ -67,6 +67,7 @@
  * Signal stacks have a PROT_NONE guard page below them, so an overflow is
  * a SIGSEGV (status 139), not silent corruption; their high-water mark
  * goes to stderr.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

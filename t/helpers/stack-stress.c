@@ -36,6 +36,7 @@
  * functions are noinline, differ in their bodies (no identical code
  * folding) and do work after each call (no tail calls), so that each call
  * path keeps its own frames.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -49,6 +49,7 @@
  * LD_PRELOAD. Exit status 0 when the sequence ran, 1 for a failed check
  * of the sequence itself (e.g. the number was not reused), 2 on a usage
  * or set-up error.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

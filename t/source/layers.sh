@@ -4,6 +4,7 @@
 # no include cycle and no file over 500 lines; and no build output is
 # tracked in git. t/helpers/layers.py does the reading; a planted tree
 # shows that it finds each kind of fault.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 8

@@ -1,6 +1,7 @@
 #!/bin/sh
 # style.sh — the house style holds: C laid out as .clang-format says,
 # shell scripts clean under shellcheck (tools/check-style.sh).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 plan 1

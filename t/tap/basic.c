@@ -1,5 +1,6 @@
 /*
  * basic.c — the TAP producer (see basic.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "basic.h"
 

@@ -2,6 +2,7 @@
  * basic.h — a small TAP producer for sockshim's C tests, in the manner of
  * rra/c-tap-harness: plan(), ok(), is_int(), is_string(), diag(),
  * skip_all(), bail(). Output goes to stdout for Automake's tap-driver.sh.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_TAP_BASIC_H
 #define SOCKSHIM_TAP_BASIC_H

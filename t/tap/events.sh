@@ -2,6 +2,7 @@
 # it wrote to stderr (sourced after libtap.sh). The readers look at ERR, as
 # shim sets it; an event is its header line, "sockshim[PID]: LEVEL: KIND
 # ...", then the indented stack lines under it.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 
 # shim [VAR=VALUE...] PROGRAM [ARGS...]: PROGRAM under sockshim, bounded,
 # to its end, with the settings of SHIM_ENV first (a list of VAR=VALUE

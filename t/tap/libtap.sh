@@ -6,6 +6,7 @@
 # PIDS (background pids killed at exit),
 # SHIM_LIB, BUILD, SRC from the test environment, and JCHECK, the checker
 # of JSON logs (t/helpers/jcheck.py; python3 runs it).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 
 : "${SOCKSHIM_TEST_LIB:?run the tests with make check}"
 SHIM_LIB=$SOCKSHIM_TEST_LIB

@@ -1,5 +1,6 @@
 # logfiles.sh — reading sockshim's text logs written to files (sourced
 # after libtap.sh by the tests that run programs with SOCKSHIM_LOG=file:).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 
 # log_events FILE...: the event lines (not their indented stack frames).
 # (events.sh's events KIND reads a run's stderr instead.)

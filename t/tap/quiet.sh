@@ -17,6 +17,7 @@
 # connections after the peer's EOF (read, or only seen by the kernel) gets
 # close_wait=5, and exits reporting exactly those 5 as leak_at_exit, while
 # the 20 it closes within the threshold never appear.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 
 # Debian's interpreter, not a wrapper script (pyenv's shim is bash).
 PY=/usr/bin/python3

@@ -1,5 +1,6 @@
 # runs.sh — running a program with and without the library, and judging
 # its output (sourced after libtap.sh by tests of hostile conditions).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 
 # go TAG plain|shim [VAR=VALUE...] PROGRAM ARGS...: run bounded, with the
 # library preloaded or not; stdout, stderr in $TMP/TAG.out, $TMP/TAG.err,

@@ -11,6 +11,7 @@
 # unmodified.sh (Debian's curl deadlocks at start-up under a preloaded ASan
 # runtime even without sockshim). The unit tests are themselves sanitizer
 # builds.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 : "${SUBTEST:?set SUBTEST to the name of the test to run}"

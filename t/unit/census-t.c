@@ -10,6 +10,7 @@
  * any descriptor this process has: a census taken as the scan last saw
  * the sockets only reads the table. Stacks are stored with stack_store()
  * from addresses of this program's functions, so that frames have names.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

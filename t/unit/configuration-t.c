@@ -11,6 +11,7 @@
  * exactly what a user would be told: which variable or FILE:LINE, the
  * value, and what is accepted. That the warning reaches stderr, a log file
  * or JSON in a real process is t/e2e/malformed-env.sh's part.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -16,6 +16,7 @@
  * (by a signal handler, by another thread), and the log's destination:
  * a %p/%n path, a pipe as stderr (one write per line, no SIGPIPE), and a
  * fallback to stderr reported once.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -1,6 +1,7 @@
 /*
  * fdtab-t.c — the lock-free fd table: lookup, lazy chunks, copy, clear,
  * the high end of the fd range, and racing threads.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

@@ -1,5 +1,6 @@
 /*
  * options-t.c — the value parsers and formatters of lib/config/options.c.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

@@ -1,6 +1,7 @@
 /*
  * outbuf-t.c — bounded formatting (lib/output/outbuf.c) and address text
  * (lib/output/sockaddr.c).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

@@ -9,6 +9,7 @@
  * policy_on_setsockopt() and policy_too_late() on real loopback sockets:
  * what the socket holds afterwards (getsockopt) and which events the log
  * file received.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

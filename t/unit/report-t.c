@@ -14,6 +14,7 @@
  * The report module's counts are the process's, never reset but by
  * report_after_fork_child(): the steps below run in order, and the
  * summary near the end adds up every one of them.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

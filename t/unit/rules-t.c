@@ -1,5 +1,6 @@
 /*
  * rules-t.c — rule parsing and matching (lib/config/rules.c).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "config.h"
 

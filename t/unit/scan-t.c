@@ -9,6 +9,7 @@
  * Not CLOSE_WAIT, and so never counted: a connection reset by its peer
  * (SO_LINGER {1,0}), one the program shut down for reading itself
  * (poll() says "read side closed" for both), and open connections.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

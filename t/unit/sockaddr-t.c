@@ -2,6 +2,7 @@
  * sockaddr-t.c — socket addresses as events show them (lib/sockaddr.c):
  * IPv4 and IPv6 with their ports, UNIX paths (abstract, unnamed, hostile
  * bytes), lengths too short for the family, and real loopback sockets.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

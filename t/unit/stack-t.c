@@ -9,6 +9,7 @@
  * action called by libc's twalk(): libc's frames stop the skipping, and
  * the test's own functions follow them. Under LD_PRELOAD the program's
  * frames come first; that is t/e2e/stacks.sh's part.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"
