@@ -16,7 +16,7 @@
 
 /* The fields of an event every finding needs. */
 struct event_info {
-    json_t *ev;
+    const struct event *ev;
     const char *kind, *host, *prog, *ts;
     long pid;
     int level;
@@ -86,9 +86,14 @@ static void **count_event(struct finding *f, const struct event_info *e,
     f->events += n;
     if (e->level < f->level)
         f->level = e->level;
-    char *proc = xasprintf("%s\n%ld", e->host, e->pid);
+    char small[256];
+    char *proc = small;
+    if (snprintf(small, sizeof small, "%s\n%ld", e->host, e->pid) >=
+        (int)sizeof small)
+        proc = xasprintf("%s\n%ld", e->host, e->pid);
     void **slot = strmap_slot(&f->procs, proc);
-    free(proc);
+    if (proc != small)
+        free(proc);
     /* The sets hold their keys only; the slot's value is unused. */
     (void)strmap_slot(&f->hosts, e->host);
     (void)strmap_slot(&f->progs, e->prog);
@@ -141,8 +146,54 @@ long finding_age_median(const struct finding *f) {
 
 size_t finding_processes(const struct finding *f) { return f->procs.len; }
 
-static char *proc_kind_key(const struct event_info *e) {
-    return xasprintf("%s\n%ld\n%s", e->host, e->pid, e->kind);
+/* "host\npid\nkind" in FS's scratch buffer, valid until its next use. */
+static const char *proc_kind_key(struct findings *fs,
+                                 const struct event_info *e) {
+    fs->scratch.len = 0;
+    strbuf_printf(&fs->scratch, "%s\n%ld\n%s", e->host, e->pid, e->kind);
+    return strbuf_str(&fs->scratch);
+}
+
+/* A stack as read once per process: its frames and its signature. */
+struct cached_stack {
+    struct stack stack;
+    char *signature;
+};
+
+/* The stack in the JSON text SPAN from E's process, read and signed the
+ * first time that process logs it. */
+static const struct cached_stack *stack_cached(struct findings *fs,
+                                               const struct event_info *e,
+                                               struct span span) {
+    static const struct cached_stack empty = {{0}, (char *)""};
+    if (span.n == 0)
+        return &empty;
+    fs->scratch.len = 0;
+    strbuf_printf(&fs->scratch, "%s\n%ld\n", e->host, e->pid);
+    strbuf_add(&fs->scratch, span.p, span.n);
+    void **slot = strmap_slot(&fs->stack_cache, strbuf_str(&fs->scratch));
+    if (*slot != NULL)
+        return *slot;
+    struct cached_stack *c = xcalloc(1, sizeof *c);
+    json_t *v = json_loadb(span.p, span.n, JSON_REJECT_DUPLICATES, NULL);
+    stack_read(&c->stack, v, e->host, e->pid);
+    json_decref(v);
+    struct strbuf sig = {0};
+    stack_signature(&sig, &c->stack);
+    c->signature = xstrdup(strbuf_str(&sig));
+    free(sig.s);
+    *slot = c;
+    return c;
+}
+
+/* A copy of S that a finding keeps. */
+static struct stack stack_copy(const struct stack *s) {
+    struct stack copy = {s->n, NULL};
+    if (s->n > 0) {
+        copy.frames = xmalloc(s->n * sizeof *s->frames);
+        memcpy(copy.frames, s->frames, s->n * sizeof *s->frames);
+    }
+    return copy;
 }
 
 /* A stack's repeats in one process: the finding they count into, and
@@ -155,11 +206,10 @@ struct repeat {
 /* The repeat record of E's stack_id in E's process, made when new. */
 static struct repeat *repeat_for(struct findings *fs,
                                  const struct event_info *e) {
-    char *rk = xasprintf(
-        "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
-        (long long)json_integer_value(json_object_get(e->ev, "stack_id")));
-    void **slot = strmap_slot(&fs->repeats, rk);
-    free(rk);
+    fs->scratch.len = 0;
+    strbuf_printf(&fs->scratch, "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
+                  e->ev->has_stack_id ? e->ev->stack_id : 0);
+    void **slot = strmap_slot(&fs->repeats, strbuf_str(&fs->scratch));
     if (*slot == NULL)
         *slot = xcalloc(1, sizeof(struct repeat));
     return *slot;
@@ -168,39 +218,33 @@ static struct repeat *repeat_for(struct findings *fs,
 /* An event with its own stacks: one finding by kind and stacks. */
 static struct finding *add_plain(struct findings *fs,
                                  const struct event_info *e) {
-    struct stack stacks[STACK_ROLES];
-    struct strbuf key = {0};
+    const struct cached_stack *stacks[STACK_ROLES];
+    for (int r = 0; r < STACK_ROLES; r++)
+        stacks[r] = stack_cached(fs, e, e->ev->stacks[r]);
     const char *detail = NULL;
     if (strcmp(e->kind, "config_error") == 0)
-        detail = json_string_value(json_object_get(e->ev, "where"));
-    strbuf_printf(&key, "%s\n%s", e->kind, detail != NULL ? detail : "");
+        detail = e->ev->where;
+    struct strbuf *key = &fs->scratch;
+    key->len = 0;
+    strbuf_printf(key, "%s\n%s", e->kind, detail != NULL ? detail : "");
     for (int r = 0; r < STACK_ROLES; r++) {
-        stack_read(&stacks[r], json_object_get(e->ev, stack_role_field[r]),
-                   e->host, e->pid);
-        strbuf_add(&key, "\n", 1);
-        stack_signature(&key, &stacks[r]);
+        strbuf_add(key, "\n", 1);
+        strbuf_add(key, stacks[r]->signature, strlen(stacks[r]->signature));
     }
     int made;
-    struct finding *f = finding_for(fs, strbuf_str(&key), e, &made);
-    free(key.s);
-    for (int r = 0; r < STACK_ROLES; r++) {
-        if (made)
-            f->stacks[r] = stacks[r];
-        else
-            stack_free(&stacks[r]);
+    struct finding *f = finding_for(fs, strbuf_str(key), e, &made);
+    if (made) {
+        for (int r = 0; r < STACK_ROLES; r++)
+            f->stacks[r] = stack_copy(&stacks[r]->stack);
+        if (detail != NULL)
+            f->detail = intern(detail);
     }
-    if (made && detail != NULL)
-        f->detail = intern(detail);
     count_event(f, e, 1);
-    json_t *age = json_object_get(e->ev, "age_ms");
-    if (strcmp(e->kind, "close_wait") == 0 && json_is_integer(age))
-        count_age(f, (long)json_integer_value(age));
-    char *pk = proc_kind_key(e);
-    *strmap_slot(&fs->last_found, pk) = f;
-    free(pk);
+    if (strcmp(e->kind, "close_wait") == 0 && e->ev->has_age)
+        count_age(f, (long)e->ev->age_ms);
+    *strmap_slot(&fs->last_found, proc_kind_key(fs, e)) = f;
     /* A full event that names its stack binds that stack's repeats. */
-    if (json_is_integer(json_object_get(e->ev, "stack_id")) &&
-        !json_is_integer(json_object_get(e->ev, "repeat"))) {
+    if (e->ev->has_stack_id && !e->ev->has_repeat) {
         struct repeat *r = repeat_for(fs, e);
         r->f = f;
         r->seen = 1;
@@ -211,33 +255,30 @@ static struct finding *add_plain(struct findings *fs,
 /* A report of open sockets: one finding per group, by its creation
  * stack, following its count. */
 static void add_groups(struct findings *fs, const struct event_info *e) {
-    json_t *groups = json_object_get(e->ev, "groups");
-    if (!json_is_array(groups) || json_array_size(groups) == 0) {
+    struct group_iter it;
+    struct group g;
+    group_iter_start(&it, e->ev->groups);
+    if (e->ev->groups.n == 0 || !group_iter_next(&it, &g)) {
         add_plain(fs, e);
         return;
     }
-    size_t i;
-    json_t *g;
-    json_array_foreach(groups, i, g) {
-        struct stack created;
-        stack_read(&created, json_object_get(g, "created_at"), e->host, e->pid);
-        struct strbuf key = {0};
-        strbuf_printf(&key, "%s\ngroup\n", e->kind);
-        stack_signature(&key, &created);
+    do {
+        const struct cached_stack *created = stack_cached(fs, e, g.created_at);
+        struct strbuf *key = &fs->scratch;
+        key->len = 0;
+        strbuf_printf(key, "%s\ngroup\n", e->kind);
+        strbuf_add(key, created->signature, strlen(created->signature));
         int made;
-        struct finding *f = finding_for(fs, strbuf_str(&key), e, &made);
-        free(key.s);
+        struct finding *f = finding_for(fs, strbuf_str(key), e, &made);
         if (made) {
-            f->stacks[STACK_CREATED] = created;
+            f->stacks[STACK_CREATED] = stack_copy(&created->stack);
             /* Tells a listener's group from its connections' at a glance. */
-            f->detail = intern(json_string_value(json_object_get(g, "role")));
-        } else {
-            stack_free(&created);
+            f->detail = intern(g.role);
         }
         void **proc = count_event(f, e, 1);
-        json_int_t logged = json_integer_value(json_object_get(g, "count"));
+        long long logged = g.count < 0 ? 0 : g.count;
         /* Kept as count + 1 below: a count out of any real range is cut. */
-        long count = logged < 0 ? 0 : logged > INT32_MAX ? INT32_MAX : logged;
+        long count = logged > INT32_MAX ? INT32_MAX : (long)logged;
         if (made)
             f->count_first = f->count_max = count;
         f->count_last = count;
@@ -248,7 +289,7 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
         if (before != 0 && count > (long)(before - 1))
             f->rising = 1;
         *proc = (void *)(intptr_t)(count + 1);
-    }
+    } while (group_iter_next(&it, &g));
 }
 
 /* A repeat line: "repeat":N for the Nth event from one stack. */
@@ -258,9 +299,7 @@ static void add_repeat(struct findings *fs, const struct event_info *e,
     if (r->f == NULL) {
         /* Bound at the first repeat, to the last full event of the kind
          * in the process (the library writes no stack_id in it). */
-        char *pk = proc_kind_key(e);
-        r->f = strmap_get(&fs->last_found, pk);
-        free(pk);
+        r->f = strmap_get(&fs->last_found, proc_kind_key(fs, e));
         r->seen = 1;
         /* Its full event was not read (filtered out, or in a file not
          * given): the repeat stands for itself. */
@@ -274,15 +313,14 @@ static void add_repeat(struct findings *fs, const struct event_info *e,
     }
 }
 
-void findings_add(struct findings *fs, json_t *ev) {
+void findings_add(struct findings *fs, const struct event *ev) {
     struct event_info e = {.ev = ev};
-    e.kind = json_string_value(json_object_get(ev, "kind"));
-    e.pid = (long)json_integer_value(json_object_get(ev, "pid"));
-    e.host = json_string_value(json_object_get(ev, "host"));
-    e.prog = json_string_value(json_object_get(ev, "prog"));
-    e.ts = json_string_value(json_object_get(ev, "ts"));
-    const char *level = json_string_value(json_object_get(ev, "level"));
-    e.level = level != NULL ? level_from_name(level) : 2;
+    e.kind = ev->kind;
+    e.pid = ev->pid;
+    e.host = ev->host;
+    e.prog = ev->prog;
+    e.ts = ev->ts;
+    e.level = ev->level != NULL ? level_from_name(ev->level) : 2;
     if (e.level < 0)
         e.level = 2;
     if (e.host == NULL || e.host[0] == '\0')
@@ -292,11 +330,9 @@ void findings_add(struct findings *fs, json_t *ev) {
     if (e.ts == NULL)
         e.ts = "";
     if (strcmp(e.kind, "module") == 0) {
-        json_t *id = json_object_get(ev, "module_id");
-        if (json_is_integer(id))
-            modules_add(e.host, e.pid, (long)json_integer_value(id),
-                        json_string_value(json_object_get(ev, "path")),
-                        json_string_value(json_object_get(ev, "build_id")));
+        if (ev->has_module_id)
+            modules_add(e.host, e.pid, (long)ev->module_id, ev->path,
+                        ev->build_id);
         return;
     }
     /* The library's own count of the process's events, not a finding. */
@@ -306,9 +342,8 @@ void findings_add(struct findings *fs, json_t *ev) {
         fs->filtered++;
         return;
     }
-    json_t *repeat = json_object_get(ev, "repeat");
-    if (json_is_integer(repeat) && json_integer_value(repeat) > 0)
-        add_repeat(fs, &e, (unsigned long)json_integer_value(repeat));
+    if (ev->has_repeat && ev->repeat > 0)
+        add_repeat(fs, &e, (unsigned long)ev->repeat);
     else if (is_group_kind(e.kind))
         add_groups(fs, &e);
     else

@@ -8,8 +8,7 @@
 #ifndef SOCKSHIM_REPORT_FINDINGS_H
 #define SOCKSHIM_REPORT_FINDINGS_H
 
-#include <jansson.h>
-
+#include "scan.h"
 #include "stack.h"
 #include "util.h"
 
@@ -54,6 +53,10 @@ struct findings {
     struct strmap by_key;     /* key -> struct finding */
     struct strmap repeats;    /* host\npid\nkind\nstack_id -> repeat */
     struct strmap last_found; /* host\npid\nkind -> struct finding */
+    /* host\npid\nSTACK-JSON -> struct cached_stack: each distinct stack
+     * of a process is parsed and signed once. */
+    struct strmap stack_cache;
+    struct strbuf scratch; /* keys being built */
     struct finding **list;
     size_t n, cap;
     unsigned long filtered; /* events the filters left out */
@@ -61,7 +64,8 @@ struct findings {
 
 /* Count EVENT (a sockshim event object) into its finding(s); module
  * events go to the module table, summary events nowhere. */
-void findings_add(struct findings *fs, json_t *event) ATTR_NONNULL(1, 2);
+void findings_add(struct findings *fs, const struct event *event)
+    ATTR_NONNULL(1, 2);
 
 /* Sort fs->list worst first: error, warn, info, then more processes,
  * then more events. */

@@ -1,7 +1,8 @@
 /*
  * input.c — files, directories and standard input to lines to events
  * (see input.h). zlib's gz* functions read plain and gzip'd files alike,
- * so one loop serves both; lines of any length are read whole.
+ * so one loop serves both. Lines are cut out of a large buffer in place:
+ * a line is copied only when it straddles two reads.
  */
 #define _GNU_SOURCE
 #include "input.h"
@@ -42,54 +43,73 @@ static void take_line(struct input *in, const char *name, unsigned long lineno,
     if (blank == len)
         return;
     in->lines++;
-    json_t *ev = unwrap_line(line, len, in->field);
-    if (ev == NULL) {
+    if (!unwrap_line(line, len, in->field, &in->event)) {
         count_bad(in, name, lineno);
         return;
     }
     in->events++;
-    in->on_event(ev, in->ctx);
-    json_decref(ev);
+    in->on_event(&in->event, in->ctx);
 }
 
 /* Read the open stream GZ (called NAME) to its end. Returns 0, or -1 on
  * a read error (a truncated gzip file, for one), after the lines before
  * it were taken. */
 static int read_stream(struct input *in, gzFile gz, const char *name) {
-    struct strbuf line = {0};
-    char chunk[65536];
+    enum { CHUNK = 1 << 20 };
+    char *buf = xmalloc(CHUNK);
+    struct strbuf part = {0}; /* a line begun in an earlier read */
     unsigned long lineno = 0;
     int status = 0, too_long = 0;
     for (;;) {
-        if (gzgets(gz, chunk, sizeof chunk) == NULL) {
+        int got = gzread(gz, buf, CHUNK);
+        if (got < 0) {
             int err;
             const char *msg = gzerror(gz, &err);
+            /* Z_BUF_ERROR: a gzip stream cut short, its lines taken. */
             if (err != Z_OK && err != Z_BUF_ERROR) {
                 fprintf(stderr, "%s: %s: %s\n", util_progname, name, msg);
                 status = -1;
             }
             break;
         }
-        size_t n = strlen(chunk);
-        if (line.len + n > MAX_LINE)
-            too_long = 1;
-        else
-            strbuf_add(&line, chunk, n);
-        if (n > 0 && chunk[n - 1] != '\n' && !gzeof(gz))
-            continue; /* the rest of a long line follows */
-        if (line.len > 0 && line.s[line.len - 1] == '\n')
-            line.len--;
+        if (got == 0)
+            break;
+        const char *p = buf, *end = buf + got;
+        for (;;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *stop = nl != NULL ? nl : end;
+            size_t n = (size_t)(stop - p);
+            if (part.len + n > MAX_LINE)
+                too_long = 1;
+            else if (nl == NULL || part.len > 0)
+                strbuf_add(&part, p, n);
+            if (nl == NULL)
+                break; /* the rest of the line comes with the next read */
+            lineno++;
+            if (too_long) {
+                in->lines++;
+                count_bad(in, name, lineno);
+            } else if (part.len > 0) {
+                take_line(in, name, lineno, part.s, part.len);
+            } else {
+                take_line(in, name, lineno, p, n);
+            }
+            part.len = 0;
+            too_long = 0;
+            p = nl + 1;
+        }
+    }
+    if (part.len > 0 || too_long) {
+        lineno++;
         if (too_long) {
             in->lines++;
-            count_bad(in, name, ++lineno);
-        } else
-            take_line(in, name, ++lineno, strbuf_str(&line), line.len);
-        line.len = 0;
-        too_long = 0;
+            count_bad(in, name, lineno);
+        } else {
+            take_line(in, name, lineno, part.s, part.len);
+        }
     }
-    if (line.len > 0)
-        take_line(in, name, ++lineno, line.s, line.len);
-    free(line.s);
+    free(part.s);
+    free(buf);
     return status;
 }
 

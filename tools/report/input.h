@@ -6,18 +6,20 @@
 #ifndef SOCKSHIM_REPORT_INPUT_H
 #define SOCKSHIM_REPORT_INPUT_H
 
-#include <jansson.h>
+#include "scan.h"
 
 struct input {
     /* Set by the caller. */
     const char *field; /* --field: the wrapper's string field, or NULL */
-    /* Called with each event; EVENT is released after the call. */
-    void (*on_event)(json_t *event, void *ctx);
+    /* Called with each event; EVENT and its spans are valid during the
+     * call only. */
+    void (*on_event)(const struct event *event, void *ctx);
     void *ctx;
     /* Counted while reading. */
     unsigned long lines, events, bad, unreadable;
     char *first_bad_file; /* malloc'd; with first_bad_line */
     unsigned long first_bad_line;
+    struct event event; /* reused from line to line */
 };
 
 /*

@@ -214,7 +214,9 @@ static void parse_options(int argc, char **argv, struct settings *s,
     }
 }
 
-static void take_event(json_t *event, void *ctx) { findings_add(ctx, event); }
+static void take_event(const struct event *event, void *ctx) {
+    findings_add(ctx, event);
+}
 
 int main(int argc, char **argv) {
     struct settings s = {.fail_level = -1};

@@ -1,11 +1,14 @@
 /*
  * unwrap.c — find the sockshim event in a log line (see unwrap.h). Each
  * wrapper is peeled in turn, at most a few levels deep (a journald
- * record of a syslog line of an event), and jansson does all the JSON.
+ * record of a syslog line of an event). A plain event line is read by
+ * scan.c alone; whatever it does not take, jansson parses, and an event
+ * so found is re-encoded compact and ASCII for scan.c to read.
  */
 #define _GNU_SOURCE
 #include "unwrap.h"
 
+#include <jansson.h>
 #include <string.h>
 
 #include "util.h"
@@ -13,8 +16,12 @@
 /* Wrappers inside wrappers deeper than this are not logs but a puzzle. */
 enum { MAX_DEPTH = 4 };
 
-static json_t *unwrap(const char *line, size_t len, const char *field,
-                      int depth);
+static int unwrap(const char *line, size_t len, const char *field, int depth,
+                  struct event *ev);
+
+/* Text that outlives the jansson tree it came from: the event's spans
+ * point into it until the next line. One per nesting level. */
+static struct strbuf held[MAX_DEPTH + 2];
 
 /* An object is a sockshim event when it has a "kind" that is a word
  * (lower case, digits, '_') and an integer "pid": every line the library
@@ -43,51 +50,73 @@ static json_t *get_path(json_t *obj, const char *path) {
     return inner != NULL ? get_path(inner, dot + 1) : NULL;
 }
 
-/* The event held as a string (or, from journald, as an array of bytes
- * when the text was not UTF-8) in V, or NULL. */
-static json_t *unwrap_value(const json_t *v, const char *field, int depth) {
-    if (json_is_string(v))
-        return unwrap(json_string_value(v), json_string_length(v), field,
-                      depth + 1);
-    if (!json_is_array(v))
-        return NULL;
-    size_t n = json_array_size(v);
-    char *bytes = xmalloc(n + 1);
-    for (size_t i = 0; i < n; i++) {
-        json_int_t b = json_integer_value(json_array_get(v, i));
-        bytes[i] = (char)(b & 0xff);
-    }
-    json_t *ev = unwrap(bytes, n, field, depth + 1);
-    free(bytes);
-    return ev;
+/* Keep the N bytes at S at nesting level DEPTH; returns the copy. */
+static const char *hold(int depth, const char *s, size_t n) {
+    struct strbuf *b = &held[depth];
+    b->len = 0;
+    strbuf_add(b, s, n);
+    return strbuf_str(b);
 }
 
-/* The event in a JSON object: the object itself, or the string at FIELD,
- * or journald's MESSAGE. */
-static json_t *unwrap_object(json_t *obj, const char *field, int depth) {
-    if (is_event(obj))
-        return json_incref(obj);
+/* The event held as a string (or, from journald, as an array of bytes
+ * when the text was not UTF-8) in V; 0 when none. */
+static int unwrap_value(const json_t *v, const char *field, int depth,
+                        struct event *ev) {
+    if (json_is_string(v)) {
+        const char *text =
+            hold(depth + 1, json_string_value(v), json_string_length(v));
+        return unwrap(text, json_string_length(v), field, depth + 1, ev);
+    }
+    if (!json_is_array(v))
+        return 0;
+    size_t n = json_array_size(v);
+    struct strbuf *b = &held[depth + 1];
+    b->len = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)(json_integer_value(json_array_get(v, i)) & 0xff);
+        strbuf_add(b, &c, 1);
+    }
+    return unwrap(strbuf_str(b), n, field, depth + 1, ev);
+}
+
+/* The event in a JSON object: the object itself (re-encoded for
+ * scan.c), or the string at FIELD, or journald's MESSAGE. */
+static int unwrap_object(json_t *obj, const char *field, int depth,
+                         struct event *ev) {
+    if (is_event(obj)) {
+        char *text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (text == NULL)
+            return 0;
+        const char *kept = hold(depth + 1, text, strlen(text));
+        size_t n = strlen(text);
+        free(text);
+        return scan_event(kept, n, ev) == 1;
+    }
     json_t *inner = NULL;
     if (field != NULL && (inner = get_path(obj, field)) != NULL)
-        return unwrap_value(inner, field, depth);
+        return unwrap_value(inner, field, depth, ev);
     if ((inner = json_object_get(obj, "MESSAGE")) != NULL)
-        return unwrap_value(inner, field, depth);
-    return NULL;
+        return unwrap_value(inner, field, depth, ev);
+    return 0;
 }
 
 /* The JSON object that starts at P and runs to the end of the line. */
-static json_t *parse_object(const char *p, size_t len, const char *field,
-                            int depth) {
+static int parse_object(const char *p, size_t len, const char *field, int depth,
+                        struct event *ev) {
     /* Trailing blanks and a carriage return are the shipper's. */
     while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\r' ||
                        p[len - 1] == '\t' || p[len - 1] == '\n'))
         len--;
+    /* The library's own lines: no tree built. A wrapper object, or a
+     * line the scanner leaves to jansson, goes on below. */
+    if (scan_event(p, len, ev) == 1)
+        return 1;
     json_t *obj = json_loadb(p, len, JSON_REJECT_DUPLICATES, NULL);
     if (obj == NULL)
-        return NULL;
-    json_t *ev = json_is_object(obj) ? unwrap_object(obj, field, depth) : NULL;
+        return 0;
+    int found = json_is_object(obj) && unwrap_object(obj, field, depth, ev);
     json_decref(obj);
-    return ev;
+    return found;
 }
 
 /* Where the JSON after a syslog prefix starts: after "@cee:", or after
@@ -113,22 +142,23 @@ static const char *after_syslog_prefix(const char *line, size_t len) {
     return NULL;
 }
 
-static json_t *unwrap(const char *line, size_t len, const char *field,
-                      int depth) {
+static int unwrap(const char *line, size_t len, const char *field, int depth,
+                  struct event *ev) {
     if (depth > MAX_DEPTH)
-        return NULL;
+        return 0;
     while (len > 0 && (*line == ' ' || *line == '\t')) {
         line++;
         len--;
     }
     if (len > 0 && *line == '{')
-        return parse_object(line, len, field, depth);
+        return parse_object(line, len, field, depth, ev);
     const char *json = after_syslog_prefix(line, len);
     if (json == NULL)
-        return NULL;
-    return parse_object(json, len - (size_t)(json - line), field, depth);
+        return 0;
+    return parse_object(json, len - (size_t)(json - line), field, depth, ev);
 }
 
-json_t *unwrap_line(const char *line, size_t len, const char *field) {
-    return unwrap(line, len, field, 0);
+int unwrap_line(const char *line, size_t len, const char *field,
+                struct event *ev) {
+    return unwrap(line, len, field, 0, ev);
 }

@@ -11,17 +11,20 @@
 #ifndef SOCKSHIM_REPORT_UNWRAP_H
 #define SOCKSHIM_REPORT_UNWRAP_H
 
-#include <jansson.h>
 #include <stddef.h>
 
+#include "scan.h"
+
 /*
- * The event in LINE (LEN bytes, no newline), as a new jansson reference
- * the caller releases with json_decref(); NULL when the line holds no
- * sockshim JSON event (text-format sockshim lines included). FIELD, when
- * not NULL, is the dotted path of the string field that holds the event
- * in a JSON wrapper; MESSAGE (journald) is always tried.
+ * The event in LINE (LEN bytes, no newline) into *EV: returns 1, or 0
+ * when the line holds no sockshim JSON event (text-format sockshim lines
+ * included). EV's spans point into LINE or into unwrap's own buffers,
+ * valid until the next call. FIELD, when not NULL, is the dotted path of
+ * the string field that holds the event in a JSON wrapper; MESSAGE
+ * (journald) is always tried. Plain event lines take scan.c's fast path;
+ * the rest go through jansson.
  */
-json_t *unwrap_line(const char *line, size_t len, const char *field)
-    __attribute__((nonnull(1), warn_unused_result));
+int unwrap_line(const char *line, size_t len, const char *field,
+                struct event *ev) __attribute__((nonnull(1, 4)));
 
 #endif

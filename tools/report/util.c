@@ -74,12 +74,36 @@ uint64_t util_hash(const char *s) {
     return h;
 }
 
-/* The slot of KEY: where it is, or the empty one where it would go. */
-static size_t find(const struct strmap *m, const char *key) {
-    size_t i = util_hash(key) & (m->cap - 1);
-    while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+/* The maps' own hash: eight bytes a step, since some keys hold a whole
+ * stack's JSON (util_hash stays as it was: signatures are kept in
+ * baselines). */
+static uint64_t map_hash(const char *s) {
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
+}
+
+/* The slot of KEY (hashed to H): where it is, or the empty one where it
+ * would go. */
+static size_t find_hashed(const struct strmap *m, const char *key, uint64_t h) {
+    size_t i = h & (m->cap - 1);
+    while (m->keys[i] != NULL &&
+           (m->hashes[i] != h || strcmp(m->keys[i], key) != 0))
         i = (i + 1) & (m->cap - 1);
     return i;
+}
+
+static size_t find(const struct strmap *m, const char *key) {
+    return find_hashed(m, key, map_hash(key));
 }
 
 void *strmap_get(const struct strmap *m, const char *key) {
@@ -94,18 +118,21 @@ const char *strmap_key(const struct strmap *m, const char *key) {
 }
 
 static void grow(struct strmap *m) {
-    struct strmap bigger = {m->cap ? m->cap * 2 : 64, m->len, NULL, NULL};
+    struct strmap bigger = {m->cap ? m->cap * 2 : 64, m->len, NULL, NULL, NULL};
     bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
     bigger.values = xcalloc(bigger.cap, sizeof *bigger.values);
+    bigger.hashes = xcalloc(bigger.cap, sizeof *bigger.hashes);
     for (size_t i = 0; i < m->cap; i++) {
         if (m->keys[i] == NULL)
             continue;
-        size_t j = find(&bigger, m->keys[i]);
+        size_t j = find_hashed(&bigger, m->keys[i], m->hashes[i]);
         bigger.keys[j] = m->keys[i];
         bigger.values[j] = m->values[i];
+        bigger.hashes[j] = m->hashes[i];
     }
     free(m->keys);
     free(m->values);
+    free(m->hashes);
     *m = bigger;
 }
 
@@ -113,9 +140,11 @@ void **strmap_slot(struct strmap *m, const char *key) {
     /* At most half full: probes stay short. */
     if (2 * (m->len + 1) > m->cap)
         grow(m);
-    size_t i = find(m, key);
+    uint64_t h = map_hash(key);
+    size_t i = find_hashed(m, key, h);
     if (m->keys[i] == NULL) {
         m->keys[i] = xstrdup(key);
+        m->hashes[i] = h;
         m->values[i] = NULL;
         m->len++;
     }
@@ -135,6 +164,7 @@ void strmap_free(struct strmap *m) {
         free(m->keys[i]);
     free(m->keys);
     free(m->values);
+    free(m->hashes);
     *m = (struct strmap){0};
 }
 
@@ -142,8 +172,11 @@ const char *intern(const char *s) {
     static struct strmap pool;
     if (s == NULL)
         return NULL;
-    (void)strmap_slot(&pool, s);
-    return strmap_key(&pool, s);
+    /* The value is the stored key itself: one look-up per call. */
+    void **slot = strmap_slot(&pool, s);
+    if (*slot == NULL)
+        *slot = (void *)strmap_key(&pool, s);
+    return *slot;
 }
 
 void strbuf_add(struct strbuf *b, const char *s, size_t n) {

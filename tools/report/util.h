@@ -36,6 +36,7 @@ struct strmap {
     size_t cap, len;
     char **keys;
     void **values;
+    uint64_t *hashes; /* each key's, so that probes rarely compare */
 };
 
 /* The value stored for KEY, or NULL. */
