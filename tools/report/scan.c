@@ -92,14 +92,30 @@ static const char *scan_string(const char *p, const char *end, char *out) {
         char c = q[1], dec;
         p = q + 2;
         switch (c) {
-        case '"': dec = '"'; break;
-        case '\\': dec = '\\'; break;
-        case '/': dec = '/'; break;
-        case 'b': dec = '\b'; break;
-        case 'f': dec = '\f'; break;
-        case 'n': dec = '\n'; break;
-        case 'r': dec = '\r'; break;
-        case 't': dec = '\t'; break;
+        case '"':
+            dec = '"';
+            break;
+        case '\\':
+            dec = '\\';
+            break;
+        case '/':
+            dec = '/';
+            break;
+        case 'b':
+            dec = '\b';
+            break;
+        case 'f':
+            dec = '\f';
+            break;
+        case 'n':
+            dec = '\n';
+            break;
+        case 'r':
+            dec = '\r';
+            break;
+        case 't':
+            dec = '\t';
+            break;
         case 'u': {
             unsigned cp, lo;
             if (hex4(p, end, &cp) != 0 || cp == 0 ||
@@ -185,7 +201,8 @@ static const char *skip_container(const char *p, const char *end, int depth) {
         return p + 1;
     for (;;) {
         if (object) {
-            if (p >= end || *p != '"' || (p = scan_string(p, end, NULL)) == NULL)
+            if (p >= end || *p != '"' ||
+                (p = scan_string(p, end, NULL)) == NULL)
                 return NULL;
             p = skip_ws(p, end);
             if (p >= end || *p != ':')
@@ -251,12 +268,23 @@ static const struct {
     const char *name;
     enum field field;
 } field_names[] = {
-    {"kind", F_KIND},         {"host", F_HOST},         {"prog", F_PROG},
-    {"ts", F_TS},             {"level", F_LEVEL},       {"where", F_WHERE},
-    {"path", F_PATH},         {"build_id", F_BUILD_ID}, {"pid", F_PID},
-    {"repeat", F_REPEAT},     {"stack_id", F_STACK_ID}, {"age_ms", F_AGE},
-    {"module_id", F_MODULE_ID}, {"stack", F_STACK},     {"created_at", F_CREATED},
-    {"closed_at", F_CLOSED},  {"groups", F_GROUPS},
+    {"kind", F_KIND},
+    {"host", F_HOST},
+    {"prog", F_PROG},
+    {"ts", F_TS},
+    {"level", F_LEVEL},
+    {"where", F_WHERE},
+    {"path", F_PATH},
+    {"build_id", F_BUILD_ID},
+    {"pid", F_PID},
+    {"repeat", F_REPEAT},
+    {"stack_id", F_STACK_ID},
+    {"age_ms", F_AGE},
+    {"module_id", F_MODULE_ID},
+    {"stack", F_STACK},
+    {"created_at", F_CREATED},
+    {"closed_at", F_CLOSED},
+    {"groups", F_GROUPS},
 };
 
 /* The field KEY names. Most keys are not ours: the first and last
@@ -275,27 +303,51 @@ static enum field field_of(const char *key, size_t n) {
 
 static const char **string_slot(struct event *ev, enum field f) {
     switch (f) {
-    case F_KIND: return &ev->kind;
-    case F_HOST: return &ev->host;
-    case F_PROG: return &ev->prog;
-    case F_TS: return &ev->ts;
-    case F_LEVEL: return &ev->level;
-    case F_WHERE: return &ev->where;
-    case F_PATH: return &ev->path;
-    case F_BUILD_ID: return &ev->build_id;
-    default: return NULL;
+    case F_KIND:
+        return &ev->kind;
+    case F_HOST:
+        return &ev->host;
+    case F_PROG:
+        return &ev->prog;
+    case F_TS:
+        return &ev->ts;
+    case F_LEVEL:
+        return &ev->level;
+    case F_WHERE:
+        return &ev->where;
+    case F_PATH:
+        return &ev->path;
+    case F_BUILD_ID:
+        return &ev->build_id;
+    default:
+        return NULL;
     }
 }
 
 /* Set the integer field F of EV. */
 static void set_int(struct event *ev, enum field f, long long v) {
     switch (f) {
-    case F_PID: ev->pid = (long)v; break;
-    case F_REPEAT: ev->has_repeat = 1; ev->repeat = v; break;
-    case F_STACK_ID: ev->has_stack_id = 1; ev->stack_id = v; break;
-    case F_AGE: ev->has_age = 1; ev->age_ms = v; break;
-    case F_MODULE_ID: ev->has_module_id = 1; ev->module_id = v; break;
-    default: break;
+    case F_PID:
+        ev->pid = (long)v;
+        break;
+    case F_REPEAT:
+        ev->has_repeat = 1;
+        ev->repeat = v;
+        break;
+    case F_STACK_ID:
+        ev->has_stack_id = 1;
+        ev->stack_id = v;
+        break;
+    case F_AGE:
+        ev->has_age = 1;
+        ev->age_ms = v;
+        break;
+    case F_MODULE_ID:
+        ev->has_module_id = 1;
+        ev->module_id = v;
+        break;
+    default:
+        break;
     }
 }
 

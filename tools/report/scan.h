@@ -51,7 +51,7 @@ int scan_event(const char *line, size_t len, struct event *ev)
 
 /* One group of an open_sockets report. */
 struct group {
-    long long count; /* -1 when absent */
+    long long count;  /* -1 when absent */
     const char *role; /* decoded into the iterator's buffer, or NULL */
     struct span created_at;
 };
