@@ -9,6 +9,7 @@
 # exits 0 when all is clean; --fix rewrites the C files in place first.
 # Run from anywhere: it works on the tree it belongs to, on the files git
 # tracks (or, outside git, on the usual folders).
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 

@@ -11,6 +11,7 @@
 # where the socket was created and the stack where its EOF was read, the
 # report of its open sockets asked of it while it runs (sockshim report
 # PID), and the leak report at exit.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -eu
 BUILD=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 SHIM="$BUILD/tools/sockshim"

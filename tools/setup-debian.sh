@@ -4,6 +4,7 @@
 # Run as root from the source tree: installs the build and test
 # dependencies with apt-get (only when one is missing), then
 # autoreconf, configure and make. Idempotent: a second run only rebuilds.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -eu
 cd "$(dirname "$0")/.."
 

@@ -27,6 +27,7 @@
  * --uring: as --same-syscalls, with each client socket's three options in
  * one io_uring_enter() and each FIONREAD + close() in another
  * (uring-batch.c): whether batching could lift that ceiling.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

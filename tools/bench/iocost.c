@@ -17,6 +17,7 @@
  * with LD_PRELOAD: (Ir(N2) - Ir(N1)) / (N2 - N1) is the instructions per
  * pair of calls, user space only; the shimmed figure minus the plain one
  * is what sockshim adds (run.sh divides by 2: per call).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

@@ -8,6 +8,7 @@
  *               N TCP sockets made with socket(), each tracked (and its
  *               creation stack captured) under sockshim. The sockets stay
  *               open; kernel memory for them is not in RSS either way.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <stdio.h>

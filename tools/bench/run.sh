@@ -9,6 +9,7 @@
 # Environment knobs: BENCH_RUNS (alternated pairs for nginx and the
 # connection loop, default 5), BENCH_SECS (seconds per wrk run, default 3),
 # BENCH_PORT (default: a free port from 18080). See tools/bench/README.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -u
 BUILD=$(cd "${1:-.}" && pwd)
 LIB=$BUILD/lib/.libs/libsockshim.so

@@ -3,6 +3,7 @@
 # as root): nginx, wrk, strace, valgrind. Idempotent. The nginx package
 # must not start a system daemon: a policy-rc.d refusing every start is in
 # place during the install, and any nginx the package started is stopped.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -eu
 need=""
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need="$need nginx-light"

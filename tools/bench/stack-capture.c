@@ -22,6 +22,7 @@
  * t/stack-t.c does.
  *
  *   stack-capture [ROUNDS [CALLS]]   defaults 15 and 20000
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -8,6 +8,7 @@
  *
  *   startup LIB [RUNS [PROGRAM]]      RUNS default 300
  *   -> "plain_us shim_us added_us"
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include <stdio.h>

@@ -9,6 +9,7 @@
  * through IORING_OP_URING_CMD). Raw system calls, no liburing: the bench
  * has no dependency beyond libc, and Debian 12's headers predate the
  * socket-command fields, which are written at their uapi offsets below.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "uring-batch.h"

@@ -2,6 +2,7 @@
  * uring-batch.h — connloop's --uring reference: the system calls sockshim
  * adds to a connection, batched through one io_uring (Linux 6.7+). Single
  * threaded; one ring per process.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_BENCH_URING_BATCH_H
 #define SOCKSHIM_BENCH_URING_BATCH_H

@@ -5,6 +5,7 @@
  * Repeat lines ("repeat":N, "stack_id") carry no stack: they count into
  * the finding of the last full event of their kind in their process,
  * N being the running count since that event.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "findings.h"

@@ -4,6 +4,7 @@
  * sockets (open_sockets, fd_pressure, fd_exhausted) one per group's
  * creation stack, with its growth. Memory grows with the number of
  * distinct findings and processes, not with the number of lines.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_FINDINGS_H
 #define SOCKSHIM_REPORT_FINDINGS_H

@@ -3,6 +3,7 @@
  * no script, no external style sheet or font, so that it can be mailed
  * or attached to a CI run as it is. A table of findings, worst first,
  * each with its stacks in a <details> block.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * (see input.h). zlib's gz* functions read plain and gzip'd files alike,
  * so one loop serves both. Lines are cut out of a large buffer in place:
  * a line is copied only when it straddles two reads.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "input.h"

@@ -2,6 +2,7 @@
  * input.h — read sockshim logs from files, directories and standard
  * input, plain or gzip'd, line by line, and hand each event found to a
  * callback. Lines are streamed: nothing of a line outlives its callback.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_INPUT_H
 #define SOCKSHIM_REPORT_INPUT_H

@@ -3,6 +3,7 @@
  * the library: a glob against each frame's function name as logged and
  * its module's basename, so that a line works in SOCKSHIM_SUPPRESS and
  * in --suppress alike.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "known.h"

@@ -3,6 +3,7 @@
  * suppression file matches (the library's SOCKSHIM_SUPPRESS format,
  * "KIND:PATTERN" a line) and those a baseline (an earlier --json
  * output) lists; and suppression lines written for findings.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_KNOWN_H
 #define SOCKSHIM_REPORT_KNOWN_H

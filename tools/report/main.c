@@ -5,6 +5,7 @@
  * and the order of work; input.c and unwrap.c read, findings.c groups,
  * known.c leaves out what is known, symbolize.c names frames, output.c
  * and html.c write.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include <getopt.h>
 #include <stdio.h>

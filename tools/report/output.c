@@ -2,6 +2,7 @@
  * output.c — the text and JSON reports (see output.h; html.c has the
  * page). Symbolization happens here, per frame shown, through
  * symbolize.c's per-module cache.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "output.h"
 

@@ -2,6 +2,7 @@
  * output.h — the report written out: as text (a headline per finding,
  * worst first, then its symbolized stacks), as one JSON document, or as
  * a self-contained HTML page.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_OUTPUT_H
 #define SOCKSHIM_REPORT_OUTPUT_H

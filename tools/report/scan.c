@@ -5,6 +5,7 @@
  * buffer. Where jansson would reject a line (a bad escape, an integer
  * too big, a lone surrogate, a duplicate key) the scanner gives up and
  * jansson has the last word, so both paths take the same lines.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "scan.h"
 

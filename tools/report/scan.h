@@ -7,6 +7,7 @@
  * compact ASCII re-encoding the scanner then reads (see unwrap.c).
  * Stacks and groups stay raw text: findings.c parses each distinct
  * stack once per process and remembers it.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_SCAN_H
 #define SOCKSHIM_REPORT_SCAN_H

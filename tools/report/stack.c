@@ -1,6 +1,7 @@
 /*
  * stack.c — stacks from events, their signatures, and the module table
  * of schema 1's module events (see stack.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #include "stack.h"
 

@@ -4,6 +4,7 @@
  * that says when two stacks from different processes are the same code:
  * per frame the module (its build-id when known, else its basename) and
  * the offset in it, never the address (ASLR moves every process).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_STACK_H
 #define SOCKSHIM_REPORT_STACK_H

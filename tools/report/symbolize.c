@@ -4,6 +4,7 @@
  * Dwfl, so that modules of different processes never overlap; a frame's
  * offset is from the start of the module's first mapping, as dladdr's
  * dli_fbase gives it to the library.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "symbolize.h"

@@ -6,6 +6,7 @@
  * this machine; its DWARF by libdwfl's standard search (.gnu_debuglink,
  * build-id, and debuginfod when DEBUGINFOD_URLS is set). One libdwfl
  * session per module, kept for the whole run.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_SYMBOLIZE_H
 #define SOCKSHIM_REPORT_SYMBOLIZE_H

@@ -4,6 +4,7 @@
  * record of a syslog line of an event). A plain event line is read by
  * scan.c alone; whatever it does not take, jansson parses, and an event
  * so found is re-encoded compact and ASCII for scan.c to read.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "unwrap.h"

@@ -7,6 +7,7 @@
  * "TAG[PID]: " prefix before the JSON, or an export (Loki,
  * Elasticsearch) whose JSON object holds the event as a string field
  * named by --field ("line", "_source.message").
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_UNWRAP_H
 #define SOCKSHIM_REPORT_UNWRAP_H

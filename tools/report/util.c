@@ -1,6 +1,7 @@
 /*
  * util.c — allocation, the string map, interning and string buffers of
  * sockshim-report (see util.h).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "util.h"

@@ -4,6 +4,7 @@
  * out of memory ends it with a message), a string-keyed hash map, and an
  * intern pool so that the many repeated module and function names of a
  * log are stored once.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_UTIL_H
 #define SOCKSHIM_REPORT_UTIL_H
