@@ -25,7 +25,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 52
+plan 55
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -277,8 +277,9 @@ bad=$(first "$TMP/bad"/dc-*)
 } >>"$bad"
 report --local "$TMP/bad"
 is 0 "$RC" "bad lines are not fatal (exit 0)"
-# All but the last line, the footer, which counts the bad lines.
-is "$(printf '%s\n' "$PLAIN" | sed '$d')" "$(printf '%s\n' "$OUT" | sed '$d')" \
+# All but the footer's two last lines: the first counts the bad lines.
+is "$(printf '%s\n' "$PLAIN" | sed '$d' | sed '$d')" \
+    "$(printf '%s\n' "$OUT" | sed '$d' | sed '$d')" \
     "bad lines: the same findings"
 like "$OUT" '\(2 lines not events\)' "bad lines: the footer counts them"
 nlines=$(wc -l <"$bad")
@@ -390,6 +391,14 @@ unlike "$(headlines)" ' double_close ' "--since: earlier events left out"
 like "$(headlines)" '^warn close_unread ' "--since: an event at that time kept"
 report --since yesterday "$LOGS"
 is 2 "$RC" "--since with a word that is not a time: usage error, exit 2"
+report --until "$RST_TS" "$LOGS"
+like "$(headlines)" ' double_close ' "--until: earlier events kept"
+report --until 2000 "$LOGS"
+like "$OUT" '^SUMMARY: sockshim-report: 0 findings \(0 errors, 0 warnings, 0 info\) in 0 processes on 0 hosts$' \
+    "--until 2000: nothing; SUMMARY says so"
+report "$LOGS"
+like "$OUT" '^SUMMARY: sockshim-report: [1-9][0-9]* findings \([1-9][0-9]* errors?, [1-9][0-9]* warnings?, [0-9]+ info\) in [1-9][0-9]* process(es)? on 1 host$' \
+    "the last line: SUMMARY with findings by level, processes and hosts"
 report --html "$TMP/r.html" --local "$LOGS"
 file_has "$TMP/r.html" 'serve_client \(closewait-server\.c:'
 ok $? "--html: a page with the symbolized stacks"

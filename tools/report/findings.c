@@ -45,6 +45,10 @@ static int passes(const struct filters *fl, const struct event_info *e) {
         return 0;
     if (fl->since != NULL && strcmp(e->ts, fl->since) < 0)
         return 0;
+    /* A prefix covers its whole span: --until 2026-12-04 is that day's
+     * end. */
+    if (fl->until != NULL && strncmp(e->ts, fl->until, strlen(fl->until)) > 0)
+        return 0;
     return e->level <= fl->min_level;
 }
 

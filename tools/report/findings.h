@@ -46,7 +46,8 @@ struct filters {
     struct strmap kinds;        /* --kind: only these (empty: all) */
     struct strmap progs, hosts; /* --prog, --host: globs */
     const char *since;          /* --since: ts at least this */
-    int min_level;              /* --min-level: 0 error .. 3 debug */
+    const char *until; /* --until: ts at most this (a prefix: its end) */
+    int min_level;     /* --min-level: 0 error .. 3 debug */
 };
 
 struct findings {

@@ -52,6 +52,7 @@ static const char usage_text[] =
     "  --prog GLOB          only events of programs matching GLOB\n"
     "  --host GLOB          only events of hosts matching GLOB\n"
     "  --since TS           only events at TS (ISO 8601 UTC) or later\n"
+    "  --until TS           only events at TS or earlier (a prefix: its end)\n"
     "  --min-level LEVEL    only events of LEVEL or worse (default debug)\n"
     "Input and symbols:\n"
     "  --field NAME         the string field holding the event in a JSON\n"
@@ -75,6 +76,7 @@ enum opt {
     OPT_PROG,
     OPT_HOST,
     OPT_SINCE,
+    OPT_UNTIL,
     OPT_MIN_LEVEL,
     OPT_FIELD,
     OPT_DEBUG_DIR,
@@ -93,6 +95,7 @@ static const struct option options[] = {
     {"prog", required_argument, NULL, OPT_PROG},
     {"host", required_argument, NULL, OPT_HOST},
     {"since", required_argument, NULL, OPT_SINCE},
+    {"until", required_argument, NULL, OPT_UNTIL},
     {"min-level", required_argument, NULL, OPT_MIN_LEVEL},
     {"field", required_argument, NULL, OPT_FIELD},
     {"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
@@ -181,13 +184,17 @@ static void parse_options(int argc, char **argv, struct settings *s,
             (void)strmap_slot(&fs->filters.hosts, optarg);
             break;
         case OPT_SINCE:
+        case OPT_UNTIL:
             /* Compared as text with the events' ts: a year first, or the
              * comparison means nothing. */
             if (strspn(optarg, "0123456789") < 4 ||
                 optarg[strspn(optarg, "0123456789-T:.Z")] != '\0')
                 usage_error(optarg, "not an ISO 8601 UTC time "
                                     "(2026-12-04T10:00:00Z or a prefix)");
-            fs->filters.since = optarg;
+            if (c == OPT_SINCE)
+                fs->filters.since = optarg;
+            else
+                fs->filters.until = optarg;
             break;
         case OPT_MIN_LEVEL:
             fs->filters.min_level = level_from_name(optarg);

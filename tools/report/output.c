@@ -124,6 +124,33 @@ void output_text(FILE *out, struct finding *const *list, size_t n,
             n, n == 1 ? "" : "s", in->events, in->events == 1 ? "" : "s",
             in->bad, in->bad == 1 ? "" : "s", t->suppressed, t->known,
             t->filtered);
+    output_summary_line(out, list, n);
+}
+
+/* Count each key of a finding's set once, across findings. */
+static void count_key(const char *key, void *value, void *ctx) {
+    (void)value;
+    (void)strmap_slot(ctx, key);
+}
+
+void output_summary_line(FILE *out, struct finding *const *list, size_t n) {
+    size_t levels[4] = {0};
+    struct strmap procs = {0}, hosts = {0};
+    for (size_t i = 0; i < n; i++) {
+        levels[list[i]->level < 0 || list[i]->level > 3 ? 3 : list[i]->level]++;
+        strmap_each(&list[i]->procs, count_key, &procs);
+        strmap_each(&list[i]->hosts, count_key, &hosts);
+    }
+    /* As LeakSanitizer ends its report: one line for a CI log's grep. */
+    fprintf(out,
+            "SUMMARY: sockshim-report: %zu finding%s (%zu error%s, %zu "
+            "warning%s, %zu info) in %zu process%s on %zu host%s\n",
+            n, n == 1 ? "" : "s", levels[0], levels[0] == 1 ? "" : "s",
+            levels[1], levels[1] == 1 ? "" : "s", levels[2] + levels[3],
+            procs.len, procs.len == 1 ? "" : "es", hosts.len,
+            hosts.len == 1 ? "" : "s");
+    strmap_free(&procs);
+    strmap_free(&hosts);
 }
 
 /* SET's keys as a sorted JSON list: the same input, the same output. */

@@ -28,6 +28,12 @@ int output_json(FILE *out, struct finding *const *list, size_t n,
 void output_html(FILE *out, struct finding *const *list, size_t n,
                  const struct totals *t) ATTR_NONNULL(1, 4);
 
+/* The closing line, as LeakSanitizer ends its report: "SUMMARY:
+ * sockshim-report: N findings (E errors, W warnings, I info) in P
+ * processes on H hosts". */
+void output_summary_line(FILE *out, struct finding *const *list, size_t n)
+    ATTR_NONNULL(1);
+
 /* The keys of SET sorted, in a malloc'd array of *N (the strings are the
  * set's own). */
 const char **output_sorted_keys(const struct strmap *set, size_t *n)
