@@ -18,7 +18,9 @@
  * --set makes the program itself call setsockopt(NAME) on each socket:
  * the listener before bind(), the client before connect(), the accepted
  * socket right after accept(). VALUE is an integer (ms for SO_RCVTIMEO and
- * SO_SNDTIMEO, seconds for SO_LINGER's timeout written ON:SECS).
+ * SO_SNDTIMEO, seconds for SO_LINGER's timeout written ON:SECS); where a
+ * number is a switch (the on/off options, ON of SO_LINGER) the words the
+ * SOCKSHIM_* variables take do too: on/off, yes/no, true/false.
  * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -153,6 +156,24 @@ static void apply_sets(int fd) {
     }
 }
 
+/* The number at TEXT into *VALUE, or 1/0 for the words the SOCKSHIM_*
+ * variables take for on and off; returns the end, or NULL for neither. */
+static const char *parse_number(const char *text, long *value) {
+    static const char *const words[] = {"on", "off",  "yes",
+                                        "no", "true", "false"};
+    size_t length = strcspn(text, ":");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        if (strlen(words[i]) == length &&
+            strncasecmp(text, words[i], length) == 0) {
+            *value = i % 2 == 0; /* on, yes, true at even places */
+            return text + length;
+        }
+    }
+    char *end;
+    *value = strtol(text, &end, 10);
+    return end == text ? NULL : end;
+}
+
 static void parse_set(const char *arg) {
     const char *eq = strchr(arg, '=');
     if (eq == NULL || set_count == MAX_SETS) {
@@ -162,11 +183,12 @@ static void parse_set(const char *arg) {
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         if (strlen(options[i].name) == (size_t)(eq - arg) &&
             strncmp(options[i].name, arg, (size_t)(eq - arg)) == 0) {
-            char *end;
+            const char *end = parse_number(eq + 1, &sets[set_count].value);
             sets[set_count].opt = &options[i];
-            sets[set_count].value = strtol(eq + 1, &end, 10);
-            sets[set_count].extra = *end == ':' ? strtol(end + 1, &end, 10) : 0;
-            if (*end != '\0') {
+            sets[set_count].extra = 0;
+            if (end != NULL && *end == ':')
+                end = parse_number(end + 1, &sets[set_count].extra);
+            if (end == NULL || *end != '\0') {
                 fprintf(stderr, "sockopts: bad value in %s\n", arg);
                 exit(2);
             }
