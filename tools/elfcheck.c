@@ -7,21 +7,28 @@
  * truncated or hostile file yields a verdict, never a crash or a huge
  * allocation.  Problems in program headers make the file NOT_ELF (the kernel
  * would refuse it too); problems in section headers, which the loader never
- * looks at, only disable the section-name check.
+ * looks at, only disable the section-name check.  The library to preload
+ * gets a header check of its own (elfcheck_library).
  */
 #define _GNU_SOURCE
 #include "elfcheck.h"
 
 #include <elf.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* The kernel reads this much of a file to find "#!" (BINPRM_BUF_SIZE). */
@@ -160,13 +167,12 @@ static struct segment decode_segment(const struct elf_file *elf,
 }
 
 /*
- * Check the identification bytes in HEAD and fill *ELF and *HDR.  False if
- * this is not an executable ELF file we understand.
+ * Check the identification bytes in HEAD (HEAD_LEN bytes) and set *ELF's
+ * class and byte order.  False if this is no ELF file we understand or its
+ * header is cut short.
  */
-static bool parse_elf_header(const unsigned char *head, size_t head_len,
-                             struct elf_file *elf, struct elf_header *hdr) {
-    uint64_t type;
-
+static bool parse_ident(const unsigned char *head, size_t head_len,
+                        struct elf_file *elf) {
     if (head_len < EI_NIDENT || memcmp(head, ELFMAG, SELFMAG) != 0)
         return false;
     if (head[EI_CLASS] != ELFCLASS32 && head[EI_CLASS] != ELFCLASS64)
@@ -174,13 +180,24 @@ static bool parse_elf_header(const unsigned char *head, size_t head_len,
     if (head[EI_DATA] != ELFDATA2LSB && head[EI_DATA] != ELFDATA2MSB)
         return false;
     elf->is_64bit = head[EI_CLASS] == ELFCLASS64;
-    if (head_len < ELF_SIZEOF(elf, Ehdr))
-        return false;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     elf->swap_bytes = head[EI_DATA] != ELFDATA2LSB;
 #else
     elf->swap_bytes = head[EI_DATA] != ELFDATA2MSB;
 #endif
+    return head_len >= ELF_SIZEOF(elf, Ehdr);
+}
+
+/*
+ * Check the identification bytes in HEAD and fill *ELF and *HDR.  False if
+ * this is not an executable ELF file we understand.
+ */
+static bool parse_elf_header(const unsigned char *head, size_t head_len,
+                             struct elf_file *elf, struct elf_header *hdr) {
+    uint64_t type;
+
+    if (!parse_ident(head, head_len, elf))
+        return false;
 
     /* Relocatable objects and core files cannot be executed. */
     type = ELF_FIELD(elf, head, Ehdr, e_type);
@@ -417,6 +434,68 @@ out:
 }
 
 /*
+ * True if executing the file FD gives a caller that is not root
+ * capabilities, from the file's security.capability attribute: then the
+ * kernel sets AT_SECURE (security/commoncap.c).  Root's own set is already
+ * full, and the kernel does not mark its executions secure for capabilities.
+ * The bounding set is taken as full: at worst a warning too many.
+ */
+static bool gains_capabilities(int fd) {
+    unsigned char raw[sizeof(struct vfs_ns_cap_data)];
+    uint32_t word[5]; /* magic_etc, then permitted/inheritable pairs */
+    uint64_t permitted, inheritable, own_inheritable;
+    struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct own[_LINUX_CAPABILITY_U32S_3];
+    ssize_t n;
+
+    if (getuid() == 0)
+        return false;
+    n = fgetxattr(fd, "security.capability", raw, sizeof(raw));
+    if (n < (ssize_t)XATTR_CAPS_SZ_1)
+        return false;
+    memset(word, 0, sizeof(word));
+    memcpy(word, raw, n < (ssize_t)sizeof(word) ? (size_t)n : sizeof(word));
+    for (size_t i = 0; i < 5; i++)
+        word[i] = le32toh(word[i]);
+    /* Revision 1 has one 32-bit word per set; the words above stay 0. */
+    if ((word[0] & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_1)
+        word[3] = word[4] = 0;
+    permitted = word[1] | (uint64_t)word[3] << 32;
+    inheritable = word[2] | (uint64_t)word[4] << 32;
+    own_inheritable = 0;
+    if (syscall(SYS_capget, &header, own) == 0)
+        own_inheritable = own[0].inheritable | (uint64_t)own[1].inheritable
+                                                   << 32;
+    return (permitted | (inheritable & own_inheritable)) != 0 ||
+           (word[0] & VFS_CAP_FLAGS_EFFECTIVE) != 0;
+}
+
+/*
+ * The change of identity that executing FD (status ST) brings, as the
+ * kernel decides it: ELFCHECK_SETUID, _SETGID, _CAPS, or ELFCHECK_OK for
+ * none.  Set-id bits and file capabilities count for nothing on a nosuid
+ * mount and under no_new_privs; a setuid file of the caller's own (root
+ * running a root-owned one) changes nothing either.
+ */
+static enum elfcheck_verdict identity_change(int fd, const struct stat *st) {
+    struct statvfs fs;
+
+    if (fstatvfs(fd, &fs) == 0 && (fs.f_flag & ST_NOSUID))
+        return ELFCHECK_OK;
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+        return ELFCHECK_OK;
+    if ((st->st_mode & S_ISUID) && st->st_uid != getuid())
+        return ELFCHECK_SETUID;
+    /* Set-group-id without group execute marks mandatory locking. */
+    if ((st->st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) &&
+        st->st_gid != getgid())
+        return ELFCHECK_SETGID;
+    if (gains_capabilities(fd))
+        return ELFCHECK_CAPS;
+    return ELFCHECK_OK;
+}
+
+/*
  * Classify the opened ELF file FD (HEAD holds its first HEAD_LEN bytes) in
  * the documented order: setid, Go, static, libc.
  */
@@ -432,8 +511,9 @@ static enum elfcheck_verdict inspect_elf(int fd, const struct stat *st,
 
     if (!parse_elf_header(head, head_len, &elf, &hdr))
         return ELFCHECK_NOT_ELF;
-    if (st->st_mode & (S_ISUID | S_ISGID))
-        return ELFCHECK_SETID;
+    verdict = identity_change(fd, st);
+    if (verdict != ELFCHECK_OK)
+        return verdict;
     segments = read_segments(&elf, &hdr, &count);
     if (segments == NULL)
         return ELFCHECK_NOT_ELF;
@@ -649,9 +729,119 @@ const char *elfcheck_explain(enum elfcheck_verdict v) {
     case ELFCHECK_GO:
         return "is a Go program: Go makes raw system calls, "
                "sockshim cannot see its sockets";
-    case ELFCHECK_SETID:
-        return "is setuid or setgid: the loader ignores LD_PRELOAD for it, "
-               "sockshim cannot see its sockets";
+    case ELFCHECK_SETUID:
+        return "is setuid to another user: it runs in secure mode "
+               "(AT_SECURE), the loader ignores LD_PRELOAD";
+    case ELFCHECK_SETGID:
+        return "is setgid to another group: it runs in secure mode "
+               "(AT_SECURE), the loader ignores LD_PRELOAD";
+    case ELFCHECK_CAPS:
+        return "has file capabilities (security.capability): it runs in "
+               "secure mode (AT_SECURE), the loader ignores LD_PRELOAD";
+    }
+    return "has an unknown verdict";
+}
+
+/*
+ * The launcher's own class, byte order and machine, from the first bytes of
+ * /proc/self/exe into OWN (OWN_SIZE bytes); false if they cannot be read.
+ */
+static bool read_own_header(unsigned char *own, size_t own_size,
+                            struct elf_file *elf) {
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    size_t len;
+
+    if (fd < 0)
+        return false;
+    len = read_at(fd, own, own_size, 0);
+    close(fd);
+    return parse_ident(own, len, elf);
+}
+
+/*
+ * True if the ELF file behind ELF (header HEAD) is a position-independent
+ * executable, DF_1_PIE in DT_FLAGS_1: ET_DYN like a library, but ld.so
+ * refuses to preload it.  False when the dynamic section cannot be read.
+ */
+static bool is_pie(const struct elf_file *elf, const unsigned char *head) {
+    struct elf_file copy = *elf;
+    struct elf_header hdr;
+    struct segment *segments;
+    unsigned char *entries = NULL;
+    size_t count = 0, entry_size = ELF_SIZEOF(elf, Dyn);
+    uint64_t n_entries = 0;
+    bool pie = false;
+
+    if (!parse_elf_header(head, ELF_SIZEOF(elf, Ehdr), &copy, &hdr))
+        return false;
+    segments = read_segments(elf, &hdr, &count);
+    for (size_t i = 0; segments != NULL && i < count && entries == NULL; i++) {
+        if (segments[i].type != PT_DYNAMIC)
+            continue;
+        entries = read_block(elf, segments[i].offset, segments[i].filesz,
+                             MAX_DYNAMIC);
+        n_entries = segments[i].filesz / entry_size;
+    }
+    for (uint64_t i = 0; entries != NULL && i < n_entries; i++) {
+        const unsigned char *entry = entries + i * entry_size;
+        uint64_t tag = ELF_FIELD(elf, entry, Dyn, d_tag);
+        if (tag == DT_NULL)
+            break;
+        if (tag == DT_FLAGS_1)
+            pie = (ELF_FIELD(elf, entry, Dyn, d_un.d_val) & DF_1_PIE) != 0;
+    }
+    free(entries);
+    free(segments);
+    return pie;
+}
+
+enum elfcheck_library elfcheck_library(const char *path) {
+    unsigned char head[sizeof(Elf64_Ehdr)], own[sizeof(Elf64_Ehdr)];
+    struct elf_file elf = {.fd = -1}, self;
+    struct stat st;
+    enum elfcheck_library verdict = ELFLIB_OK;
+
+    elf.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (elf.fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? ELFLIB_MISSING
+                                                   : ELFLIB_UNREADABLE;
+    if (fstat(elf.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(elf.fd);
+        return ELFLIB_UNREADABLE;
+    }
+    elf.size = (uint64_t)st.st_size;
+    if (!parse_ident(head, read_at(elf.fd, head, sizeof(head), 0), &elf)) {
+        verdict = ELFLIB_NOT_ELF;
+    } else if (read_own_header(own, sizeof(own), &self)) {
+        if (head[EI_CLASS] != own[EI_CLASS] || head[EI_DATA] != own[EI_DATA] ||
+            ELF_FIELD(&elf, head, Ehdr, e_machine) !=
+                ELF_FIELD(&self, own, Ehdr, e_machine))
+            verdict = ELFLIB_WRONG_ARCH;
+    } else if (elf.is_64bit != (sizeof(void *) == 8) || elf.swap_bytes) {
+        verdict = ELFLIB_WRONG_ARCH; /* no /proc: class and byte order only */
+    }
+    if (verdict == ELFLIB_OK &&
+        (ELF_FIELD(&elf, head, Ehdr, e_type) != ET_DYN || is_pie(&elf, head)))
+        verdict = ELFLIB_NOT_SHARED;
+    close(elf.fd);
+    return verdict;
+}
+
+const char *elfcheck_library_explain(enum elfcheck_library v) {
+    switch (v) {
+    case ELFLIB_OK:
+        return "is a shared library of this machine's architecture";
+    case ELFLIB_MISSING:
+        return "does not exist";
+    case ELFLIB_UNREADABLE:
+        return "cannot be read (not a regular file, or no permission)";
+    case ELFLIB_NOT_ELF:
+        return "is not an ELF file";
+    case ELFLIB_NOT_SHARED:
+        return "is not a shared library (an ELF executable or object)";
+    case ELFLIB_WRONG_ARCH:
+        return "is a library for another architecture (ELF class, byte "
+               "order or machine)";
     }
     return "has an unknown verdict";
 }

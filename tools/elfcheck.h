@@ -6,7 +6,9 @@
  * only works when COMMAND is a dynamically linked program that calls them
  * through libc.  This module resolves COMMAND the way execvp(3) would
  * (PATH search, #! scripts followed to their interpreter) and classifies the
- * ELF file it ends up at, so the launcher can warn before running it.
+ * ELF file it ends up at, so the launcher can warn before running it.  It
+ * also checks, from its ELF header, that the library to preload is one the
+ * loader can load.
  */
 #ifndef SOCKSHIM_ELFCHECK_H
 #define SOCKSHIM_ELFCHECK_H
@@ -23,8 +25,17 @@ enum elfcheck_verdict {
     ELFCHECK_GO,        /* a Go program (has a .note.go.buildid or
                            .go.buildinfo section, or a "Go build ID"
                            note): Go makes raw syscalls */
-    ELFCHECK_SETID,     /* setuid or setgid file: the loader ignores
-                           LD_PRELOAD from untrusted paths */
+    /* The three below make the kernel set AT_SECURE, and ld.so then
+       ignores LD_PRELOAD (all but setuid libraries in its own
+       directories).  Only a real change counts: root running a
+       root-owned setuid file, a file on a nosuid mount, or a caller
+       under no_new_privs gives none. */
+    ELFCHECK_SETUID, /* setuid to an owner other than the caller's real
+                        uid */
+    ELFCHECK_SETGID, /* setgid (with group execute) to a group other
+                        than the caller's real gid */
+    ELFCHECK_CAPS,   /* file capabilities (security.capability) that a
+                        caller other than root gains */
 };
 
 struct elfcheck_result {
@@ -40,7 +51,9 @@ struct elfcheck_result {
  * interpreter ("#!/usr/bin/env NAME" to NAME in $PATH).  Malformed or
  * truncated files give ELFCHECK_NOT_ELF (or a verdict from the parts that
  * could be read), never a crash.  Never exits, never prints; reads the file
- * with open/pread/fstat only and allocates at most a few MiB.
+ * with open/pread/fstat/fstatvfs/fgetxattr only and allocates at most a few
+ * MiB.  The identity checks compare with the calling process's real uid and
+ * gid: the launcher execs COMMAND itself, so it is the caller.
  */
 enum elfcheck_verdict elfcheck_command(const char *command,
                                        struct elfcheck_result *out);
@@ -51,5 +64,33 @@ enum elfcheck_verdict elfcheck_command(const char *command,
  * effect, sockshim cannot see its sockets".  Static string, never NULL.
  */
 const char *elfcheck_explain(enum elfcheck_verdict v);
+
+/* What the ELF header of the library to preload says, worst first found. */
+enum elfcheck_library {
+    ELFLIB_OK = 0,
+    ELFLIB_MISSING,    /* no such file */
+    ELFLIB_UNREADABLE, /* not a regular file, or cannot be opened */
+    ELFLIB_NOT_ELF,    /* no ELF identification */
+    ELFLIB_NOT_SHARED, /* ELF, but not a shared object (ET_DYN) */
+    ELFLIB_WRONG_ARCH, /* class, byte order or machine differ from the
+                          launcher's own */
+};
+
+/*
+ * Check that PATH looks loadable as LD_PRELOAD: a readable regular file
+ * whose ELF header says shared object for the launcher's own class, byte
+ * order and machine (read from /proc/self/exe; compared with the build's
+ * constants if that cannot be read).  A header check only: it does not
+ * resolve symbols or run constructors, so a library that passes may still
+ * fail in ld.so (a missing dependency, say).  Reads 64 bytes; never prints.
+ */
+enum elfcheck_library elfcheck_library(const char *path);
+
+/*
+ * What went wrong with a library, meant to follow its path, e.g. for
+ * ELFLIB_NOT_SHARED: "is an ELF file but not a shared library".  Static
+ * string, never NULL.
+ */
+const char *elfcheck_library_explain(enum elfcheck_library v);
 
 #endif /* SOCKSHIM_ELFCHECK_H */

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
   redis-tools faketime valgrind clang-format shellcheck strace rsyslog
-  python3-jsonschema libjansson-dev libdw-dev zlib1g-dev"
+  python3-jsonschema libjansson-dev libdw-dev zlib1g-dev libcap2-bin"
 
 missing=
 for p in $PACKAGES; do

@@ -7,7 +7,9 @@
  * the configuration's last layer); LD_PRELOAD gets the library prepended,
  * never replaced. Values are checked with the library's own parsers
  * before anything runs, so a launch either has a valid policy or does not
- * happen.
+ * happen; the library is checked too (its ELF header), so a launch never
+ * runs the program without it. Every message starts "sockshim: error: " or
+ * "sockshim: warning: " (-q silences the warnings).
  */
 #define _GNU_SOURCE
 #include "config.h"
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,7 @@ enum {
     FLAG_CONFIG,
     FLAG_RULES,
     FLAG_CHECK,
+    FLAG_QUIET,
     FLAG_HELP,
     FLAG_VERSION,
     FLAG_POLICY_BASE = 2000, /* + enum policy_option */
@@ -80,6 +84,34 @@ static struct {
 } settings[MAX_SETTINGS];
 static int setting_count;
 static int launch_errors;
+static int quiet; /* -q: no warnings */
+
+/* One message line on stderr: "sockshim: KIND: " and FORMAT. */
+static void say(const char *kind, const char *format, va_list args) {
+    fprintf(stderr, "sockshim: %s: ", kind);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+}
+
+/* An error line: what stops the launch (or fails --check). */
+__attribute__((format(printf, 1, 2))) static void say_error(const char *format,
+                                                            ...) {
+    va_list args;
+    va_start(args, format);
+    say("error", format, args);
+    va_end(args);
+}
+
+/* A warning line, unless -q: the launch goes on, perhaps unobserved. */
+__attribute__((format(printf, 1, 2))) static void
+say_warning(const char *format, ...) {
+    va_list args;
+    if (quiet)
+        return;
+    va_start(args, format);
+    say("warning", format, args);
+    va_end(args);
+}
 
 static void set_variable(const char *name, const char *value) {
     for (int i = 0; i < setting_count; i++) {
@@ -140,8 +172,8 @@ static const char *flag_for_variable(const char *name) {
 
 static void report_flag_error(const char *where, const char *value,
                               const char *problem, const char *accepted) {
-    fprintf(stderr, "sockshim: %s '%s': %s; accepted: %s\n",
-            flag_for_variable(where), value ? value : "", problem, accepted);
+    say_error("%s '%s': %s; accepted: %s", flag_for_variable(where),
+              value ? value : "", problem, accepted);
     launch_errors++;
 }
 
@@ -222,53 +254,87 @@ static void print_policy_table(const struct config *cfg) {
            "a rule applies to TCP\nsockets only.\n");
 }
 
-static void usage(FILE *out) {
-    fprintf(out,
-            "usage: sockshim [options] [--] COMMAND [ARGS]\n"
-            "       sockshim --check [options]\n"
-            "       sockshim report [--timeout DURATION] PID\n"
-            "Run COMMAND with libsockshim.so preloaded: socket-option policies "
-            "and\nsocket misuse diagnostics for an unmodified program.\n\n"
-            "Policy (each sets the SOCKSHIM_* variable of the same name):\n");
-    for (int opt = 0; opt < OPT_COUNT; opt++)
-        fprintf(out, "  --%-16s %s\n", option_descs[opt].flag,
-                option_descs[opt].accepted);
-    fprintf(out,
-            "  --mode MODE        enforce (default), force, audit (dry run: "
-            "log only), off\n"
-            "\nLog:\n"
-            "  --log DEST         stderr (default), syslog, file:PATH "
-            "(%%p pid, %%n program)\n"
-            "  --log-format F     text (default) or json\n"
-            "  --json             same as --log-format json\n"
-            "  --log-level L      error, warn (default), info, debug\n"
-            "\nDiagnostics:\n");
-    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++) {
-        char usage[32];
-        snprintf(usage, sizeof usage, "--%s %s", diag_flags[i].flag,
-                 diag_flags[i].arg);
-        fprintf(out, "  %-19s%s\n", usage, diag_flags[i].help);
+#define HELP_WIDTH 80  /* no --help line is longer */
+#define HELP_INDENT 21 /* where the descriptions start */
+
+/* One item of --help: "  LEFT" padded to HELP_INDENT, then TEXT wrapped at
+ * spaces so that no line passes HELP_WIDTH columns. */
+static void help_item(FILE *out, const char *left, const char *text) {
+    int column = fprintf(out, "  %-*s", HELP_INDENT - 3, left);
+    int fresh = 0; /* at the start of a continuation line */
+    for (const char *p = text + strspn(text, " "); *p != '\0';) {
+        int length = (int)strcspn(p, " ");
+        if (!fresh && column + 1 + length > HELP_WIDTH) {
+            column = fprintf(out, "\n%*s", HELP_INDENT, "") - 1;
+            fresh = 1;
+        }
+        column += fprintf(out, "%s%.*s", fresh ? "" : " ", length, p);
+        fresh = 0;
+        p += length;
+        p += strspn(p, " ");
     }
+    fputc('\n', out);
+}
+
+/* The one line for a launch without COMMAND or with a bad option. */
+static void short_usage(void) {
+    fprintf(stderr, "usage: sockshim [options] [--] COMMAND [ARGS]\n"
+                    "Try 'sockshim --help'.\n");
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: sockshim [options] [--] COMMAND [ARGS]\n"
+                 "       sockshim --check [options]\n"
+                 "       sockshim report [--timeout DURATION] PID\n"
+                 "Run COMMAND with libsockshim.so preloaded: socket-option "
+                 "policies and\nsocket misuse diagnostics for an unmodified "
+                 "program.\n\n"
+                 "Policy (each sets the SOCKSHIM_* variable of the same "
+                 "name):\n");
+    for (int opt = 0; opt < OPT_COUNT; opt++) {
+        char flag[32];
+        snprintf(flag, sizeof flag, "--%s", option_descs[opt].flag);
+        help_item(out, flag, option_descs[opt].accepted);
+    }
+    help_item(out, "--mode MODE",
+              "enforce (default), force, audit (dry run: log only), off");
+    fprintf(out, "\nLog:\n");
+    help_item(out, "--log DEST",
+              "stderr (default), syslog, file:PATH (%p pid, %n program)");
+    help_item(out, "--log-format F", "text (default) or json");
+    help_item(out, "--json", "same as --log-format json");
+    help_item(out, "--log-level L", "error, warn (default), info, debug");
+    fprintf(out, "\nDiagnostics:\n");
+    for (size_t i = 0; i < DIAG_FLAG_COUNT; i++) {
+        char flag[32];
+        snprintf(flag, sizeof flag, "--%s %s", diag_flags[i].flag,
+                 diag_flags[i].arg);
+        help_item(out, flag, diag_flags[i].help);
+    }
+    fprintf(out, "\nScoped policies:\n");
+    help_item(out, "--config FILE",
+              "config file: global settings and rules (SOCKSHIM_CONFIG)");
+    help_item(out, "--rules 'R; R...'",
+              "rules such as 'connect port=6379 keepalive=30' "
+              "(SOCKSHIM_RULES)");
+    fprintf(out, "\nLauncher:\n");
+    help_item(out, "--check",
+              "validate the library, file, environment, flags and the "
+              "suppressions file; print the effective policy per rule and "
+              "the diagnostic settings; exit 0 when clean, 1 on any error");
+    help_item(out, "--dry-run",
+              "print the command that would run, environment included, as a "
+              "shell command line; run nothing");
+    help_item(out, "-q, --quiet",
+              "no warnings from the launcher (errors are still printed)");
+    help_item(out, "-h, --help", "this help");
+    help_item(out, "--version", "the version");
     fprintf(out,
-            "\nScoped policies:\n"
-            "  --config FILE      config file: global settings and rules "
-            "(SOCKSHIM_CONFIG)\n"
-            "  --rules 'R; R...'  rules such as 'connect port=6379 "
-            "keepalive=30' (SOCKSHIM_RULES)\n"
-            "\nLauncher:\n"
-            "  --check            validate file, environment, flags and the "
-            "suppressions file;\n"
-            "                     print the effective policy per rule and the "
-            "diagnostic\n"
-            "                     settings; exit 0 when clean, 1 on any error\n"
-            "  --dry-run          print the environment it would set and the "
-            "command; run nothing\n"
-            "  --help, --version\n"
             "\nLD_PRELOAD is prepended to, never replaced. The library is "
-            "looked for next to\nthis program in a build tree first, then in "
-            "%s;\nSOCKSHIM_LIBRARY=PATH overrides both.\nExit status: "
-            "COMMAND's, or 2 for a bad option, 126/127 when "
-            "COMMAND cannot run.\n",
+            "looked for next to\nthis program in a build tree first, then "
+            "in\n%s; SOCKSHIM_LIBRARY=PATH overrides both.\n"
+            "Exit status: COMMAND's, or 2 for a bad option or a missing "
+            "library, 126/127\nwhen COMMAND cannot run.\n",
             PKGLIBDIR);
 }
 
@@ -296,6 +362,56 @@ static const char *find_library(void) {
     }
     snprintf(path, sizeof path, "%s/libsockshim.so", PKGLIBDIR);
     return path;
+}
+
+/* What to do about a library that is missing or cannot be loaded. */
+static const char *library_advice(const char *library) {
+    const char *forced = getenv("SOCKSHIM_LIBRARY");
+    if (forced != NULL && *forced != '\0' && strcmp(forced, library) == 0)
+        return "SOCKSHIM_LIBRARY must name libsockshim.so (unset it to use "
+               "the installed one)";
+    return "install sockshim, or set SOCKSHIM_LIBRARY to the path of "
+           "libsockshim.so";
+}
+
+/* Write WORD to stdout as one word of a POSIX shell command line: as it is
+ * when every byte is safe, else in single quotes (a quote as '\\''). */
+static void print_shell_word(const char *word) {
+    static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                               "vwxyz0123456789_@%+=:,./-";
+    if (*word != '\0' && word[strspn(word, safe)] == '\0') {
+        fputs(word, stdout);
+        return;
+    }
+    putchar('\'');
+    for (const char *p = word; *p != '\0'; p++) {
+        if (*p == '\'')
+            fputs("'\\''", stdout);
+        else
+            putchar(*p);
+    }
+    putchar('\'');
+}
+
+/* --dry-run: the launch as one shell command line, "env VAR=VALUE ...
+ * LD_PRELOAD=... COMMAND ARGS", each word quoted where the shell needs it;
+ * run with sh -c, it does what the launcher would have done. */
+static void print_command(const char *preload, char *const command[]) {
+    fputs("env", stdout);
+    for (int i = 0; i < setting_count; i++) {
+        printf(" %s=", settings[i].name);
+        print_shell_word(settings[i].value);
+    }
+    fputs(" LD_PRELOAD=", stdout);
+    print_shell_word(preload);
+    /* env would take a COMMAND with '=' in it for one more variable. */
+    if (strchr(command[0], '=') != NULL)
+        fputs(" sh -c 'exec \"$0\" \"$@\"'", stdout);
+    for (int i = 0; command[i] != NULL; i++) {
+        putchar(' ');
+        print_shell_word(command[i]);
+    }
+    putchar('\n');
 }
 
 static char *preload_value(const char *library) {
@@ -341,14 +457,17 @@ int main(int argc, char **argv) {
     long_options[n++] =
         (struct option){"rules", required_argument, NULL, FLAG_RULES};
     long_options[n++] = (struct option){"check", no_argument, NULL, FLAG_CHECK};
+    long_options[n++] = (struct option){"quiet", no_argument, NULL, FLAG_QUIET};
     long_options[n++] = (struct option){"help", no_argument, NULL, FLAG_HELP};
     long_options[n++] =
         (struct option){"version", no_argument, NULL, FLAG_VERSION};
     long_options[n] = (struct option){NULL, 0, NULL, 0};
 
     int c;
-    /* "+": stop at the first non-option, which is COMMAND. */
-    while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+    /* "+": stop at the first non-option, which is COMMAND; ":" and no
+     * opterr: the messages are ours, under one program name. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:hq", long_options, NULL)) != -1) {
         switch (c) {
         case FLAG_MODE:
             set_variable("SOCKSHIM_MODE", optarg);
@@ -377,6 +496,21 @@ int main(int argc, char **argv) {
         case FLAG_CHECK:
             check = 1;
             break;
+        case 'q':
+        case FLAG_QUIET:
+            quiet = 1;
+            break;
+        case ':':
+            say_error("option '%s' needs an argument", argv[optind - 1]);
+            short_usage();
+            return 2;
+        case '?':
+            if (optopt != 0)
+                say_error("unknown option '-%c'", optopt);
+            else
+                say_error("unknown option '%s'", argv[optind - 1]);
+            short_usage();
+            return 2;
         case 'h':
         case FLAG_HELP:
             usage(stdout);
@@ -397,17 +531,28 @@ int main(int argc, char **argv) {
                                                     : optarg);
                 break;
             }
-            fprintf(stderr, "Try 'sockshim --help'.\n");
+            short_usage(); /* not reached: every flag is handled */
             return 2;
         }
     }
 
+    const char *library = find_library();
+    enum elfcheck_library library_state = elfcheck_library(library);
     static struct config cfg;
     if (check) {
         /* Everything the program would read: file, environment, flags. */
         config_load(&cfg, launch_value, report_check_error);
         extern char **environ;
         config_check_unknown_env(environ, report_check_error);
+        /* And the library that would read it. */
+        if (library_state != ELFLIB_OK) {
+            printf("error: library %s %s; %s\n", library,
+                   elfcheck_library_explain(library_state),
+                   library_advice(library));
+            launch_errors++;
+        } else {
+            printf("library: %s\n", library);
+        }
         print_policy_table(&cfg);
         printf("\n%d error%s\n", launch_errors, launch_errors == 1 ? "" : "s");
         return launch_errors > 0 ? 1 : 0;
@@ -426,35 +571,32 @@ int main(int argc, char **argv) {
     if (launch_errors > 0)
         return 2;
     if (optind >= argc) {
-        fprintf(stderr, "sockshim: no COMMAND given\n");
-        usage(stderr);
+        short_usage();
         return 2;
     }
 
-    const char *library = find_library();
-    if (!file_exists(library))
-        fprintf(stderr,
-                "sockshim: warning: %s not found; install sockshim "
-                "or set SOCKSHIM_LIBRARY\n",
-                library);
+    /* Without its library the command would run unobserved, its policy
+     * silently not applied: no launch at all is the honest outcome. */
+    if (library_state != ELFLIB_OK) {
+        say_error("library %s %s; %s", library,
+                  elfcheck_library_explain(library_state),
+                  library_advice(library));
+        return 2;
+    }
     char *preload = preload_value(library);
     if (preload == NULL) {
-        perror("sockshim");
+        say_error("%s", strerror(errno));
         return 2;
     }
 
     struct elfcheck_result verdict;
     if (elfcheck_command(argv[optind], &verdict) != ELFCHECK_OK &&
         verdict.verdict != ELFCHECK_NOT_FOUND)
-        fprintf(stderr, "sockshim: warning: %s %s: not interposed\n",
-                verdict.path, elfcheck_explain(verdict.verdict));
+        say_warning("%s %s: not interposed", verdict.path,
+                    elfcheck_explain(verdict.verdict));
 
     if (dry_run) {
-        for (int i = 0; i < setting_count; i++)
-            printf("%s=%s\n", settings[i].name, settings[i].value);
-        printf("LD_PRELOAD=%s\n", preload);
-        for (int i = optind; i < argc; i++)
-            printf("%s%s", argv[i], i + 1 < argc ? " " : "\n");
+        print_command(preload, argv + optind);
         return 0;
     }
 
@@ -462,7 +604,7 @@ int main(int argc, char **argv) {
         setenv(settings[i].name, settings[i].value, 1);
     setenv("LD_PRELOAD", preload, 1);
     execvp(argv[optind], argv + optind);
-    int error = errno;
-    fprintf(stderr, "sockshim: %s: %s\n", argv[optind], strerror(error));
-    return error == ENOENT ? 127 : 126;
+    int exec_error = errno;
+    say_error("%s: %s", argv[optind], strerror(exec_error));
+    return exec_error == ENOENT ? 127 : 126;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # launcher.sh — the launcher, tools/sockshim: its help, --dry-run, flag
 # validation, the policy reaching the command, exit statuses, the warnings
-# for programs it cannot interpose, and --json logging.
+# for programs it cannot interpose, and --json logging. Its checks of the
+# program's identity and of the library are in launcher-honest.sh.
 # Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
@@ -11,7 +12,7 @@ L=$BUILD/tools/sockshim
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip_all "$PY not installed"
 
-plan 48
+plan 45
 
 # Every run of the launcher: bounded, and without an LD_PRELOAD inherited
 # from the caller unless a test sets one.
@@ -39,9 +40,11 @@ ok $? "--help lists every policy, log and launcher flag"
 out=$(launch --dry-run --keepalive 60:10:5 --linger 0 -- \
     touch "$TMP/dry-ran" 2>"$TMP/dry.err")
 is 0 $? "--dry-run exits 0"
-like "$out" '^SOCKSHIM_KEEPALIVE=60:10:5$' "--dry-run prints SOCKSHIM_KEEPALIVE=60:10:5"
-like "$out" '^SOCKSHIM_LINGER=0$' "--dry-run prints SOCKSHIM_LINGER=0"
-preload=$(printf '%s\n' "$out" | sed -n 's/^LD_PRELOAD=//p')
+like "$out" '^env (.* )?SOCKSHIM_KEEPALIVE=60:10:5 ' "--dry-run prints SOCKSHIM_KEEPALIVE=60:10:5"
+like "$out" ' SOCKSHIM_LINGER=0 ' "--dry-run prints SOCKSHIM_LINGER=0"
+# The printed command, run by a shell, shows the LD_PRELOAD it sets.
+out=$(launch --dry-run -- printenv LD_PRELOAD 2>/dev/null)
+preload=$(sh -c "$out" 2>/dev/null)
 first=${preload%% *}
 is "$LIB" "$(readlink -f "$first")" \
     "LD_PRELOAD= names the build tree's lib/.libs/libsockshim.so, next to the launcher"
@@ -53,8 +56,8 @@ ok $? "--dry-run does not run the command"
 # the command's real environment. (The loader complains on stderr that the
 # other library does not exist; that is not the launcher's business.)
 out=$(LD_PRELOAD=/some/other.so timeout -k 5 60 "$L" --dry-run \
-    --keepalive 60 -- /bin/true 2>/dev/null)
-is "$first /some/other.so" "$(printf '%s\n' "$out" | sed -n 's/^LD_PRELOAD=//p')" \
+    --keepalive 60 -- printenv LD_PRELOAD 2>/dev/null)
+is "$first /some/other.so" "$(sh -c "$out" 2>/dev/null)" \
     "--dry-run with LD_PRELOAD set: the shim first, then the old value"
 out=$(LD_PRELOAD=/some/other.so timeout -k 5 60 "$L" --keepalive 60 -- \
     printenv LD_PRELOAD 2>/dev/null)
@@ -63,8 +66,9 @@ is "$first /some/other.so" "$out" \
 
 # ------------------------------------------------------------ 3. bad values
 
-# bad_value FLAG VALUE ACCEPTED-ERE: exit 2, one stderr line naming the flag,
-# the value and what is accepted, and the command not run. 3 tests.
+# bad_value FLAG VALUE ACCEPTED-ERE: exit 2, one stderr line "sockshim:
+# error: " naming the flag, the value and what is accepted, and the command
+# not run. 3 tests.
 n=0
 bad_value() {
     n=$((n + 1))
@@ -72,6 +76,7 @@ bad_value() {
     is 2 $? "$1 $2: exit status 2"
     err=$(cat "$TMP/bad.err")
     if [ "$(wc -l <"$TMP/bad.err")" -eq 1 ] &&
+        printf '%s\n' "$err" | grep -q '^sockshim: error: ' &&
         printf '%s\n' "$err" | grep -Fq -- "$1" &&
         printf '%s\n' "$err" | grep -Fq -- "'$2'" &&
         printf '%s\n' "$err" | grep -Eq -- "accepted: .*$3"; then
@@ -123,28 +128,14 @@ if timeout -k 5 120 cc -static -o "$TMP/static" "$TMP/static.c" \
     launch -- "$TMP/static" >/dev/null 2>"$TMP/static.err"
     rc=$?
     err=$(cat "$TMP/static.err")
-    like "$err" 'statically linked.*not interposed|not interposed.*statically linked' \
-        "a static program: stderr says statically linked, not interposed"
+    like "$err" '^sockshim: warning: .*statically linked.*not interposed' \
+        "a static program: a warning says statically linked, not interposed"
     is 3 "$rc" "a static program still runs, its exit status passed through"
 else
     why="cc -static cannot build a program here: $(head -n 1 "$TMP/cc.log")"
-    skip "a static program: stderr says statically linked, not interposed" "$why"
+    skip "a static program: a warning says statically linked, not interposed" "$why"
     skip "a static program still runs, its exit status passed through" "$why"
 fi
-
-cp /bin/true "$TMP/suid-true"
-chmod u+s "$TMP/suid-true"
-launch -- "$TMP/suid-true" >/dev/null 2>"$TMP/suid.err"
-rc=$?
-err=$(cat "$TMP/suid.err")
-like "$err" 'setuid.*not interposed' \
-    "a setuid program: a warning mentions setuid/setgid, not interposed"
-is 0 "$rc" "a setuid program still runs"
-cp /bin/true "$TMP/sgid-true"
-chmod g+s "$TMP/sgid-true"
-launch -- "$TMP/sgid-true" >/dev/null 2>"$TMP/sgid.err"
-like "$(cat "$TMP/sgid.err")" 'setgid.*not interposed' \
-    "a setgid program: a warning mentions setuid/setgid, not interposed"
 
 launch -- /bin/true >/dev/null 2>"$TMP/true.err"
 rc=$?

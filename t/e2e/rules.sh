@@ -599,7 +599,7 @@ like "$(line connect)" 'TCP_KEEPIDLE=30s .*TCP_NODELAY=on' "sockshim --config FI
 OUT=$(launch --rules 'connect port=x nodelay=on' -- "$EX/sockopts" 2>"$TMP/so.err")
 RC=$?
 is "2 " "$RC $OUT" "sockshim --rules with a bad rule: exit 2, the command is not run"
-like "$(cat "$TMP/so.err")" "^sockshim: --rules 'port=x': " "  and the message names --rules and the term"
+like "$(cat "$TMP/so.err")" "^sockshim: error: --rules 'port=x': " "  and the message names --rules and the term"
 
 # ------------------------------------ 11. socat proxy, two policies, ss
 
