@@ -87,20 +87,23 @@ static int runs_sockshim(pid_t pid) {
 static int prepare_dir(const char *dir, uid_t uid, gid_t gid) {
     if (mkdir(dir, 0700) == 0 && geteuid() != uid &&
         chown(dir, uid, gid) != 0) {
-        fprintf(stderr, "sockshim: report: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "sockshim: error: report: %s: %s\n", dir,
+                strerror(errno));
         return -1;
     }
     struct stat st;
     if (lstat(dir, &st) != 0) {
-        fprintf(stderr, "sockshim: report: %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "sockshim: error: report: %s: %s\n", dir,
+                strerror(errno));
         return -1;
     }
     if (!S_ISDIR(st.st_mode) || st.st_uid != uid ||
         (st.st_mode & (S_IWGRP | S_IWOTH))) {
-        fprintf(stderr,
-                "sockshim: report: %s is not a directory of user %u's that "
-                "only it can write: requests are not left there\n",
-                dir, (unsigned)uid);
+        fprintf(
+            stderr,
+            "sockshim: error: report: %s is not a directory of user %u's that "
+            "only it can write: requests are not left there\n",
+            dir, (unsigned)uid);
         return -1;
     }
     return 0;
@@ -117,7 +120,8 @@ static int leave_request(const char *request, uid_t uid) {
                   0600);
     }
     if (fd < 0 || (geteuid() != uid && fchown(fd, uid, (gid_t)-1) != 0)) {
-        fprintf(stderr, "sockshim: report: %s: %s\n", request, strerror(errno));
+        fprintf(stderr, "sockshim: error: report: %s: %s\n", request,
+                strerror(errno));
         if (fd >= 0) {
             close(fd);
             unlink(request);
@@ -153,7 +157,7 @@ int request_report(int argc, char **argv) {
             if (parse_duration_ms(argv[++i], 3600 * 1000, &timeout_ms) != 0 ||
                 timeout_ms == 0) {
                 fprintf(stderr,
-                        "sockshim: report: --timeout %s: not a duration "
+                        "sockshim: error: report: --timeout %s: not a duration "
                         "(accepted: 5s, 500ms, 1m; at most 60m)\n",
                         argv[i]);
                 return 2;
@@ -179,21 +183,23 @@ int request_report(int argc, char **argv) {
     struct stat st;
     snprintf(proc, sizeof proc, "/proc/%d", (int)pid);
     if (stat(proc, &st) != 0) {
-        fprintf(stderr, "sockshim: report: no process %d\n", (int)pid);
+        fprintf(stderr, "sockshim: error: report: no process %d\n", (int)pid);
         return 1;
     }
     if (geteuid() != 0 && st.st_uid != geteuid()) {
-        fprintf(stderr,
-                "sockshim: report: process %d belongs to user %u, not to "
-                "you: refused\n",
-                (int)pid, (unsigned)st.st_uid);
+        fprintf(
+            stderr,
+            "sockshim: error: report: process %d belongs to user %u, not to "
+            "you: refused\n",
+            (int)pid, (unsigned)st.st_uid);
         return 1;
     }
     if (runs_sockshim(pid) == 0) {
-        fprintf(stderr,
-                "sockshim: report: process %d does not run under sockshim "
-                "(no libsockshim.so in its memory map)\n",
-                (int)pid);
+        fprintf(
+            stderr,
+            "sockshim: error: report: process %d does not run under sockshim "
+            "(no libsockshim.so in its memory map)\n",
+            (int)pid);
         return 1;
     }
     char xdg[PATH_MAX], dir[RUNDIR_PATH_MAX], request[RUNDIR_PATH_MAX + 32],
@@ -203,7 +209,7 @@ int request_report(int argc, char **argv) {
                     st.st_uid) != 0 ||
         rundir_file(request, sizeof request, dir, pid, "request") != 0 ||
         rundir_file(done, sizeof done, dir, pid, "done") != 0) {
-        fprintf(stderr, "sockshim: report: request path too long\n");
+        fprintf(stderr, "sockshim: error: report: request path too long\n");
         return 1;
     }
     if (prepare_dir(dir, st.st_uid, st.st_gid) != 0)
@@ -227,11 +233,12 @@ int request_report(int argc, char **argv) {
         sleep_ms(WAIT_STEP_MS);
     }
     unlink(request);
-    fprintf(stderr,
-            "sockshim: report: no answer from process %d within %u ms: its "
-            "scan thread is not running (no TCP socket made yet, or "
-            "SOCKSHIM_SCAN=0), or open_sockets is "
-            "left out (SOCKSHIM_CHECKS, SOCKSHIM_LOG_LEVEL=error)\n",
-            (int)pid, timeout_ms);
+    fprintf(
+        stderr,
+        "sockshim: error: report: no answer from process %d within %u ms: its "
+        "scan thread is not running (no TCP socket made yet, or "
+        "SOCKSHIM_SCAN=0), or open_sockets is "
+        "left out (SOCKSHIM_CHECKS, SOCKSHIM_LOG_LEVEL=error)\n",
+        (int)pid, timeout_ms);
     return 1;
 }

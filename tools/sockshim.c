@@ -356,8 +356,10 @@ static const char *find_library(void) {
         if (slash != NULL) {
             *slash = '\0';
             snprintf(path, sizeof path, "%s/../lib/.libs/libsockshim.so", exe);
+            /* Without the "..": LD_PRELOAD and --dry-run show it. */
+            static char resolved[PATH_MAX];
             if (file_exists(path))
-                return path;
+                return realpath(path, resolved) ? resolved : path;
         }
     }
     snprintf(path, sizeof path, "%s/libsockshim.so", PKGLIBDIR);
