@@ -9,6 +9,7 @@
  * would refuse it too); problems in section headers, which the loader never
  * looks at, only disable the section-name check.  The library to preload
  * gets a header check of its own (elfcheck_library).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "elfcheck.h"

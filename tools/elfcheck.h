@@ -9,6 +9,7 @@
  * ELF file it ends up at, so the launcher can warn before running it.  It
  * also checks, from its ELF header, that the library to preload is one the
  * loader can load.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_ELFCHECK_H
 #define SOCKSHIM_ELFCHECK_H

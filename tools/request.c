@@ -5,6 +5,7 @@
  * looks once a second (base/rundir.h), and waits for the answer: a
  * symbolic link naming where the report was written. Nothing is sent to
  * the process and nothing in it changes but the report it writes.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

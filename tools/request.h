@@ -1,6 +1,7 @@
 /*
  * request.h — `sockshim report PID`: ask a process running under
  * sockshim for an open_sockets report, without a signal.
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REQUEST_H
 #define SOCKSHIM_REQUEST_H

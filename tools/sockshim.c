@@ -10,6 +10,7 @@
  * happen; the library is checked too (its ELF header), so a launch never
  * runs the program without it. Every message starts "sockshim: error: " or
  * "sockshim: warning: " (-q silences the warnings).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"

@@ -1,10 +1,11 @@
 #!/bin/sh
-# launcher-honest.sh — the launcher says what will really happen (issue 19,
-# item 6): a setuid/setgid or capability warning exactly when the kernel
+# launcher-honest.sh — the launcher says what will really happen: a
+# setuid/setgid or capability warning exactly when the kernel
 # runs the program in secure mode (checked against the program's own
 # AT_SECURE), a missing or unloadable library refused with exit 2 and
 # reported by --check, -q, the one-line usage, --help within 80 columns,
 # a --dry-run a shell can run, and sockopts --set taking on/off words.
+# Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 . "$SOCKSHIM_TEST_SRC/t/tap/libtap.sh"
 
 L=$BUILD/tools/sockshim
