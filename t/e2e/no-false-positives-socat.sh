@@ -35,8 +35,11 @@ print("echoed %d of %d" % (good, n))
 EOF
 mkdir "$TMP/socat"
 # The two runs side by side, their servers started from this shell.
+# -t 10: once the client half-closes, socat gives cat that long to answer
+# before it ends the connection (0.5 s by default, which a loaded machine
+# can miss: an echo lost, with or without the shim).
 for mode in plain shim; do
-    (serve "$mode" "$TMP/socat/socat-%p.log" socat -d -d \
+    (serve "$mode" "$TMP/socat/socat-%p.log" socat -d -d -t 10 \
         TCP4-LISTEN:0,bind=127.0.0.1,fork,reuseaddr EXEC:cat) \
         >"$TMP/s-$mode.out" 2>"$TMP/s-$mode.err" &
     eval "S_PID_$mode=\$!"
