@@ -49,7 +49,10 @@ for mode in plain shim; do
     poll 20 file_has "$TMP/s-$mode.err" 'listening on .*:[0-9]+$'
     P=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$TMP/s-$mode.err" |
         head -n 1)
-    (launch plain - "$PY" "$TMP/echo.py" "${P:-1}" 300) >"$TMP/s-echo-$mode.out" 2>&1 &
+    # 300 connections, a fork and an exec of cat each: on a loaded machine
+    # more than a minute; the deadline only guards against a hang.
+    (LAUNCH_DEADLINE=300 launch plain - "$PY" "$TMP/echo.py" "${P:-1}" 300) \
+        >"$TMP/s-echo-$mode.out" 2>&1 &
     eval "E_PID_$mode=\$!"
 done
 # shellcheck disable=SC2154 # set by eval above
