@@ -17,10 +17,19 @@
 check_LIBRARIES = %reldir%/tap/libtap.a
 %canon_reldir%_tap_libtap_a_SOURCES = %reldir%/tap/basic.c %reldir%/tap/basic.h
 
-# Unit tests are built with the sanitizers, against the sanitized objects.
+# Unit tests are built with the sanitizers, against the sanitized objects
+# (without them, configure --disable-sanitizers or no libasan: plainly,
+# against the library's own objects).
 SANITIZED_CFLAGS = $(AM_CFLAGS) $(SANITIZE_CFLAGS)
+if SANITIZERS
 SANITIZED_LIBS = lib/libsockshim-core-san.la %reldir%/tap/libtap.a
 SANITIZED_LINK = -fsanitize=address,undefined
+TEST_SAN_LIB = $(ASAN_RUNTIME) $(abs_top_builddir)/lib/.libs/libsockshim-san.so
+else
+SANITIZED_LIBS = lib/libsockshim-core.la %reldir%/tap/libtap.a
+SANITIZED_LINK =
+TEST_SAN_LIB =
+endif
 C_TESTS = %reldir%/unit/options-t %reldir%/unit/fdtab-t \
 	%reldir%/unit/outbuf-t %reldir%/unit/rules-t %reldir%/unit/stack-t \
 	%reldir%/unit/scan-t %reldir%/unit/configuration-t \
@@ -149,7 +158,7 @@ AM_TESTS_ENVIRONMENT = \
 	SOCKSHIM_TEST_LIB='$(abs_top_builddir)/lib/.libs/libsockshim.so'; \
 	SOCKSHIM_TEST_BUILD='$(abs_top_builddir)'; \
 	SOCKSHIM_TEST_SRC='$(abs_top_srcdir)'; \
-	SOCKSHIM_TEST_SAN_LIB='$(ASAN_RUNTIME) $(abs_top_builddir)/lib/.libs/libsockshim-san.so'; \
+	SOCKSHIM_TEST_SAN_LIB='$(TEST_SAN_LIB)'; \
 	export SOCKSHIM_TEST_LIB SOCKSHIM_TEST_BUILD SOCKSHIM_TEST_SRC \
 	SOCKSHIM_TEST_SAN_LIB;
 

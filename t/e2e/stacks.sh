@@ -145,7 +145,7 @@ if [ -z "$SAN_LIB" ]; then
     for d in "sanitized library: exit 0" "sanitized library: sockets=16000" \
         "sanitized library: stacks=5" "sanitized library: stacks=3 at depth 1" \
         "sanitized library: no sanitizer report"; do
-        skip "$d" "SOCKSHIM_TEST_SAN_LIB is not set"
+        skip "$d" "no sanitizer build (configure --enable-sanitizers)"
     done
 else
     asan="detect_leaks=0:abort_on_error=0:exitcode=99:log_path=$TMP/asan"
