@@ -4,6 +4,9 @@
 # Run as root from the source tree: installs the build and test
 # dependencies with apt-get (only when one is missing), then
 # autoreconf, configure and make. Idempotent: a second run only rebuilds.
+# Arguments go to configure (CI gives --enable-werror; the README's
+# commands give none, so a new compiler's warning never stops them);
+# with arguments, configure runs again even in a configured tree.
 # Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -eu
 cd "$(dirname "$0")/.."
@@ -41,5 +44,7 @@ if [ -n "$missing" ]; then
 fi
 
 [ -x configure ] || autoreconf -fi
-[ -f Makefile ] || ./configure --enable-werror
+if [ ! -f Makefile ] || [ $# -gt 0 ]; then
+    ./configure "$@"
+fi
 make -j"$(nproc)"
