@@ -341,8 +341,21 @@ static void usage(FILE *out) {
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
-/* The library to preload: $SOCKSHIM_LIBRARY, the build tree next to this
- * program (tools/../lib/.libs), or the installed one. */
+/* Is DIR, this program's directory, the tools/ of a build tree? Only
+ * there is the library looked for next to it: an installed launcher
+ * (in BINDIR, or staged under a DESTDIR) must preload the installed
+ * library, never one a build tree happens to leave beside it. libtool's
+ * lib/libsockshim.la marks a build tree; it is never installed there. */
+static int in_build_tree(const char *dir) {
+    char bindir[PATH_MAX], marker[PATH_MAX + 32];
+    if (realpath(BINDIR, bindir) != NULL && strcmp(bindir, dir) == 0)
+        return 0;
+    snprintf(marker, sizeof marker, "%s/../lib/libsockshim.la", dir);
+    return file_exists(marker);
+}
+
+/* The library to preload: $SOCKSHIM_LIBRARY, the build tree's when this
+ * program runs from one (tools/../lib/.libs), or the installed one. */
 static const char *find_library(void) {
     static char path[PATH_MAX + 64];
     const char *forced = getenv("SOCKSHIM_LIBRARY");
@@ -359,7 +372,7 @@ static const char *find_library(void) {
             snprintf(path, sizeof path, "%s/../lib/.libs/libsockshim.so", exe);
             /* Without the "..": LD_PRELOAD and --dry-run show it. */
             static char resolved[PATH_MAX];
-            if (file_exists(path))
+            if (in_build_tree(exe) && file_exists(path))
                 return realpath(path, resolved) ? resolved : path;
         }
     }
