@@ -139,6 +139,7 @@ SH_TESTS = \
 	%reldir%/e2e/launcher.sh \
 	%reldir%/e2e/launcher-honest.sh \
 	%reldir%/e2e/install.sh \
+	%reldir%/e2e/systemd.sh \
 	%reldir%/e2e/fd-limit.sh \
 	%reldir%/e2e/syslog.sh \
 	%reldir%/e2e/color.sh \
