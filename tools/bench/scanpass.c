@@ -55,6 +55,7 @@
  *
  *   scanpass [PAIRS [ROUNDS]]        defaults 50000 and 15
  * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
+ * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #define _GNU_SOURCE
 #include "config.h"
