@@ -335,8 +335,9 @@ static void usage(FILE *out) {
             "looked for next to\nthis program in a build tree first, then "
             "in\n%s; SOCKSHIM_LIBRARY=PATH overrides both.\n"
             "Exit status: COMMAND's, or 2 for a bad option or a missing "
-            "library, 126/127\nwhen COMMAND cannot run.\n",
-            PKGLIBDIR);
+            "library, 126/127\nwhen COMMAND cannot run.\n"
+            "Report bugs at %s\n",
+            PKGLIBDIR, PACKAGE_BUGREPORT);
 }
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
