@@ -45,6 +45,7 @@ static uint32_t last_count[CENSUS_STACKS];
 static uint16_t last_touched[CENSUS_STACKS];
 static unsigned last_touched_count;
 static unsigned long last_total;
+static int have_baseline;
 
 /* One census at a time: 1 while taken. */
 static int census_busy;
@@ -309,6 +310,7 @@ static void remember_counts(const struct census *c) {
     }
     last_touched_count = touched_count;
     last_total = c->sockets;
+    have_baseline = 1;
 }
 
 int census_take(struct census *out, enum census_ask ask) {
@@ -324,6 +326,7 @@ int census_take(struct census *out, enum census_ask ask) {
     touched_count = 0;
     fdtab_for_each(tally_socket, out);
     build_groups(out);
+    out->has_baseline = have_baseline;
     out->fd_limit = census_fd_limit();
     out->fds_open = count_fds(out->fd_limit);
     int own[PRIVFD_COUNT];
@@ -411,6 +414,7 @@ void census_after_fork_child(void) {
         last_count[last_touched[i]] = 0;
     last_touched_count = 0;
     last_total = 0;
+    have_baseline = 0;
     touched_count = 0;
     unlock();
 }

@@ -51,6 +51,9 @@ struct census {
     long fd_limit;   /* the soft RLIMIT_NOFILE, -1 unknown */
     int group_count; /* groups[] in use, the "other" one included */
     int has_other;   /* groups[group_count - 1] is the "other" one */
+    /* A report was written before this census: growth is a change, not
+     * merely the count. */
+    int has_baseline;
     struct census_group groups[CENSUS_GROUPS_SHOWN + 1];
 };
 

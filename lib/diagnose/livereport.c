@@ -80,7 +80,9 @@ static const char *report_why(const struct census *c) {
     if (c->close_wait_due == 0)
         return "open sockets by creation stack; growth is the change since "
                "the last report (a pool stays flat, a leak grows)";
-    for (int i = 0; i < c->group_count; i++)
+    /* Growth means something only against an earlier report: the first
+     * one's is merely the count. */
+    for (int i = 0; c->has_baseline && i < c->group_count; i++)
         if (c->groups[i].close_wait_due > 0 && c->groups[i].growth > 0)
             return "sockets the peer closed are still open, and their "
                    "group grows: a leak, each one holding a descriptor "
