@@ -25,7 +25,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 [ -x "$PY" ] || skip_all "python3 not installed"
 command -v gzip >/dev/null 2>&1 || skip_all "gzip not installed"
 
-plan 55
+plan 57
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -246,8 +246,20 @@ for name in files:
             print(json.dumps({"line": line, "timestamp": "1764842883"}))
         elif mode == "elastic":
             print(json.dumps({"_index": "logs", "_source": {"message": line}}))
+        elif mode == "fluentbit-loki":
+            # Fluent Bit's systemd input, Loki output with line_format json:
+            # the line is the journal record, its MESSAGE the @cee: datagram.
+            record = {"SYSLOG_IDENTIFIER": ev["prog"], "_PID": str(pid),
+                      "MESSAGE": "@cee:" + line}
+            print(json.dumps({"stream": {"job": "sockshim"},
+                              "line": json.dumps(record)}))
+        elif mode == "vector-elastic":
+            # Vector's journald source into Elasticsearch: the message field.
+            print(json.dumps({"_index": "sockshim-2026.12.04",
+                              "_source": {"message": "@cee:" + line,
+                                          "host": "web1"}}))
 EOF
-for mode in journal cee tag loki elastic; do
+for mode in journal cee tag loki elastic fluentbit-loki vector-elastic; do
     "$PY" "$TMP/wrap.py" "$mode" "$LOGS"/* >"$TMP/$mode.txt"
 done
 report --local "$TMP/journal.txt"
@@ -260,6 +272,10 @@ report --local --field line "$TMP/loki.txt"
 is "$PLAIN" "$OUT" "a Loki export with --field line: the same report"
 report --local --field _source.message "$TMP/elastic.txt"
 is "$PLAIN" "$OUT" "an Elasticsearch export with --field _source.message: the same report"
+report --local --field line "$TMP/fluentbit-loki.txt"
+is "$PLAIN" "$OUT" "Loki lines holding journal records (Fluent Bit): the same report"
+report --local --field _source.message "$TMP/vector-elastic.txt"
+is "$PLAIN" "$OUT" "Elasticsearch documents of @cee: messages (Vector): the same report"
 mkdir -p "$TMP/gz/deeper"
 for f in "$LOGS"/cw-*; do gzip -c "$f" >"$TMP/gz/deeper/${f##*/}.gz"; done
 for f in "$LOGS"/dc-* "$LOGS"/rst-*; do gzip -c "$f" >"$TMP/gz/${f##*/}.gz"; done
