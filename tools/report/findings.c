@@ -289,6 +289,8 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
         f->count_last = count;
         if (count > f->count_max)
             f->count_max = count;
+        if (strcmp(e->kind, "open_sockets") == 0)
+            series_add(&f->series, e->ts, count, e->host, e->pid);
         /* The process's previous count is kept as count + 1 (0: none). */
         intptr_t before = (intptr_t)*proc;
         if (before != 0 && count > (long)(before - 1))

@@ -10,6 +10,7 @@
 #define SOCKSHIM_REPORT_FINDINGS_H
 
 #include "scan.h"
+#include "series.h"
 #include "stack.h"
 #include "util.h"
 
@@ -38,6 +39,8 @@ struct finding {
     int is_group;
     long count_first, count_last, count_max;
     int rising; /* count grew between reports of one process */
+    /* open_sockets: the group's count over time, for the HTML chart */
+    struct series series;
     /* set by the caller */
     int is_new, suppressed;
 };

@@ -41,6 +41,7 @@ static const char usage_text[] =
     "Output:\n"
     "  --json               one JSON document instead of text\n"
     "  --html FILE          also write a self-contained HTML page to FILE\n"
+    "                       (findings, stacks, open sockets over time)\n"
     "  --gen-suppressions   print suppression lines for the findings\n"
     "Gating:\n"
     "  --fail-on LIST       exit 1 if a finding is of a LEVEL (or worse) or\n"
