@@ -145,6 +145,7 @@ SH_TESTS = \
 	%reldir%/e2e/color.sh \
 	%reldir%/e2e/json-schema.sh \
 	%reldir%/e2e/report-tool.sh \
+	%reldir%/e2e/report-html.sh \
 	%reldir%/e2e/san-malformed-env.sh \
 	%reldir%/e2e/exports.sh \
 	%reldir%/e2e/timewait.sh \
@@ -168,4 +169,5 @@ AM_TESTS_ENVIRONMENT = \
 EXTRA_DIST = $(SH_TESTS) %reldir%/tap/libtap.sh %reldir%/tap/events.sh \
 	%reldir%/tap/runs.sh %reldir%/tap/logfiles.sh %reldir%/tap/quiet.sh \
 	%reldir%/tap/sanitized.sh %reldir%/helpers/jcheck.py \
-	%reldir%/helpers/layers.py
+	%reldir%/helpers/layers.py %reldir%/helpers/pagecheck.py \
+	%reldir%/helpers/echo-client.py

@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
   redis-tools faketime valgrind clang-format shellcheck strace rsyslog
-  python3-jsonschema libjansson-dev libdw-dev zlib1g-dev libcap2-bin"
+  python3-jsonschema libjansson-dev libdw-dev zlib1g-dev libcap2-bin
+  chromium"
 
 missing=
 for p in $PACKAGES; do

@@ -33,16 +33,9 @@ SHIM_ENV="SOCKSHIM_LOG_FORMAT=json SOCKSHIM_CLOSE_WAIT=1s SOCKSHIM_SCAN=200ms"
 
 # ------------------------------------------------------- making real logs
 
-# client.py PORT: one connection that sends a line, reads its echo and
-# closes: the server reads the EOF and never closes (CLOSE_WAIT).
-cat >"$TMP/client.py" <<'EOF'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-s.sendall(b"hello\n")
-with s.makefile("rb") as echo:
-    echo.readline()
-s.close()
-EOF
+# One connection that sends a line, reads its echo and closes: the
+# server reads the EOF and never closes (CLOSE_WAIT).
+CLIENT=$SRC/t/helpers/echo-client.py
 
 # start_cws TAG: closewait-server under sockshim, 2 connections, its log
 # in $LOGS/cw-PID.jsonl, reports of open sockets every 300 ms; waits (5 s
@@ -67,13 +60,13 @@ each_logged() {
 
 for s in cw1 cw2 cw3; do start_cws "$s"; done
 for s in cw1 cw2 cw3; do
-    bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
+    bounded "$PY" "$CLIENT" "$(cat "$TMP/$s.port")"
 done
 # A second connection once each server has reported its accepted socket
 # (a group of 1): the group grows between two reports of each.
 poll 10 each_logged '"kind":"open_sockets".*"role":"accept"'
 for s in cw1 cw2 cw3; do
-    bounded "$PY" "$TMP/client.py" "$(cat "$TMP/$s.port")"
+    bounded "$PY" "$CLIENT" "$(cat "$TMP/$s.port")"
 done
 # Meanwhile, the other misuses: each run is a process of its own.
 for _ in 1 2; do
