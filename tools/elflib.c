@@ -81,7 +81,8 @@ enum elfcheck_library elfcheck_library(const char *path) {
         return ELFLIB_UNREADABLE;
     }
     elf.size = (uint64_t)st.st_size;
-    if (!elf_parse_ident(head, elf_pread(elf.fd, head, sizeof(head), 0), &elf)) {
+    if (!elf_parse_ident(head, elf_pread(elf.fd, head, sizeof(head), 0),
+                         &elf)) {
         verdict = ELFLIB_NOT_ELF;
     } else if (read_own_header(own, sizeof(own), &self)) {
         if (head[EI_CLASS] != own[EI_CLASS] || head[EI_DATA] != own[EI_DATA] ||

@@ -14,7 +14,7 @@
 #define MAX_PHDR_TABLE (64 * 1024)
 
 uint64_t elf_get_uint(const struct elf_file *elf, const unsigned char *p,
-                         size_t size) {
+                      size_t size) {
     uint16_t v16;
     uint32_t v32;
     uint64_t v64;
@@ -56,7 +56,7 @@ size_t elf_pread(int fd, void *buf, size_t size, uint64_t offset) {
 }
 
 unsigned char *elf_read_block(const struct elf_file *elf, uint64_t offset,
-                                 uint64_t size, uint64_t cap) {
+                              uint64_t size, uint64_t cap) {
     unsigned char *buf;
 
     if (size > cap || !range_in_file(offset, size, elf->size))
@@ -86,7 +86,7 @@ static struct segment decode_segment(const struct elf_file *elf,
 }
 
 bool elf_parse_ident(const unsigned char *head, size_t head_len,
-                        struct elf_file *elf) {
+                     struct elf_file *elf) {
     if (head_len < EI_NIDENT || memcmp(head, ELFMAG, SELFMAG) != 0)
         return false;
     if (head[EI_CLASS] != ELFCLASS32 && head[EI_CLASS] != ELFCLASS64)
@@ -103,7 +103,7 @@ bool elf_parse_ident(const unsigned char *head, size_t head_len,
 }
 
 bool elf_parse_header(const unsigned char *head, size_t head_len,
-                             struct elf_file *elf, struct elf_header *hdr) {
+                      struct elf_file *elf, struct elf_header *hdr) {
     uint64_t type;
 
     if (!elf_parse_ident(head, head_len, elf))
@@ -125,8 +125,7 @@ bool elf_parse_header(const unsigned char *head, size_t head_len,
 }
 
 struct segment *elf_read_segments(const struct elf_file *elf,
-                                     const struct elf_header *hdr,
-                                     size_t *count) {
+                                  const struct elf_header *hdr, size_t *count) {
     /* phentsize and phnum are 16-bit fields, so the product fits. */
     uint64_t table_size = hdr->phentsize * hdr->phnum;
     unsigned char *table;
@@ -158,7 +157,7 @@ const struct segment *elf_find_segment(const struct segment *segments,
 }
 
 bool elf_vaddr_to_offset(const struct segment *segments, size_t count,
-                            uint64_t vaddr, uint64_t *offset) {
+                         uint64_t vaddr, uint64_t *offset) {
     for (size_t i = 0; i < count; i++) {
         const struct segment *seg = &segments[i];
         if (seg->type == PT_LOAD && vaddr >= seg->vaddr &&

@@ -98,8 +98,7 @@ bool elf_parse_header(const unsigned char *head, size_t head_len,
  * NULL if the table is missing, malformed or truncated.  The caller frees.
  */
 struct segment *elf_read_segments(const struct elf_file *elf,
-                                  const struct elf_header *hdr,
-                                  size_t *count);
+                                  const struct elf_header *hdr, size_t *count);
 
 /* The first of the COUNT SEGMENTS of TYPE (PT_DYNAMIC, ...), or NULL. */
 const struct segment *elf_find_segment(const struct segment *segments,

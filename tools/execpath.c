@@ -20,7 +20,7 @@ static bool is_executable_file(const char *path) {
 }
 
 bool execpath_resolve(const char *name, bool search_path, char *out,
-                            size_t out_size) {
+                      size_t out_size) {
     const char *dir;
 
     if (name[0] == '\0')
@@ -58,8 +58,8 @@ static size_t word_length(const char *s) { return strcspn(s, " \t"); }
 /* S advanced past spaces and tabs. */
 static const char *skip_blanks(const char *s) { return s + strspn(s, " \t"); }
 
-bool execpath_shebang(const unsigned char *head, size_t head_len,
-                          char *next, size_t next_size, bool *search_path) {
+bool execpath_shebang(const unsigned char *head, size_t head_len, char *next,
+                      size_t next_size, bool *search_path) {
     char line[EXECPATH_HEAD_SIZE + 1];
     size_t line_len = 0;
     const char *interp, *word;

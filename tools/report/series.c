@@ -57,8 +57,8 @@ int series_parse_ts(const char *ts, int64_t *ms) {
     return 0;
 }
 
-void series_add(struct series *s, const char *ts, long count,
-                const char *host, long pid) {
+void series_add(struct series *s, const char *ts, long count, const char *host,
+                long pid) {
     struct series_point p = {.count = count, .pid = pid};
     if (series_parse_ts(ts, &p.ms) != 0)
         return;
@@ -111,8 +111,7 @@ struct series_point *series_totals(const struct series *s, size_t *n) {
                              last[k].pid != out[i].pid))
             k++;
         if (k == procs)
-            last[procs++] = (struct series_point){.host_hash =
-                                                      out[i].host_hash,
+            last[procs++] = (struct series_point){.host_hash = out[i].host_hash,
                                                   .pid = out[i].pid};
         total += out[i].count - last[k].count;
         last[k].count = out[i].count;

@@ -38,8 +38,8 @@ struct series {
 
 /* Offer a report of the group: TS as logged (ISO 8601 UTC; a report
  * without a readable one is not a point), COUNT, and its process. */
-void series_add(struct series *s, const char *ts, long count,
-                const char *host, long pid) ATTR_NONNULL(1, 2, 4);
+void series_add(struct series *s, const char *ts, long count, const char *host,
+                long pid) ATTR_NONNULL(1, 2, 4);
 
 /*
  * The points of S in time order, each with its count replaced by the sum
