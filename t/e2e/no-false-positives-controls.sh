@@ -14,18 +14,18 @@ plan 12
 
 # ------------------------------------------ 5. negative controls
 
-# holder.py MODE BRIEF LATE KEEP PORT-FILE STOP-FILE: a server that takes
+# holder.py MODE BRIEF LATE KEEP PORT-FILE STOP-FILE LATE-HOLD: a server that takes
 # BRIEF + LATE + KEEP connections, a thread each. MODE read: recv() until
 # b"" (the peer's EOF); MODE kernel: never read, wait until poll() says
 # the peer closed (only the kernel knows). Then it closes the first BRIEF
-# 0.5s later (within the threshold), the next LATE 1.5s later (past it),
+# 0.5s later (within the threshold), the next LATE LATE-HOLD s later (past it),
 # and keeps the last KEEP (detached: not even the interpreter's exit
 # closes them). Prints a line when all are handled; once STOP-FILE exists
 # it closes its listener and exits 0.
 cat >"$TMP/holder.py" <<'EOF'
 import os, select, socket, sys, threading, time
 mode, brief, late, keep = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-port_file, stop_file = sys.argv[5], sys.argv[6]
+port_file, stop_file, late_hold = sys.argv[5], sys.argv[6], float(sys.argv[7])
 ls = socket.socket()
 ls.bind(("127.0.0.1", 0))
 ls.listen(64)
@@ -54,7 +54,7 @@ def handle(c, hold):
 threads = []
 for i in range(brief + late + keep):
     c, _ = ls.accept()
-    hold = 0.5 if i < brief else 1.5 if i < brief + late else None
+    hold = 0.5 if i < brief else late_hold if i < brief + late else None
     threads.append(threading.Thread(target=handle, args=(c, hold)))
     threads[-1].start()
 for t in threads:
@@ -86,7 +86,7 @@ EOF
 control_start() {
     _n=$1
     (serve "$2" "$TMP/$_n.log" "$PY" "$TMP/holder.py" "$3" 20 "$4" 5 \
-        "$TMP/$_n.port" "$TMP/$_n.stop") >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
+        "$TMP/$_n.port" "$TMP/$_n.stop" $((QUIET_CLOSE_WAIT + 1))) >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
     echo $! >"$TMP/$_n.pid"
     PIDS="$PIDS $!"
     control_client "$@" &
@@ -102,7 +102,7 @@ control_client() {
         >"$TMP/$_n.client" 2>&1
     poll 20 test -s "$TMP/$_n.out"
     # Past the threshold and many scans, the server holding its 5.
-    [ "$2" = plain ] || sleep 2.5
+    [ "$2" = plain ] || sleep "$PAST_THRESHOLD"
     ss_states "${_p:-1}" >"$TMP/$_n.ss"
     : >"$TMP/$_n.stop"
 }

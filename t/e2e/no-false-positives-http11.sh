@@ -42,7 +42,7 @@ b_clients() {
     poll 30 test -e "$TMP/idle-$1.mark"
     # Idle past the threshold and many scans (without the shim there is
     # nothing to wait for).
-    [ "$1" = plain ] || sleep 2.5
+    [ "$1" = plain ] || sleep "$PAST_THRESHOLD"
     ss_states "${P:-1}" >"$TMP/idle-$1.ss"
     : >"$TMP/idle-$1.stop"
     wait "$I_PID"
@@ -64,7 +64,7 @@ wait "$C_PID_plain"
 wait "$C_PID_shim"
 IDLE_SS_shim=$(cat "$TMP/idle-shim.ss")
 # Past the threshold, for the scans to find any socket left open.
-sleep 1.6
+sleep "$PAST_THRESHOLD"
 # shellcheck disable=SC2154 # set by eval above
 stop "$B_PID_plain" INT
 B_RC_plain=$?
@@ -84,7 +84,7 @@ done
 # shellcheck disable=SC2154 # set by eval in the loop above, one per mode
 {
 is "30 0" "$IDLE_SS_shim" \
-    "HTTP/1.1 server: ss shows the 30 idle connections ESTABLISHED, none in CLOSE_WAIT, 2.5s into the idle time"
+    "HTTP/1.1 server: ss shows the 30 idle connections ESTABLISHED, none in CLOSE_WAIT, ${PAST_THRESHOLD}s into the idle time"
 is "0 0" "$B_RC_plain $B_RC_shim" \
     "HTTP/1.1 server: exit status 0 after SIGINT, with and without the shim"
 }

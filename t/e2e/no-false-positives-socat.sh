@@ -60,7 +60,7 @@ wait "$E_PID_plain"
 # shellcheck disable=SC2154 # set by eval above
 wait "$E_PID_shim"
 # Past the threshold, for the scans to find any socket left open.
-sleep 1.6
+sleep "$PAST_THRESHOLD"
 # shellcheck disable=SC2154 # set by eval above
 stop "$S_PID_plain" TERM
 S_RC_plain=$?

@@ -66,7 +66,7 @@ wait "$C_PID_shim"
 cat "$TMP"/a-diag-* 2>/dev/null
 CURL_BAD_plain=$(cat "$TMP/a-curl-bad-plain") CURL_BAD_shim=$(cat "$TMP/a-curl-bad-shim")
 # Past the threshold, for the scans to find any socket left open.
-sleep 1.6
+sleep "$PAST_THRESHOLD"
 # shellcheck disable=SC2154 # set by eval above
 stop "$A_PID_plain" INT
 A_RC_plain=$?
