@@ -208,15 +208,17 @@ static void report_applied(const struct sock_context *ctx,
                            const struct item_value *applied, int n_applied,
                            int backlog_changed);
 
-/* Item V, which the program set on the socket itself: enforce keeps the
- * program's value, force replaces it. Returns 1 when the policy's value
- * was set. Out of line: the program's value is formatted in a buffer the
- * common path has no use for. */
+/* Item V, which the program set on the socket itself: force replaces the
+ * program's value, the other modes keep it. Returns 1 when the policy's
+ * value was set. Out of line: the program's value is formatted in a
+ * buffer the common path has no use for. The program's value is read back
+ * from the kernel, never from its pointer: a bad pointer must give EFAULT,
+ * not crash us. */
 static __attribute__((noinline)) int
 apply_over_program(const struct sock_context *ctx, const struct item_value *v) {
     char app[48];
     current_value(ctx->fd, v->item, app, sizeof app);
-    if (config.mode == MODE_ENFORCE) {
+    if (config.mode != MODE_FORCE) {
         report_override(ctx, v, app, 0);
         return 0;
     }
@@ -325,23 +327,16 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
         return rc;
     }
 
-    /* The program's value is read back from the kernel, never from its
-     * pointer: a bad pointer must give EFAULT, not crash us. */
-    char app[48];
     int rc = real_setsockopt(ctx->fd, level, optname, value, len);
-    int saved_errno = errno;
     if (rc != 0) /* the program's own call failed: it sees that failure */
         return rc;
+    /* The program's call succeeded, and that is what it sees, with errno
+     * as libc left it: force mode replacing its value, or failing to
+     * (policy_failed), changes the socket and the log, not the result. */
+    PRESERVE_ERRNO;
     fdtab_mark_app_set(ctx->slot, bit);
-    current_value(ctx->fd, item, app, sizeof app);
-    int overridden = config.mode == MODE_FORCE;
-    if (overridden) {
-        rc = real_setsockopt(ctx->fd, level, optname, &v.u, v.len);
-        saved_errno = errno;
-    }
-    report_override(ctx, &v, app, overridden);
-    errno = saved_errno;
-    return rc;
+    apply_over_program(ctx, &v);
+    return 0;
 }
 
 int policy_backlog(const struct policy *p, int requested) {

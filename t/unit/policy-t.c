@@ -703,10 +703,39 @@ static void test_failures(void) {
             "still applied"))
         diag("log: %s", log);
     untrack_close(fd);
+
+    /* force, and the kernel refuses the policy's value over the program's
+     * own successful setsockopt(): the program still sees its success,
+     * with errno untouched; the socket keeps the program's value and the
+     * log says policy_failed. A validated configuration cannot hold such
+     * a value; the rule is changed behind the parser's back. */
+    configure("force", NULL, "connect keepalive=60:10:5");
+    fd = tracked_socket(AF_INET, SOCK_STREAM);
+    ctx = context(fd, ROLE_CONNECT);
+    policy_for_socket(&ctx, &p);
+    policy_apply(&ctx, &p, ITEMS_ALL);
+    config.rules[0].policy.keep_idle = 40000; /* over the kernel's 32767 */
+    new_log_lines();
+    int idle = 100;
+    errno = ENOENT;
+    int rc = policy_on_setsockopt(&ctx, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+                                  sizeof idle);
+    int seen_errno = errno;
+    log = new_log_lines();
+    if (!ok(rc == 0 && seen_errno == ENOENT &&
+                get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE) == 100 &&
+                events(log, "policy_failed", "sockopt=TCP_KEEPIDLE",
+                       "errno=EINVAL", NULL) == 1 &&
+                events(log, "app_override", NULL) == 0,
+            "force, the kernel refusing the policy's value: the program's "
+            "setsockopt() returns 0, errno untouched, policy_failed"))
+        diag("rc=%d errno=%s idle=%d log: %s", rc, strerror(seen_errno),
+             get_int(fd, IPPROTO_TCP, TCP_KEEPIDLE), log);
+    untrack_close(fd);
 }
 
 int main(void) {
-    plan((int)ARRAY_SIZE(socket_cases) + 2 + 14 + 5 + 14 + 3);
+    plan((int)ARRAY_SIZE(socket_cases) + 2 + 14 + 5 + 14 + 4);
     real_resolve_all();
 
     const char *tmp = getenv("TMPDIR");
