@@ -134,8 +134,8 @@ like "$OUT" "^    #0 main \\(closewait-server\\.c:$ACCEPT_LINE\\) closewait-serv
 report "$LOGS"
 like "$OUT" '^    #[0-9]+ main \(closewait-server\.c:[0-9]+\) closewait-server\+0x' \
     "without --local: the library's module events (schema 1) name the file"
-like "$OUT" '^    #1 serve_client closewait-server\+0x[0-9a-f]+$' \
-    "an unresolved frame: the logged name, module+offset"
+like "$OUT" "^    #1 serve_client \\(closewait-server\\.c:$CALL_LINE\\) closewait-server\\+0x" \
+    "a module event after the first stack naming the module serves it too"
 
 # Inline frames: a program built here with -O2, whose close() is in an
 # always_inline function inlined twice into twice(); the first close is

@@ -371,6 +371,13 @@ static int worst_first(const void *a, const void *b) {
 }
 
 void findings_sort(struct findings *fs) {
+    /* The library logs a module event after the first event whose stack
+     * names the module: the frames of that event learn their module's
+     * path and build-id only now that every event has been read. */
+    for (size_t i = 0; i < fs->n; i++)
+        for (int r = 0; r < STACK_ROLES; r++)
+            modules_resolve(&fs->list[i]->stacks[r], fs->list[i]->host,
+                            fs->list[i]->pid);
     if (fs->n > 0)
         qsort(fs->list, fs->n, sizeof *fs->list, worst_first);
 }

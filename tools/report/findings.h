@@ -73,7 +73,8 @@ void findings_add(struct findings *fs, const struct event *event)
     ATTR_NONNULL(1, 2);
 
 /* Sort fs->list worst first: error, warn, info, then more processes,
- * then more events. */
+ * then more events; first fill in the findings' frames from the module
+ * events read after them. Call once every event has been added. */
 void findings_sort(struct findings *fs) ATTR_NONNULL(1);
 
 /* The median of F's close_wait ages (exact for up to AGE_SAMPLE). */

@@ -100,9 +100,12 @@ void stack_free(struct stack *s) {
 }
 
 void stack_signature(struct strbuf *b, const struct stack *s) {
+    /* The basename, never the build-id: a process's module event comes
+     * after its first stack naming the module, so whether a build-id is
+     * known yet depends on the order of the lines, and the same stack
+     * would sign two ways. */
     for (size_t i = 0; i < s->n; i++) {
         const struct frame *f = &s->frames[i];
-        strbuf_printf(b, "%s%s+0x%lx", i > 0 ? "," : "",
-                      f->build_id != NULL ? f->build_id : f->module, f->offset);
+        strbuf_printf(b, "%s%s+0x%lx", i > 0 ? "," : "", f->module, f->offset);
     }
 }

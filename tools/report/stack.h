@@ -2,8 +2,8 @@
  * stack.h — stacks as the library logs them ("stack", "created_at",
  * "closed_at": lists of frames), read from an event, and the signature
  * that says when two stacks from different processes are the same code:
- * per frame the module (its build-id when known, else its basename) and
- * the offset in it, never the address (ASLR moves every process).
+ * per frame the module's basename and the offset in it, never the
+ * address (ASLR moves every process).
  * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_STACK_H
@@ -53,7 +53,7 @@ void stack_read(struct stack *out, const json_t *v, const char *host, long pid)
     ATTR_NONNULL(1);
 void stack_free(struct stack *s) ATTR_NONNULL(1);
 /* Append S's signature to B: "MODULE+0xOFF" per frame, comma-separated
- * (MODULE being the build-id when known). */
+ * (MODULE being the basename as logged). */
 void stack_signature(struct strbuf *b, const struct stack *s)
     ATTR_NONNULL(1, 2);
 
