@@ -25,7 +25,7 @@ struct module_file {
     Dwarf_Addr base;  /* the address of offset 0 */
 };
 
-static const char *const *debug_dirs;
+static char **debug_dirs; /* absolute */
 static size_t debug_dir_count;
 static int search_local;
 static char *debuginfo_path;
@@ -38,8 +38,22 @@ static const Dwfl_Callbacks callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 
+/* DIR as an absolute path, malloc'd: libdwfl skips a relative directory
+ * in its build-id search and takes one relative to the module's own
+ * directory for .gnu_debuglink, where the user meant the current one. */
+static char *absolute_dir(const char *dir) {
+    if (dir[0] == '/')
+        return xstrdup(dir);
+    char *cwd = getcwd(NULL, 0);
+    char *abs = cwd != NULL ? xasprintf("%s/%s", cwd, dir) : xstrdup(dir);
+    free(cwd);
+    return abs;
+}
+
 void symbolize_setup(const char *const *dirs, size_t n, int local) {
-    debug_dirs = dirs;
+    debug_dirs = xcalloc(n + 1, sizeof *debug_dirs);
+    for (size_t i = 0; i < n; i++)
+        debug_dirs[i] = absolute_dir(dirs[i]);
     debug_dir_count = n;
     search_local = local;
     /* libdwfl's format: "-" skips CRC checks of .gnu_debuglink (the
@@ -47,7 +61,7 @@ void symbolize_setup(const char *const *dirs, size_t n, int local) {
     struct strbuf p = {0};
     strbuf_printf(&p, "-:.debug");
     for (size_t i = 0; i < n; i++)
-        strbuf_printf(&p, ":%s", dirs[i]);
+        strbuf_printf(&p, ":%s", debug_dirs[i]);
     strbuf_printf(&p, ":/usr/lib/debug");
     free(debuginfo_path);
     debuginfo_path = p.s;
@@ -86,7 +100,8 @@ static int module_base(Dwfl_Module *mod, Dwarf_Addr *base) {
 }
 
 /* Open FILE as a module; 0 on success. With BUILD_ID, a file of
- * another build is refused: its offsets would point at other code. */
+ * another build is refused, one without a build-id too (the file that
+ * ran had one): its offsets would point at other code. */
 static int open_module(struct module_file *m, const char *file,
                        const char *name, const char *build_id) {
     if (access(file, R_OK) != 0)
@@ -99,7 +114,7 @@ static int open_module(struct module_file *m, const char *file,
     char *id = mod != NULL ? module_build_id(mod) : NULL;
     Dwarf_Addr base;
     if (mod == NULL ||
-        (build_id != NULL && id != NULL && strcmp(id, build_id) != 0) ||
+        (build_id != NULL && (id == NULL || strcmp(id, build_id) != 0)) ||
         module_base(mod, &base) != 0) {
         free(id);
         dwfl_end(dwfl);
@@ -261,6 +276,18 @@ static void call_site(Dwarf_Die *die, Dwarf_Files *files, const char **file,
         *line = (int)lineno;
 }
 
+/* FILE (interned) as addr2line names it: a name the line table gives
+ * relative to the compilation directory COMP_DIR joined to it, so that
+ * the same source has one name whatever the build's -I or cd. */
+static const char *source_path(const char *file, const char *comp_dir) {
+    if (file == NULL || file[0] == '/' || comp_dir == NULL)
+        return intern(file);
+    char *full = xasprintf("%s/%s", comp_dir, file);
+    const char *s = intern(full);
+    free(full);
+    return s;
+}
+
 size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
     struct module_file *m = module_of(f);
     if (m->mod == NULL || max == 0)
@@ -268,14 +295,19 @@ size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
     /* A return address points after the call: its line is the next
      * one's, so look up the byte before. */
     Dwarf_Addr pc = m->base + f->offset - (f->ret && f->offset > 0 ? 1 : 0);
-    const char *file = NULL;
+    const char *file = NULL, *comp_dir = NULL;
     int line = 0;
     Dwfl_Line *l = dwfl_module_getsrc(m->mod, pc);
-    if (l != NULL)
+    if (l != NULL) {
         file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+        comp_dir = dwfl_line_comp_dir(l);
+    }
     size_t n = 0;
     Dwarf_Addr bias;
     Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, &bias);
+    Dwarf_Attribute attr;
+    if (cu != NULL && comp_dir == NULL)
+        comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
     Dwarf_Die *scopes = NULL;
     int nscopes = cu != NULL ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
     Dwarf_Files *files = NULL;
@@ -297,7 +329,7 @@ size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
         if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
             continue;
         out[n].func = intern(die_name(&chain[i]));
-        out[n].file = intern(file);
+        out[n].file = source_path(file, comp_dir);
         out[n].line = line;
         n++;
         if (tag == DW_TAG_subprogram)
@@ -311,7 +343,8 @@ size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
         const char *name = dwfl_module_addrname(m->mod, pc);
         if (name == NULL && file == NULL)
             return 0;
-        out[0] = (struct symbol){intern(name), intern(file), line};
+        out[0] =
+            (struct symbol){intern(name), source_path(file, comp_dir), line};
         n = 1;
     }
     return n;
@@ -327,6 +360,11 @@ static void end_one(const char *key, void *value, void *ctx) {
 void symbolize_end(void) {
     strmap_each(&cache, end_one, NULL);
     strmap_free(&cache);
+    for (size_t i = 0; i < debug_dir_count; i++)
+        free(debug_dirs[i]);
+    free(debug_dirs);
+    debug_dirs = NULL;
+    debug_dir_count = 0;
     free(debuginfo_path);
     debuginfo_path = NULL;
 }

@@ -23,15 +23,15 @@ enum { SYMBOLIZE_MAX_INLINE = 16 };
  * was inlined into, outward. Strings live as long as the program. */
 struct symbol {
     const char *func; /* NULL when unknown */
-    const char *file; /* the source file as DWARF names it, or NULL */
+    const char *file; /* the source file, as addr2line names it, or NULL */
     int line;         /* 0 when unknown */
 };
 
 /*
  * Set where modules are looked for: DIRS (N of them, searched before
- * /usr/lib/debug) and, when LOCAL, modules of the same basename on this
- * machine ($PATH and the library directories). DIRS must live as long
- * as the program.
+ * /usr/lib/debug; copied, a relative one taken from the current
+ * directory) and, when LOCAL, modules of the same basename on this
+ * machine ($PATH and the library directories).
  */
 void symbolize_setup(const char *const *dirs, size_t n, int local);
 
