@@ -146,6 +146,7 @@ SH_TESTS = \
 	%reldir%/e2e/json-schema.sh \
 	%reldir%/e2e/report-tool.sh \
 	%reldir%/e2e/report-html.sh \
+	%reldir%/e2e/report-symbols.sh \
 	%reldir%/e2e/san-malformed-env.sh \
 	%reldir%/e2e/exports.sh \
 	%reldir%/e2e/timewait.sh \
