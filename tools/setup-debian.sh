@@ -15,7 +15,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config libunwind-dev
   binutils iproute2 procps util-linux socat curl python3 haproxy
   redis-tools faketime valgrind clang-format shellcheck strace rsyslog
   python3-jsonschema libjansson-dev libdw-dev zlib1g-dev libcap2-bin
-  chromium"
+  chromium dpkg-dev debhelper dh-autoreconf lintian"
 
 missing=
 for p in $PACKAGES; do
