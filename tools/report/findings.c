@@ -12,6 +12,7 @@
 
 #include <fnmatch.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +22,13 @@ struct event_info {
     const char *kind, *host, *prog, *ts;
     long pid;
     int level;
+    /* Set once the filters passed: "host\npid" and the kind, interned
+     * (the words of the word-keyed maps). */
+    const char *proc, *kind_id;
 };
+
+/* A word of a word-keyed map. */
+#define WORD(ptr) ((uint64_t)(uintptr_t)(ptr))
 
 static int is_group_kind(const char *kind) {
     return strcmp(kind, "open_sockets") == 0 ||
@@ -85,30 +92,28 @@ static struct finding *finding_for(struct findings *fs, const char *key,
     return f;
 }
 
-/* Count N events of E into F; returns the slot of E's process in F. */
-static void **count_event(struct finding *f, const struct event_info *e,
-                          unsigned long n) {
+/* Count N events of E into F. */
+static void count_event(struct finding *f, const struct event_info *e,
+                        unsigned long n) {
     f->events += n;
     if (e->level < f->level)
         f->level = e->level;
-    char small[256];
-    char *proc = small;
-    if (snprintf(small, sizeof small, "%s\n%ld", e->host, e->pid) >=
-        (int)sizeof small)
-        proc = xasprintf("%s\n%ld", e->host, e->pid);
-    void **slot = strmap_slot(&f->procs, proc);
-    if (proc != small)
-        free(proc);
     /* The sets hold their keys only; the slot's value is unused. */
-    (void)strmap_slot(&f->hosts, e->host);
-    (void)strmap_slot(&f->progs, e->prog);
+    if (f->last_proc != e->proc) {
+        (void)strmap_slot(&f->procs, e->proc);
+        (void)strmap_slot(&f->hosts, e->host);
+        f->last_proc = e->proc;
+    }
+    if (f->last_prog == NULL || strcmp(f->last_prog, e->prog) != 0) {
+        (void)strmap_slot(&f->progs, e->prog);
+        f->last_prog = strmap_key(&f->progs, e->prog);
+    }
     if (e->ts[0] != '\0') {
         if (f->first[0] == '\0' || strcmp(e->ts, f->first) < 0)
             snprintf(f->first, sizeof f->first, "%s", e->ts);
         if (strcmp(e->ts, f->last) > 0)
             snprintf(f->last, sizeof f->last, "%s", e->ts);
     }
-    return slot;
 }
 
 /* Keep AGE in F's sample: reservoir sampling with a fixed seed, so the
@@ -151,12 +156,26 @@ long finding_age_median(const struct finding *f) {
 
 size_t finding_processes(const struct finding *f) { return f->procs.len; }
 
-/* "host\npid\nkind" in FS's scratch buffer, valid until its next use. */
-static const char *proc_kind_key(struct findings *fs,
-                                 const struct event_info *e) {
-    fs->scratch.len = 0;
-    strbuf_printf(&fs->scratch, "%s\n%ld\n%s", e->host, e->pid, e->kind);
-    return strbuf_str(&fs->scratch);
+/* The interned "host\npid" of E's process. */
+static const char *proc_of(struct findings *fs, const struct event_info *e) {
+    struct strbuf *b = &fs->scratch;
+    char digits[24];
+    size_t i = sizeof digits;
+    unsigned long u =
+        e->pid < 0 ? -(unsigned long)e->pid : (unsigned long)e->pid;
+    do
+        digits[--i] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (e->pid < 0)
+        digits[--i] = '-';
+    b->len = 0;
+    strbuf_add(b, e->host, strlen(e->host));
+    strbuf_add(b, "\n", 1);
+    strbuf_add(b, digits + i, sizeof digits - i);
+    void **slot = strmap_slot(&fs->procs, strbuf_str(b));
+    if (*slot == NULL)
+        *slot = (void *)strmap_key(&fs->procs, strbuf_str(b));
+    return *slot;
 }
 
 /* A stack as read once per process: its frames and its signature. */
@@ -165,29 +184,26 @@ struct cached_stack {
     char *signature;
 };
 
-/* The stack in the JSON text SPAN from E's process, read and signed the
- * first time that process logs it. */
+/* The stack SPAN from E's process, read and signed the first time that
+ * process logs it. */
 static const struct cached_stack *stack_cached(struct findings *fs,
                                                const struct event_info *e,
                                                struct span span) {
     static const struct cached_stack empty = {{0}, (char *)""};
     if (span.n == 0)
         return &empty;
-    fs->scratch.len = 0;
-    strbuf_printf(&fs->scratch, "%s\n%ld\n", e->host, e->pid);
-    strbuf_add(&fs->scratch, span.p, span.n);
-    void **slot = strmap_slot(&fs->stack_cache, strbuf_str(&fs->scratch));
-    if (*slot != NULL)
-        return *slot;
-    struct cached_stack *c = xcalloc(1, sizeof *c);
-    json_t *v = json_loadb(span.p, span.n, JSON_REJECT_DUPLICATES, NULL);
-    stack_read(&c->stack, v, e->host, e->pid);
-    json_decref(v);
+    const uint64_t key[WORDMAP_KEY] = {WORD(e->proc), WORD(span.text)};
+    struct cached_stack *c = wordmap_get(&fs->stack_cache, key);
+    if (c != NULL)
+        return c;
+    c = xcalloc(1, sizeof *c);
+    stack_text_read(span.text, &c->stack);
+    modules_resolve(&c->stack, e->host, e->pid);
     struct strbuf sig = {0};
     stack_signature(&sig, &c->stack);
     c->signature = xstrdup(strbuf_str(&sig));
     free(sig.s);
-    *slot = c;
+    wordmap_put(&fs->stack_cache, key, c);
     return c;
 }
 
@@ -211,13 +227,26 @@ struct repeat {
 /* The repeat record of E's stack_id in E's process, made when new. */
 static struct repeat *repeat_for(struct findings *fs,
                                  const struct event_info *e) {
-    fs->scratch.len = 0;
-    strbuf_printf(&fs->scratch, "%s\n%ld\n%s\n%lld", e->host, e->pid, e->kind,
-                  e->ev->has_stack_id ? e->ev->stack_id : 0);
-    void **slot = strmap_slot(&fs->repeats, strbuf_str(&fs->scratch));
-    if (*slot == NULL)
-        *slot = xcalloc(1, sizeof(struct repeat));
-    return *slot;
+    const uint64_t key[WORDMAP_KEY] = {
+        WORD(e->proc), WORD(e->kind_id),
+        (uint64_t)(e->ev->has_stack_id ? e->ev->stack_id : 0)};
+    struct repeat *r = wordmap_get(&fs->repeats, key);
+    if (r == NULL) {
+        r = xcalloc(1, sizeof *r);
+        wordmap_put(&fs->repeats, key, r);
+    }
+    return r;
+}
+
+/* The by_stacks key of E's finding: its kind, DETAIL (a word that sets
+ * reports of groups apart, or an interned detail) and the stacks. */
+static void stacks_key(uint64_t key[WORDMAP_KEY], const struct event_info *e,
+                       const void *detail,
+                       const struct cached_stack *const stacks[STACK_ROLES]) {
+    key[0] = WORD(e->kind_id);
+    key[1] = WORD(detail);
+    for (int r = 0; r < STACK_ROLES; r++)
+        key[2 + r] = WORD(stacks[r]);
 }
 
 /* An event with its own stacks: one finding by kind and stacks. */
@@ -228,26 +257,32 @@ static struct finding *add_plain(struct findings *fs,
         stacks[r] = stack_cached(fs, e, e->ev->stacks[r]);
     const char *detail = NULL;
     if (strcmp(e->kind, "config_error") == 0)
-        detail = e->ev->where;
-    struct strbuf *key = &fs->scratch;
-    key->len = 0;
-    strbuf_printf(key, "%s\n%s", e->kind, detail != NULL ? detail : "");
-    for (int r = 0; r < STACK_ROLES; r++) {
-        strbuf_add(key, "\n", 1);
-        strbuf_add(key, stacks[r]->signature, strlen(stacks[r]->signature));
-    }
-    int made;
-    struct finding *f = finding_for(fs, strbuf_str(key), e, &made);
-    if (made) {
-        for (int r = 0; r < STACK_ROLES; r++)
-            f->stacks[r] = stack_copy(&stacks[r]->stack);
-        if (detail != NULL)
-            f->detail = intern(detail);
+        detail = intern(e->ev->where);
+    uint64_t words[WORDMAP_KEY];
+    stacks_key(words, e, detail, stacks);
+    struct finding *f = wordmap_get(&fs->by_stacks, words);
+    if (f == NULL) {
+        struct strbuf *key = &fs->scratch;
+        key->len = 0;
+        strbuf_printf(key, "%s\n%s", e->kind, detail != NULL ? detail : "");
+        for (int r = 0; r < STACK_ROLES; r++) {
+            strbuf_add(key, "\n", 1);
+            strbuf_add(key, stacks[r]->signature, strlen(stacks[r]->signature));
+        }
+        int made;
+        f = finding_for(fs, strbuf_str(key), e, &made);
+        if (made) {
+            for (int r = 0; r < STACK_ROLES; r++)
+                f->stacks[r] = stack_copy(&stacks[r]->stack);
+            f->detail = detail;
+        }
+        wordmap_put(&fs->by_stacks, words, f);
     }
     count_event(f, e, 1);
     if (strcmp(e->kind, "close_wait") == 0 && e->ev->has_age)
         count_age(f, (long)e->ev->age_ms);
-    *strmap_slot(&fs->last_found, proc_kind_key(fs, e)) = f;
+    const uint64_t last[WORDMAP_KEY] = {WORD(e->proc), WORD(e->kind_id)};
+    wordmap_put(&fs->last_found, last, f);
     /* A full event that names its stack binds that stack's repeats. */
     if (e->ev->has_stack_id && !e->ev->has_repeat) {
         struct repeat *r = repeat_for(fs, e);
@@ -260,6 +295,8 @@ static struct finding *add_plain(struct findings *fs,
 /* A report of open sockets: one finding per group, by its creation
  * stack, following its count. */
 static void add_groups(struct findings *fs, const struct event_info *e) {
+    /* Its address sets the groups' findings apart in by_stacks. */
+    static const char group_word[] = "group";
     struct group_iter it;
     struct group g;
     group_iter_start(&it, e->ev->groups);
@@ -268,19 +305,28 @@ static void add_groups(struct findings *fs, const struct event_info *e) {
         return;
     }
     do {
-        const struct cached_stack *created = stack_cached(fs, e, g.created_at);
-        struct strbuf *key = &fs->scratch;
-        key->len = 0;
-        strbuf_printf(key, "%s\ngroup\n", e->kind);
-        strbuf_add(key, created->signature, strlen(created->signature));
-        int made;
-        struct finding *f = finding_for(fs, strbuf_str(key), e, &made);
-        if (made) {
-            f->stacks[STACK_CREATED] = stack_copy(&created->stack);
-            /* Tells a listener's group from its connections' at a glance. */
-            f->detail = intern(g.role);
+        const struct cached_stack *stacks[STACK_ROLES] = {
+            stack_cached(fs, e, g.created_at)};
+        uint64_t words[WORDMAP_KEY];
+        stacks_key(words, e, group_word, stacks);
+        struct finding *f = wordmap_get(&fs->by_stacks, words);
+        int made = 0;
+        if (f == NULL) {
+            struct strbuf *key = &fs->scratch;
+            key->len = 0;
+            strbuf_printf(key, "%s\ngroup\n", e->kind);
+            strbuf_add(key, stacks[0]->signature, strlen(stacks[0]->signature));
+            f = finding_for(fs, strbuf_str(key), e, &made);
+            if (made) {
+                f->stacks[STACK_CREATED] = stack_copy(&stacks[0]->stack);
+                /* Tells a listener's group from its connections' at a
+                 * glance. */
+                f->detail = intern(g.role);
+            }
+            wordmap_put(&fs->by_stacks, words, f);
         }
-        void **proc = count_event(f, e, 1);
+        count_event(f, e, 1);
+        void **proc = strmap_slot(&f->procs, e->proc);
         long long logged = g.count < 0 ? 0 : g.count;
         /* Kept as count + 1 below: a count out of any real range is cut. */
         long count = logged > INT32_MAX ? INT32_MAX : (long)logged;
@@ -306,7 +352,8 @@ static void add_repeat(struct findings *fs, const struct event_info *e,
     if (r->f == NULL) {
         /* Bound at the first repeat, to the last full event of the kind
          * in the process (the library writes no stack_id in it). */
-        r->f = strmap_get(&fs->last_found, proc_kind_key(fs, e));
+        const uint64_t last[WORDMAP_KEY] = {WORD(e->proc), WORD(e->kind_id)};
+        r->f = wordmap_get(&fs->last_found, last);
         r->seen = 1;
         /* Its full event was not read (filtered out, or in a file not
          * given): the repeat stands for itself. */
@@ -349,12 +396,29 @@ void findings_add(struct findings *fs, const struct event *ev) {
         fs->filtered++;
         return;
     }
+    e.proc = proc_of(fs, &e);
+    e.kind_id = intern(e.kind);
     if (ev->has_repeat && ev->repeat > 0)
         add_repeat(fs, &e, (unsigned long)ev->repeat);
     else if (is_group_kind(e.kind))
         add_groups(fs, &e);
     else
         add_plain(fs, &e);
+}
+
+static void free_cached_stack(void *value) {
+    struct cached_stack *c = value;
+    stack_free(&c->stack);
+    free(c->signature);
+    free(c);
+}
+
+void findings_end_input(struct findings *fs) {
+    wordmap_free(&fs->stack_cache, free_cached_stack);
+    wordmap_free(&fs->repeats, free);
+    wordmap_free(&fs->by_stacks, NULL);
+    wordmap_free(&fs->last_found, NULL);
+    stack_text_free_all();
 }
 
 static int worst_first(const void *a, const void *b) {

@@ -30,6 +30,9 @@ struct finding {
     unsigned long events; /* repeats included */
     struct strmap procs;  /* "host\npid" -> last group count + 1 */
     struct strmap hosts, progs;
+    /* The process and program counted last: an event of the same adds
+     * nothing to the sets above, and most events follow one of theirs. */
+    const char *last_proc, *last_prog;
     char first[40], last[40]; /* timestamps as logged */
     /* close_wait's age_ms */
     unsigned long ages;
@@ -53,14 +56,21 @@ struct filters {
     int min_level;     /* --min-level: 0 error .. 3 debug */
 };
 
+/* In the word-keyed maps below, a process is its interned "host\npid"
+ * (from procs), a kind its interned name, a stack its struct
+ * stack_text: the maps cost a hash of a few words per event. */
 struct findings {
     struct filters filters;
-    struct strmap by_key;     /* key -> struct finding */
-    struct strmap repeats;    /* host\npid\nkind\nstack_id -> repeat */
-    struct strmap last_found; /* host\npid\nkind -> struct finding */
-    /* host\npid\nSTACK-JSON -> struct cached_stack: each distinct stack
-     * of a process is parsed and signed once. */
-    struct strmap stack_cache;
+    struct strmap by_key; /* key -> struct finding */
+    struct strmap procs;  /* "host\npid" -> its own key, interned */
+    /* kind, detail and the stacks' struct cached_stack -> the finding:
+     * the key is built only the first time */
+    struct wordmap by_stacks;
+    struct wordmap repeats;    /* process, kind, stack_id -> repeat */
+    struct wordmap last_found; /* process, kind -> struct finding */
+    /* process, stack -> struct cached_stack: each distinct stack of a
+     * process is parsed and signed once. */
+    struct wordmap stack_cache;
     struct strbuf scratch; /* keys being built */
     struct finding **list;
     size_t n, cap;
@@ -71,6 +81,12 @@ struct findings {
  * events go to the module table, summary events nowhere. */
 void findings_add(struct findings *fs, const struct event *event)
     ATTR_NONNULL(1, 2);
+
+/* Free what only reading needed (the stacks read per process, the
+ * look-up maps, the kept stack texts), before the findings are sorted
+ * and written: symbolization then reuses that memory. No event may be
+ * added after. */
+void findings_end_input(struct findings *fs) ATTR_NONNULL(1);
 
 /* Sort fs->list worst first: error, warn, info, then more processes,
  * then more events; first fill in the findings' frames from the module

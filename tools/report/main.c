@@ -248,6 +248,8 @@ int main(int argc, char **argv) {
         if (input_read(&in, argv[i]) != 0)
             status = 2;
 
+    findings_end_input(&fs);
+
     /* Leave out what is known; what stays is shown and gated. */
     findings_sort(&fs);
     struct totals t = {.input = &in, .filtered = fs.filtered};

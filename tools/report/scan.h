@@ -5,22 +5,27 @@
  * against JSON's grammar and takes only what is plainly JSON (printable
  * ASCII, unique top-level keys); anything else goes to jansson, whose
  * compact ASCII re-encoding the scanner then reads (see unwrap.c).
- * Stacks and groups stay raw text: findings.c parses each distinct
- * stack once per process and remembers it.
+ * Stacks and groups stay raw text: each distinct stack is kept once
+ * (struct stack_text), and findings.c parses it once per process.
  * Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
  */
 #ifndef SOCKSHIM_REPORT_SCAN_H
 #define SOCKSHIM_REPORT_SCAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "stack.h"
+#include "stacktext.h"
 #include "util.h"
 
 /* A piece of the line: raw JSON text, not NUL-terminated. */
 struct span {
     const char *p;
     size_t n;
+    /* For a stack ("stack", "created_at", "closed_at"): its kept text,
+     * equal to the N bytes at P (never NULL); else NULL. */
+    const struct stack_text *text;
 };
 
 struct event {

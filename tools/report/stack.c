@@ -65,33 +65,15 @@ static const char *base_name(const char *path) {
     return slash != NULL ? slash + 1 : path;
 }
 
-void stack_read(struct stack *out, const json_t *v, const char *host,
-                long pid) {
-    *out = (struct stack){0};
-    if (!json_is_array(v) || json_array_size(v) == 0)
-        return;
-    out->frames = xcalloc(json_array_size(v), sizeof *out->frames);
-    size_t i;
-    json_t *fr;
-    json_array_foreach(v, i, fr) {
-        if (!json_is_object(fr))
-            continue;
-        struct frame *f = &out->frames[out->n];
-        const char *module = json_string_value(json_object_get(fr, "module"));
-        const char *offset = json_string_value(json_object_get(fr, "offset"));
-        const char *func = json_string_value(json_object_get(fr, "func"));
-        json_t *id = json_object_get(fr, "module_id");
-        f->module = intern(module != NULL ? base_name(module) : "?");
-        f->offset = offset != NULL ? strtoul(offset, NULL, 16) : 0;
-        f->func = func != NULL && func[0] != '\0' ? intern(func) : NULL;
-        f->module_id = json_is_integer(id) ? (long)json_integer_value(id) : -1;
-        /* A frame that says whether it is a return address is taken at
-         * its word; of the others, every one but #0 is. */
-        json_t *ret = json_object_get(fr, "ret");
-        f->ret = ret != NULL ? json_is_true(ret) : out->n > 0;
-        out->n++;
-    }
-    modules_resolve(out, host, pid);
+void frame_set(struct frame *f, size_t index, const char *module,
+               const char *offset, const char *func, long module_id, int ret) {
+    f->module = intern(module != NULL ? base_name(module) : "?");
+    f->offset = offset != NULL ? strtoul(offset, NULL, 16) : 0;
+    f->func = func != NULL && func[0] != '\0' ? intern(func) : NULL;
+    f->module_id = module_id;
+    /* A frame that says whether it is a return address is taken at its
+     * word; of the others, every one but #0 is. */
+    f->ret = ret >= 0 ? ret : index > 0;
 }
 
 void stack_free(struct stack *s) {

@@ -1,6 +1,6 @@
 /*
  * stack.h — stacks as the library logs them ("stack", "created_at",
- * "closed_at": lists of frames), read from an event, and the signature
+ * "closed_at": lists of frames; stacktext.c reads them), and the signature
  * that says when two stacks from different processes are the same code:
  * per frame the module's basename and the offset in it, never the
  * address (ASLR moves every process).
@@ -9,7 +9,6 @@
 #ifndef SOCKSHIM_REPORT_STACK_H
 #define SOCKSHIM_REPORT_STACK_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -42,15 +41,14 @@ void modules_add(const char *host, long pid, long module_id, const char *path,
 void modules_resolve(struct stack *s, const char *host, long pid)
     ATTR_NONNULL(1);
 
-/*
- * Read the frames of V (a JSON list; anything else gives an empty
- * stack) into *OUT, which the caller frees with stack_free(). A frame
- * with "ret" is a return address when it is true; without it, every
- * frame but #0 is one. HOST and PID name the process, whose module
- * events give the frames' build-ids and paths.
- */
-void stack_read(struct stack *out, const json_t *v, const char *host, long pid)
+/* Fill F, frame INDEX of its stack, from the fields logged for it:
+ * MODULE, OFFSET and FUNC (NULL when absent or not strings), MODULE_ID
+ * (-1 when absent or not an integer) and RET (1 true, 0 any other
+ * value, -1 absent). */
+void frame_set(struct frame *f, size_t index, const char *module,
+               const char *offset, const char *func, long module_id, int ret)
     ATTR_NONNULL(1);
+/* Free S's frames; S is empty after. */
 void stack_free(struct stack *s) ATTR_NONNULL(1);
 /* Append S's signature to B: "MODULE+0xOFF" per frame, comma-separated
  * (MODULE being the basename as logged). */

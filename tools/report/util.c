@@ -78,8 +78,8 @@ uint64_t util_hash(const char *s) {
 /* The maps' own hash: eight bytes a step, since some keys hold a whole
  * stack's JSON (util_hash stays as it was: signatures are kept in
  * baselines). */
-static uint64_t map_hash(const char *s) {
-    size_t n = strlen(s);
+uint64_t util_hash_bytes(const void *p, size_t n) {
+    const unsigned char *s = p;
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
     for (; n >= 8; s += 8, n -= 8) {
         uint64_t w;
@@ -91,6 +91,10 @@ static uint64_t map_hash(const char *s) {
     memcpy(&w, s, n);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
     return h ^ (h >> 29);
+}
+
+static uint64_t map_hash(const char *s) {
+    return util_hash_bytes(s, strlen(s));
 }
 
 /* The slot of KEY (hashed to H): where it is, or the empty one where it
@@ -169,6 +173,57 @@ void strmap_free(struct strmap *m) {
     *m = (struct strmap){0};
 }
 
+static uint64_t word_hash(const uint64_t key[WORDMAP_KEY]) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < WORDMAP_KEY; i++) {
+        h = (h ^ key[i]) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* The entry of KEY: where it is, or the free one where it would go. */
+static struct wordmap_entry *word_find(const struct wordmap *m,
+                                       const uint64_t key[WORDMAP_KEY]) {
+    size_t i = word_hash(key) & (m->cap - 1);
+    while (m->e[i].value != NULL &&
+           memcmp(m->e[i].key, key, sizeof m->e[i].key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    return &m->e[i];
+}
+
+void *wordmap_get(const struct wordmap *m, const uint64_t key[WORDMAP_KEY]) {
+    return m->cap == 0 ? NULL : word_find(m, key)->value;
+}
+
+void wordmap_put(struct wordmap *m, const uint64_t key[WORDMAP_KEY],
+                 void *value) {
+    /* At most half full, as the string maps. */
+    if (2 * (m->len + 1) > m->cap) {
+        struct wordmap bigger = {m->cap ? m->cap * 2 : 64, m->len, NULL};
+        bigger.e = xcalloc(bigger.cap, sizeof *bigger.e);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].value != NULL)
+                *word_find(&bigger, m->e[i].key) = m->e[i];
+        free(m->e);
+        *m = bigger;
+    }
+    struct wordmap_entry *e = word_find(m, key);
+    if (e->value == NULL) {
+        memcpy(e->key, key, sizeof e->key);
+        m->len++;
+    }
+    e->value = value;
+}
+
+void wordmap_free(struct wordmap *m, void (*free_value)(void *value)) {
+    for (size_t i = 0; free_value != NULL && i < m->cap; i++)
+        if (m->e[i].value != NULL)
+            free_value(m->e[i].value);
+    free(m->e);
+    *m = (struct wordmap){0};
+}
+
 const char *intern(const char *s) {
     static struct strmap pool;
     if (s == NULL)
@@ -191,13 +246,22 @@ void strbuf_add(struct strbuf *b, const char *s, size_t n) {
 }
 
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) {
-    va_list ap;
-    size_t len;
-    va_start(ap, fmt);
-    char *p = xvasprintf(&len, fmt, ap);
-    va_end(ap);
-    strbuf_add(b, p, len);
-    free(p);
+    /* Formatted in place; a second pass only when it did not fit. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t room = b->cap - b->len;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(room > 0 ? b->s + b->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            out_of_memory();
+        if ((size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
 }
 
 const char *strbuf_str(struct strbuf *b) { return b->s != NULL ? b->s : ""; }

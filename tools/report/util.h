@@ -30,6 +30,8 @@ char *xasprintf(const char *fmt, ...) ATTR_FORMAT(1, 2) ATTR_MALLOC;
 
 /* A 64-bit hash of S (FNV-1a). */
 uint64_t util_hash(const char *s) ATTR_NONNULL(1);
+/* A fast 64-bit hash of the N bytes at P (eight a step), for tables. */
+uint64_t util_hash_bytes(const void *p, size_t n);
 
 /* A hash map from strings to pointers. Keys are copied; values belong
  * to the caller. Zero-initialised is empty. */
@@ -54,6 +56,28 @@ void strmap_each(const struct strmap *m,
     ATTR_NONNULL(1, 2);
 /* Free the keys and the table (not the values). */
 void strmap_free(struct strmap *m) ATTR_NONNULL(1);
+
+/* A hash map from keys of a few words (pointers, integers; the words
+ * not used are 0) to pointers that are never NULL: the look-ups made
+ * for every event, where building a string key would cost more than
+ * the look-up. Zero-initialised is empty. */
+enum { WORDMAP_KEY = 5 };
+struct wordmap {
+    size_t cap, len;
+    struct wordmap_entry {
+        uint64_t key[WORDMAP_KEY];
+        void *value; /* NULL: a free entry */
+    } * e;
+};
+/* The value stored for KEY, or NULL. */
+void *wordmap_get(const struct wordmap *m, const uint64_t key[WORDMAP_KEY])
+    ATTR_NONNULL(1, 2);
+/* Store VALUE (not NULL) for KEY, replacing any earlier one. */
+void wordmap_put(struct wordmap *m, const uint64_t key[WORDMAP_KEY],
+                 void *value) ATTR_NONNULL(1, 2, 3);
+/* Empty M, calling FREE_VALUE (when not NULL) on each value. */
+void wordmap_free(struct wordmap *m, void (*free_value)(void *value))
+    ATTR_NONNULL(1);
 
 /* One shared copy of S, valid until the program ends; NULL for NULL. */
 const char *intern(const char *s);
