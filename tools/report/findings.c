@@ -92,6 +92,14 @@ static struct finding *finding_for(struct findings *fs, const char *key,
     return f;
 }
 
+/* TS into a finding's first or last, cut to fit as snprintf would: the
+ * last changes with nearly every event. */
+static void copy_ts(char out[FINDING_TS], const char *ts) {
+    size_t n = strnlen(ts, FINDING_TS - 1);
+    memcpy(out, ts, n);
+    out[n] = '\0';
+}
+
 /* Count N events of E into F. */
 static void count_event(struct finding *f, const struct event_info *e,
                         unsigned long n) {
@@ -110,9 +118,9 @@ static void count_event(struct finding *f, const struct event_info *e,
     }
     if (e->ts[0] != '\0') {
         if (f->first[0] == '\0' || strcmp(e->ts, f->first) < 0)
-            snprintf(f->first, sizeof f->first, "%s", e->ts);
+            copy_ts(f->first, e->ts);
         if (strcmp(e->ts, f->last) > 0)
-            snprintf(f->last, sizeof f->last, "%s", e->ts);
+            copy_ts(f->last, e->ts);
     }
 }
 

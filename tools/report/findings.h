@@ -18,6 +18,9 @@
  * to this many. */
 enum { AGE_SAMPLE = 1001 };
 
+/* Room for a timestamp as logged (longer ones are cut). */
+enum { FINDING_TS = 40 };
+
 struct finding {
     const char *kind;   /* interned */
     int level;          /* the worst seen: 0 error .. 3 debug */
@@ -33,7 +36,7 @@ struct finding {
     /* The process and program counted last: an event of the same adds
      * nothing to the sets above, and most events follow one of theirs. */
     const char *last_proc, *last_prog;
-    char first[40], last[40]; /* timestamps as logged */
+    char first[FINDING_TS], last[FINDING_TS]; /* timestamps as logged */
     /* close_wait's age_ms */
     unsigned long ages;
     long age_min, age_max;

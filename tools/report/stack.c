@@ -5,6 +5,7 @@
  */
 #include "stack.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,41 +16,35 @@ struct module_info {
     const char *path, *build_id; /* interned */
 };
 
-/* Keyed "host\npid\nmodule_id": one entry per module per process. */
-static struct strmap modules;
-
-static char *module_key(const char *host, long pid, long module_id) {
-    return xasprintf("%s\n%ld\n%ld", host, pid, module_id);
-}
+/* One entry per module per process: the words of the key are the
+ * interned host, the pid and the module_id. */
+static struct wordmap modules;
 
 void modules_add(const char *host, long pid, long module_id, const char *path,
                  const char *build_id) {
-    char *key = module_key(host, pid, module_id);
-    void **slot = strmap_slot(&modules, key);
-    free(key);
-    if (*slot == NULL)
-        *slot = xcalloc(1, sizeof(struct module_info));
-    struct module_info *m = *slot;
+    const uint64_t key[WORDMAP_KEY] = {(uint64_t)(uintptr_t)intern(host),
+                                       (uint64_t)pid, (uint64_t)module_id};
+    struct module_info *m = wordmap_get(&modules, key);
+    if (m == NULL) {
+        m = xcalloc(1, sizeof *m);
+        wordmap_put(&modules, key, m);
+    }
     if (path != NULL && path[0] != '\0')
         m->path = intern(path);
     if (build_id != NULL && build_id[0] != '\0')
         m->build_id = intern(build_id);
 }
 
-static const struct module_info *module_find(const char *host, long pid,
-                                             long module_id) {
-    char *key = module_key(host, pid, module_id);
-    const struct module_info *m = strmap_get(&modules, key);
-    free(key);
-    return m;
-}
-
 void modules_resolve(struct stack *s, const char *host, long pid) {
+    const char *host_id = intern(host);
     for (size_t i = 0; i < s->n; i++) {
         struct frame *f = &s->frames[i];
         if (f->module_id < 0 || (f->build_id != NULL && f->path != NULL))
             continue;
-        const struct module_info *m = module_find(host, pid, f->module_id);
+        const uint64_t key[WORDMAP_KEY] = {(uint64_t)(uintptr_t)host_id,
+                                           (uint64_t)pid,
+                                           (uint64_t)f->module_id};
+        const struct module_info *m = wordmap_get(&modules, key);
         if (m == NULL)
             continue;
         if (f->build_id == NULL)
@@ -85,9 +80,20 @@ void stack_signature(struct strbuf *b, const struct stack *s) {
     /* The basename, never the build-id: a process's module event comes
      * after its first stack naming the module, so whether a build-id is
      * known yet depends on the order of the lines, and the same stack
-     * would sign two ways. */
+     * would sign two ways. "%s+0x%lx" by hand: a signature is made for
+     * every stack of every process. */
     for (size_t i = 0; i < s->n; i++) {
         const struct frame *f = &s->frames[i];
-        strbuf_printf(b, "%s%s+0x%lx", i > 0 ? "," : "", f->module, f->offset);
+        char hex[2 * sizeof f->offset];
+        size_t h = sizeof hex;
+        unsigned long v = f->offset;
+        do
+            hex[--h] = "0123456789abcdef"[v & 15];
+        while ((v >>= 4) != 0);
+        if (i > 0)
+            strbuf_add(b, ",", 1);
+        strbuf_add(b, f->module, strlen(f->module));
+        strbuf_add(b, "+0x", 3);
+        strbuf_add(b, hex + h, sizeof hex - h);
     }
 }
