@@ -5,19 +5,76 @@ from 50 processes on 5 hosts, their stacks drawn from 200 distinct call
 stacks, in the library's own layout (schema 1, module events first in
 each process, repeat lines, open_sockets reports with groups, summaries).
 
-    python3 tools/bench/report-log.py [N] > log.jsonl
+    python3 tools/bench/report-log.py [N] [--libc PATH] > log.jsonl
 
-Seeded: the same N gives the same file."""
+No host has the log's modules (their build-ids are made up, their paths
+absent): the report reads it without symbolizing a frame. With --libc
+PATH, the libc of the log is PATH, with its own build-id, and each stack
+has two frames of its own in PATH's .text (400 distinct frames, on this
+host's code): the report symbolizes them.
+
+Seeded: the same arguments give the same file."""
 import random
+import struct
 import sys
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000000
+
+def elf_facts(path):
+    """The hex build-id of the ELF file PATH (64-bit, little-endian), its
+    .text as (offset from the first mapping, size)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        sys.exit("report-log.py: %s: not a 64-bit little-endian ELF file" % path)
+    phoff, shoff = struct.unpack_from("<QQ", data, 0x20)
+    phentsize, phnum, shentsize, shnum, shstrndx = \
+        struct.unpack_from("<HHHHH", data, 0x36)
+    # Offsets in a log are from the start of the first PT_LOAD's page.
+    base = None
+    for i in range(phnum):
+        p_type, _, _, p_vaddr = struct.unpack_from("<IIQQ", data,
+                                                   phoff + i * phentsize)
+        if p_type == 1:
+            base = p_vaddr & ~4095
+            break
+    sections = [struct.unpack_from("<IIQQQQ", data, shoff + i * shentsize)
+                for i in range(shnum)]
+    names = sections[shstrndx][4]
+    build_id = text = None
+    for name, sh_type, _, addr, offset, size in sections:
+        end = data.index(b"\0", names + name)
+        if data[names + name:end] == b".text":
+            text = (addr - (base or 0), size)
+        pos = offset
+        while sh_type == 7 and pos + 12 <= offset + size:  # SHT_NOTE
+            namesz, descsz, note_type = struct.unpack_from("<III", data, pos)
+            desc = pos + 12 + ((namesz + 3) & ~3)
+            if note_type == 3 and data[pos + 12:pos + 15] == b"GNU":
+                build_id = data[desc:desc + descsz].hex()
+            pos = desc + ((descsz + 3) & ~3)
+    if build_id is None or text is None:
+        sys.exit("report-log.py: %s: no build-id or no .text" % path)
+    return build_id, text
+
+
+args = sys.argv[1:]
+LIBC = None
+if "--libc" in args:
+    i = args.index("--libc")
+    LIBC = args[i + 1]
+    del args[i:i + 2]
+N = int(args[0]) if args else 1000000
 PROCS, HOSTS, STACKS = 50, 5, 200
 rng = random.Random(18)
 out = sys.stdout
 BUILD_ID = {1: "39772463d80b7e4e71ae358a6feae88e41818b5c",
-            2: "93ac61ec5a8eb1396f9fbd350e3169a558528a40"}
-PATHS = {1: "/usr/sbin/app-server", 2: "/lib/x86_64-linux-gnu/libc.so.6"}
+            2: "5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed"}
+PATHS = {1: "/usr/sbin/app-server",
+         2: "/usr/lib/sockshim-bench-absent/libc.so.6"}
+LIBC_FRAMES = [(0x2724a, None), (0x27305, "__libc_start_main")]
+if LIBC is not None:
+    BUILD_ID[2], (text_start, text_size) = elf_facts(LIBC)
+    PATHS[2] = LIBC
 FUNCS = ["serve_request", "handle_conn", "worker_loop", "accept_loop",
          "dial_backend", "pool_get", "main", "run"]
 
@@ -26,7 +83,12 @@ stacks = []
 for s in range(STACKS):
     frames = [(1, 0x1000 + 0x40 * s + 0x10 * i, FUNCS[(s + i) % len(FUNCS)])
               for i in range(rng.randint(2, 5))]
-    frames += [(2, 0x2724a, None), (2, 0x27305, "__libc_start_main")]
+    if LIBC is None:
+        frames += [(2, off, func) for off, func in LIBC_FRAMES]
+    else:
+        # Two frames of this stack's own, spread over the real .text.
+        frames += [(2, text_start + (0x9e3779b1 * (2 * s + k + 1)) % text_size,
+                    None) for k in range(2)]
     stacks.append(frames)
 
 

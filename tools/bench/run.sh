@@ -381,30 +381,76 @@ row "memory: RSS added per tracked socket, bytes" "$(fmt "%.0f" "$P")" "$(fmt "%
 # A generated log (tools/bench/report-log.py: 1,000,000 events of mixed
 # kinds, 200 distinct stacks, 50 processes) read 3 times; the figure is
 # events per CPU second (user + sys: one core, whatever else the machine
-# runs), the wall-clock rate a reference. Symbolization is included (the
-# generated program's modules do not exist here, so only libc's frames
-# are looked up).
+# runs), the wall-clock rate a reference. That log's modules exist on no
+# host: it measures reading and grouping, no frame is symbolized. The
+# same log made with --libc (this host's libc, two frames of their own in
+# each stack) is read 3 times too: its rate is a reference, its peak RSS
+# (symbolization's memory on top) the figure held to 64 MiB. The cost of
+# symbolization is measured apart, on 20,000 events: the report with
+# libc's frames symbolized and without (the same log, libc's build-id
+# and path made up), 5 runs each, the difference over the distinct
+# frames symbolized. debuginfod is not asked (DEBUGINFOD_URLS unset).
 REPORT=$BUILD/tools/report/sockshim-report
-if [ -x "$REPORT" ] && command -v python3 >/dev/null 2>&1 && [ -x /usr/bin/time ]; then
+REPORT_GEN=$(dirname "$0")/report-log.py
+report_log() { python3 "$REPORT_GEN" "$@"; }
+REPORT_LIBC=$(ldd "$REPORT" 2>/dev/null | awk '$1 ~ /^libc\.so/ {print $3; exit}')
+# report_run LOG OUT: one report over LOG (its text in $TMP/rep.out);
+# appends "CPU-SECONDS WALL-SECONDS PEAK-RSS-KIB" to OUT.
+report_run() {
+    env -u DEBUGINFOD_URLS /usr/bin/time -f '%U %S %e %M' -o "$TMP/rep.time" \
+        "$REPORT" "$1" >"$TMP/rep.out" 2>/dev/null
+    read -r u s e m <"$TMP/rep.time"
+    echo "$(calc "$u + $s") $e $m" >>"$2"
+}
+# column N FILE: the median of column N of FILE.
+column() { awk -v n="$1" '{print $n}' "$2" | median; }
+if [ -x "$REPORT" ] && [ -x /usr/bin/time ] && report_log 1000000 >"$TMP/report.jsonl"; then
     note "sockshim-report over a generated 1,000,000-event log (3 runs)"
-    python3 "$(dirname "$0")/report-log.py" 1000000 >"$TMP/report.jsonl"
-    : >"$TMP/rep.cpu"; : >"$TMP/rep.wall"; : >"$TMP/rep.rss"
-    for _ in 1 2 3; do
-        /usr/bin/time -f '%U %S %e %M' -o "$TMP/rep.time" "$REPORT" "$TMP/report.jsonl" >/dev/null 2>&1
-        read -r u s e m <"$TMP/rep.time"
-        calc "1000000 / ($u + $s)" >>"$TMP/rep.cpu"; echo >>"$TMP/rep.cpu"
-        calc "1000000 / $e" >>"$TMP/rep.wall"; echo >>"$TMP/rep.wall"
-        echo "$m" >>"$TMP/rep.rss"
-    done
-    S=$(fmt "%.0f" "$(median <"$TMP/rep.cpu")")
-    row "sockshim-report, 1M-event log, events per CPU s" "-" "$S" "$S" ">= 300000" "$(verdict "$S" ge 300000)"
-    S=$(fmt "%.0f" "$(median <"$TMP/rep.wall")")
-    row "  reference: the same, events per wall-clock s" "-" "$S" "$S" "-" "reference"
-    S=$(fmt "%.1f" "$(median <"$TMP/rep.rss") / 1024")
-    row "sockshim-report, 1M-event log, peak RSS, MiB" "-" "$S" "$S" "<= 64" "$(verdict "$S" le 64)"
+    : >"$TMP/rep.plain"
+    for _ in 1 2 3; do report_run "$TMP/report.jsonl" "$TMP/rep.plain"; done
     rm -f "$TMP/report.jsonl"
+    S=$(fmt "%.0f" "1000000 / $(column 1 "$TMP/rep.plain")")
+    row "sockshim-report, 1M events, no symbols, events/CPU s" "-" "$S" "$S" ">= 300000" "$(verdict "$S" ge 300000)"
+    S=$(fmt "%.0f" "1000000 / $(column 2 "$TMP/rep.plain")")
+    row "  reference: the same, events per wall-clock s" "-" "$S" "$S" "-" "reference"
+    RSS=$(column 3 "$TMP/rep.plain")
+    if [ -n "$REPORT_LIBC" ] && report_log 1000000 --libc "$REPORT_LIBC" >"$TMP/report.jsonl"; then
+        note "the same with $REPORT_LIBC's frames symbolized (3 runs)"
+        : >"$TMP/rep.sym"
+        for _ in 1 2 3; do report_run "$TMP/report.jsonl" "$TMP/rep.sym"; done
+        S=$(fmt "%.0f" "1000000 / $(column 1 "$TMP/rep.sym")")
+        row "  reference: libc's frames symbolized, events/CPU s" "-" "$S" "$S" "-" "reference"
+        RSS=$(column 3 "$TMP/rep.sym")
+    fi
+    rm -f "$TMP/report.jsonl"
+    S=$(fmt "%.1f" "$RSS / 1024")
+    row "sockshim-report, 1M-event log, peak RSS, MiB" "-" "$S" "$S" "<= 64" "$(verdict "$S" le 64)"
+    # Symbolization per distinct frame: with and without, alternated.
+    SYMS=
+    if [ -n "$REPORT_LIBC" ] && report_log 20000 --libc "$REPORT_LIBC" >"$TMP/sym.jsonl"; then
+        note "sockshim-report: symbolization cost (5 runs with, 5 without)"
+        id=$(sed -n 's/.*"module_id":2,"path":"[^"]*","build_id":"\([0-9a-f]*\)".*/\1/p' "$TMP/sym.jsonl" | head -n 1)
+        sed -e "s/$id/5eed5eed5eed5eed5eed5eed5eed5eed5eed5eed/g" \
+            -e "s#\"$REPORT_LIBC\"#\"/usr/lib/sockshim-bench-absent/libc.so.6\"#g" \
+            "$TMP/sym.jsonl" >"$TMP/nosym.jsonl"
+        : >"$TMP/rep.on"; : >"$TMP/rep.off"
+        for _ in 1 2 3 4 5; do
+            report_run "$TMP/nosym.jsonl" "$TMP/rep.off"
+            report_run "$TMP/sym.jsonl" "$TMP/rep.on"
+        done
+        # The frames of the last run with symbols: distinct, and printed
+        # (a frame is symbolized for each finding that shows it).
+        D=$(grep -o 'libc\.so\.6+0x[0-9a-f]*' "$TMP/rep.out" | sort -u | wc -l)
+        P=$(grep -c 'libc\.so\.6+0x' "$TMP/rep.out")
+        ON=$(column 1 "$TMP/rep.on"); OFF=$(column 1 "$TMP/rep.off")
+        S=$(fmt "%.3f" "($ON - $OFF) * 1000 / ($D > 0 ? $D : 1)")
+        row "sockshim-report: symbolization, CPU ms/distinct frame" "-" "$S" "$S" "-" "reference"
+        SYMS="$D distinct libc frames ($P printed) in 20,000 events; CPU s with symbols $ON, without $OFF (medians of 5)"
+        rm -f "$TMP/sym.jsonl" "$TMP/nosym.jsonl"
+    fi
 else
-    row "sockshim-report, 1M-event log, events per CPU s" - - - ">= 300000" "n/a (no report tool, python3 or /usr/bin/time)"
+    rm -f "$TMP/report.jsonl"
+    row "sockshim-report, 1M events, no symbols, events/CPU s" - - - ">= 300000" "n/a (no report tool, python3 or /usr/bin/time)"
 fi
 
 # --- the table ---------------------------------------------------------------
@@ -419,5 +465,8 @@ echo "details: stack-capture:"; sed 's/^/  /' "$TMP/stack.out"
 echo "details: scanpass:"; sed 's/^/  /' "$TMP/scan.out" "$TMP/scan-small.out"
 if [ -s "$TMP/ir.raw" ]; then
     echo "details: callgrind, total instructions (Ir) of iocost MODE N:"; sed 's/^/  /' "$TMP/ir.raw"
+fi
+if [ -n "${SYMS:-}" ]; then
+    echo "details: sockshim-report symbolization: $SYMS"
 fi
 echo "run time: $(( $(date +%s) - START )) s"
