@@ -12,6 +12,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,15 @@ static char **debug_dirs; /* absolute */
 static size_t debug_dir_count;
 static int search_local;
 static char *debuginfo_path;
-static struct strmap cache; /* build-id, path or name -> module_file */
+static struct strmap cache;    /* build-id, path or name -> module_file */
+static struct strmap resolved; /* "MODULE_FILE@PC" -> struct resolved */
+
+/* What one address resolved to: the same frame is printed in every
+ * finding whose stack holds it, and looked up in DWARF only once. */
+struct resolved {
+    size_t n;
+    struct symbol syms[SYMBOLIZE_MAX_INLINE];
+};
 
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_build_id_find_elf,
@@ -288,13 +297,9 @@ static const char *source_path(const char *file, const char *comp_dir) {
     return s;
 }
 
-size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
-    struct module_file *m = module_of(f);
-    if (m->mod == NULL || max == 0)
-        return 0;
-    /* A return address points after the call: its line is the next
-     * one's, so look up the byte before. */
-    Dwarf_Addr pc = m->base + f->offset - (f->ret && f->offset > 0 ? 1 : 0);
+/* Resolve PC in M into OUT (at most MAX entries, innermost first). */
+static size_t resolve(struct module_file *m, Dwarf_Addr pc, struct symbol *out,
+                      size_t max) {
     const char *file = NULL, *comp_dir = NULL;
     int line = 0;
     Dwfl_Line *l = dwfl_module_getsrc(m->mod, pc);
@@ -350,6 +355,27 @@ size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
     return n;
 }
 
+size_t symbolize_frame(const struct frame *f, struct symbol *out, size_t max) {
+    struct module_file *m = module_of(f);
+    if (m->mod == NULL || max == 0)
+        return 0;
+    /* A return address points after the call: its line is the next
+     * one's, so look up the byte before. */
+    Dwarf_Addr pc = m->base + f->offset - (f->ret && f->offset > 0 ? 1 : 0);
+    char key[64];
+    snprintf(key, sizeof key, "%p@%" PRIx64, (void *)m, (uint64_t)pc);
+    void **slot = strmap_slot(&resolved, key);
+    struct resolved *r = *slot;
+    if (r == NULL) {
+        r = xcalloc(1, sizeof *r);
+        r->n = resolve(m, pc, r->syms, SYMBOLIZE_MAX_INLINE);
+        *slot = r;
+    }
+    size_t n = r->n < max ? r->n : max;
+    memcpy(out, r->syms, n * sizeof *out);
+    return n;
+}
+
 static void end_one(const char *key, void *value, void *ctx) {
     struct module_file *m = value;
     if (m->dwfl != NULL)
@@ -357,7 +383,11 @@ static void end_one(const char *key, void *value, void *ctx) {
     free(m);
 }
 
+static void free_one(const char *key, void *value, void *ctx) { free(value); }
+
 void symbolize_end(void) {
+    strmap_each(&resolved, free_one, NULL);
+    strmap_free(&resolved);
     strmap_each(&cache, end_one, NULL);
     strmap_free(&cache);
     for (size_t i = 0; i < debug_dir_count; i++)
