@@ -8,14 +8,17 @@
 # Prints each file that differs (or each shellcheck finding) and exits 1;
 # exits 0 when all is clean; --fix rewrites the C files in place first.
 # Run from anywhere: it works on the tree it belongs to, on the files git
-# tracks (or, outside git, on the usual folders).
+# tracks and the new ones it does not ignore, so a file is checked before
+# its first commit (or, outside git, on the usual folders).
 # Copyright (c) 2026 The sockshim authors; MIT License (see LICENSE).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
-    c_files=$(git ls-files '*.c' '*.h')
-    sh_files=$(git ls-files '*.sh')
+    # New files only in the source folders: not a build tree made inside.
+    new=$(git ls-files --others --exclude-standard -- lib tools examples t)
+    c_files=$(git ls-files '*.c' '*.h'; printf '%s\n' "$new" | grep '\.[ch]$')
+    sh_files=$(git ls-files '*.sh'; printf '%s\n' "$new" | grep '\.sh$')
 else
     c_files=$(find lib tools examples t -name '*.[ch]' | sort)
     sh_files=$(find t tools -name '*.sh' | sort)
