@@ -6,7 +6,7 @@
 #   t/e2e/FEATURE.sh    shell tests that run real programs under LD_PRELOAD
 #                       (san-FEATURE.sh: FEATURE.sh over the sanitized library)
 #   t/source/*.sh       checks of the source tree: layers, style
-#   t/tap/              the TAP helpers (basic.c for C; libtap.sh, events.sh,
+#   t/tap/              the TAP helpers (basic.c, logtail.c for C; libtap.sh, events.sh,
 #                       runs.sh, logfiles.sh, quiet.sh, sanitized.sh for sh)
 #   t/helpers/          programs and preload libraries the tests run,
 #                       jcheck.py (JSON logs), layers.py
@@ -15,7 +15,8 @@
 # to what they are built from.
 
 check_LIBRARIES = %reldir%/tap/libtap.a
-%canon_reldir%_tap_libtap_a_SOURCES = %reldir%/tap/basic.c %reldir%/tap/basic.h
+%canon_reldir%_tap_libtap_a_SOURCES = %reldir%/tap/basic.c %reldir%/tap/basic.h \
+	%reldir%/tap/logtail.c %reldir%/tap/logtail.h
 
 # Unit tests are built with the sanitizers, against the sanitized objects
 # (without them, configure --disable-sanitizers or no libasan: plainly,

@@ -34,6 +34,7 @@
 #include "lib/output/log.h"
 #include "lib/policy/policy.h"
 #include "t/tap/basic.h"
+#include "t/tap/logtail.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -84,17 +85,7 @@ static long log_read_to;
 
 /* The lines the log received since the last call. */
 static const char *new_log_lines(void) {
-    static char text[16384];
-    size_t n = 0;
-    FILE *f = fopen(log_path, "r");
-    if (f != NULL) {
-        if (fseek(f, log_read_to, SEEK_SET) == 0)
-            n = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-    }
-    text[n] = '\0';
-    log_read_to += (long)n;
-    return text;
+    return log_tail(log_path, &log_read_to);
 }
 
 /* How many lines of TEXT are events of KIND holding every one of the

@@ -36,6 +36,7 @@
 #include "lib/output/log.h"
 #include "lib/output/stack.h"
 #include "t/tap/basic.h"
+#include "t/tap/logtail.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BIT(k) (1u << (k))
@@ -77,24 +78,7 @@ static long log_read_to;
 
 /* The bytes the log file received since the last call. */
 static const char *new_log_text(void) {
-    static char text[65536];
-    size_t n = 0;
-    FILE *f = fopen(log_path, "r");
-    if (f != NULL) {
-        if (fseek(f, log_read_to, SEEK_SET) == 0)
-            n = fread(text, 1, sizeof text - 1, f);
-        fclose(f);
-    }
-    text[n] = '\0';
-    log_read_to += (long)n;
-    return text;
-}
-
-static int line_count(const char *text) {
-    int n = 0;
-    for (; *text != '\0'; text++)
-        n += *text == '\n';
-    return n;
+    return log_tail(log_path, &log_read_to);
 }
 
 /* "sockshim[PID]: " BODY "\n" for each BODY up to NULL: the text lines
