@@ -14,7 +14,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
-if git rev-parse --git-dir >/dev/null 2>&1; then
+# Git's lists only when this tree is a checkout's top: make distcheck
+# unpacks the tarball inside the checkout, where git knows none of it.
+if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd -P)" ]; then
     # New files only in the source folders: not a build tree made inside.
     new=$(git ls-files --others --exclude-standard -- lib tools examples t)
     c_files=$(git ls-files '*.c' '*.h'; printf '%s\n' "$new" | grep '\.[ch]$')
