@@ -108,6 +108,7 @@ FORTIFY_CFLAGS = $(AM_CFLAGS) -g -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
 # this order, so that no long test starts last and runs alone.
 SH_TESTS = \
 	%reldir%/e2e/debian-package.sh \
+	%reldir%/e2e/demo.sh \
 	%reldir%/e2e/signal-safety-cpython.sh \
 	%reldir%/e2e/closewait.sh \
 	%reldir%/e2e/diagnostics.sh \

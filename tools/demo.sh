@@ -25,22 +25,34 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"hello\n"); s.recv(64); s.close()' "$1"
 }
 
+# wait_for SECONDS CMD...: until CMD succeeds, SECONDS at most (a loaded
+# machine is slow, an idle one need not wait a fixed time).
+wait_for() {
+    tries=$(($1 * 20))
+    shift
+    while [ "$tries" -gt 0 ] && ! "$@" 2>/dev/null; do
+        sleep 0.05
+        tries=$((tries - 1))
+    done
+}
+
 run() { # run LABEL COMMAND...: start the server, drive one client, report
     label=$1; shift
-    "$@" "$SERVER" --show-options --hold 3 >"$OUT/server" 2>"$OUT/log" &
+    echo "== $label"
+    : >"$OUT/server"
+    : >"$OUT/log"
+    "$@" "$SERVER" --show-options --hold 4 >"$OUT/server" 2>"$OUT/log" &
     pid=$!
-    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-        grep -q listening "$OUT/server" 2>/dev/null && break; sleep 0.1
-    done
+    wait_for 10 grep -q listening "$OUT/server"
     port=$(sed -n 's/^listening on 127.0.0.1://p' "$OUT/server")
     client "$port"
-    sleep 0.5
+    wait_for 10 grep -q 'peer closed' "$OUT/server"
     if [ "$1" != env ]; then
-        # Past the 1s threshold: ask the running server for its report.
-        sleep 1
+        # Past the 1s threshold (the close_wait event is out): ask the
+        # running server for its report.
+        wait_for 10 grep -q ' close_wait ' "$OUT/log"
         "$SHIM" report "$pid" | sed 's/^/   report: /'
     fi
-    echo "== $label"
     echo "   kernel (ss -tn state close-wait sport = :$port):"
     ss -tn state close-wait "sport = :$port" | sed 's/^/     /'
     wait "$pid" || true
