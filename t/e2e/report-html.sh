@@ -26,7 +26,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 CHECK="$SRC/t/helpers/pagecheck.py"
 CHROMIUM=$(command -v chromium 2>/dev/null)
 
-plan 17
+plan 18
 
 LOGS=$TMP/logs
 mkdir "$LOGS"
@@ -117,6 +117,9 @@ like "$shown" '^series [0-9a-f]+ points=[0-9]+ dots=[0-9]+ first=1 last=5$' \
     "the accepted sockets' line ends at 3 + 2: both processes summed"
 like "$shown" '^series [0-9a-f]+ points=[0-9]+ dots=[0-9]+ first=1 last=2$' \
     "the listeners' line: one listener in each process, 2 in all"
+out=$("$PY" "$CHECK" jsonseries "$TMP/report.json" "$LOGS"/*.jsonl)
+ok $? "--json: each group's growth.series holds the chart's points" ||
+    diag "$out"
 
 # A long run: 1000 reports of one group, counting up from 1 each second.
 awk 'BEGIN {

@@ -18,6 +18,11 @@ t/e2e/report-html.sh. Python 3 standard library only.
       sockshim-report --json's findings (JSON) and the logs' open_sockets
       reports: a point per report of a group whose role is the finding's,
       its count the sum of each process's latest count.
+  pagecheck.py jsonseries JSON LOG...
+      Each open_sockets finding's growth.series in sockshim-report
+      --json's output (JSON) against the logs' reports, as for expect:
+      "series SIGNATURE points=N last=C" per finding, then "match" when
+      every count is the expected one, else the first difference.
   pagecheck.py png FILE
       "size WxH" and "colours N" (distinct RGB values) of the PNG FILE
       (8-bit RGB or RGBA, not interlaced), then "#rrggbb" for each of
@@ -159,6 +164,18 @@ def summary(path):
 def expect(report, logs):
     with open(report, encoding="utf-8") as f:
         findings = json.load(f)["findings"]
+    rows = [(f["kind"], f["signature"]) for f in findings]
+    series = [{"sig": f["signature"], "points": len(counts),
+               "counts": counts}
+              for f, counts in group_counts(findings, logs)]
+    print("\n".join(summary_lines(1 if series else 0, rows, series)))
+    return 0
+
+
+def group_counts(findings, logs):
+    """Per open_sockets finding, the counts its chart and series should
+    have: a point per report of a group of its role, the sum of each
+    process's latest count."""
     reports = []
     for path in logs:
         with open(path, encoding="utf-8") as f:
@@ -167,8 +184,7 @@ def expect(report, logs):
                 if ev.get("kind") == "open_sockets":
                     reports.append(ev)
     reports.sort(key=lambda ev: ev["ts"])
-    rows = [(f["kind"], f["signature"]) for f in findings]
-    series = []
+    out = []
     for f in findings:
         if f["kind"] != "open_sockets":
             continue
@@ -178,10 +194,26 @@ def expect(report, logs):
                 if g.get("role") == f.get("detail"):
                     latest[(ev.get("host"), ev["pid"])] = g["count"]
                     counts.append(sum(latest.values()))
-        series.append({"sig": f["signature"], "points": len(counts),
-                       "counts": counts})
-    print("\n".join(summary_lines(1 if series else 0, rows, series)))
-    return 0
+        out.append((f, counts))
+    return out
+
+
+def jsonseries(report, logs):
+    with open(report, encoding="utf-8") as f:
+        findings = json.load(f)["findings"]
+    problem = None
+    for f, counts in group_counts(findings, logs):
+        seen = [p["count"] for p in f["growth"]["series"]]
+        ms = [p["ms"] for p in f["growth"]["series"]]
+        print("series %s points=%d last=%s" % (f["signature"], len(seen),
+                                               seen[-1] if seen else "-"))
+        if problem is None and seen != counts:
+            problem = "%s: counts %s, expected %s" % (f["signature"], seen,
+                                                      counts)
+        if problem is None and ms != sorted(ms):
+            problem = "%s: times out of order %s" % (f["signature"], ms)
+    print(problem or "match")
+    return 0 if problem is None else 1
 
 
 def png(path):
@@ -254,6 +286,8 @@ def main(argv):
         return summary(argv[2])
     if len(argv) >= 4 and argv[1] == "expect":
         return expect(argv[2], argv[3:])
+    if len(argv) >= 4 and argv[1] == "jsonseries":
+        return jsonseries(argv[2], argv[3:])
     if len(argv) == 3 and argv[1] == "png":
         return png(argv[2])
     sys.stderr.write(__doc__)

@@ -192,6 +192,25 @@ static json_t *json_frame(const struct frame *fr) {
     return o;
 }
 
+/* A group's growth: its counts, and over time the points the page's
+ * chart draws (each the sum of every process's latest count). */
+static json_t *json_growth(const struct finding *f) {
+    json_t *g =
+        json_pack("{s:I, s:I, s:I, s:b}", "first", (json_int_t)f->count_first,
+                  "last", (json_int_t)f->count_last, "max",
+                  (json_int_t)f->count_max, "rising", f->rising);
+    size_t n = 0;
+    struct series_point *p = series_totals(&f->series, &n);
+    json_t *points = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(points,
+                              json_pack("{s:I, s:I}", "ms", (json_int_t)p[i].ms,
+                                        "count", (json_int_t)p[i].count));
+    free(p);
+    json_object_set_new(g, "series", points);
+    return g;
+}
+
 /* One finding as --json gives it; fields that do not apply (ages, growth,
  * empty stacks) are left out rather than zero. */
 static json_t *json_finding(const struct finding *f) {
@@ -210,12 +229,7 @@ static json_t *json_finding(const struct finding *f) {
                                       (json_int_t)finding_age_median(f), "max",
                                       (json_int_t)f->age_max));
     if (f->is_group)
-        json_object_set_new(o, "growth",
-                            json_pack("{s:I, s:I, s:I, s:b}", "first",
-                                      (json_int_t)f->count_first, "last",
-                                      (json_int_t)f->count_last, "max",
-                                      (json_int_t)f->count_max, "rising",
-                                      f->rising));
+        json_object_set_new(o, "growth", json_growth(f));
     json_object_set_new(o, "new", json_boolean(f->is_new));
     for (int r = 0; r < STACK_ROLES; r++) {
         if (f->stacks[r].n == 0)
