@@ -23,8 +23,10 @@ done
 # Run as root in a checkout owned by someone else, git refuses the tree
 # unless told it is safe; only for this command.
 srcgit() { git -c safe.directory='*' -C "$SRC" "$@"; }
-srcgit rev-parse --git-dir >/dev/null 2>&1 ||
-    skip_all "$SRC is no git checkout: the package is built from git's files"
+# Only at a checkout's top: make distcheck unpacks the tarball inside the
+# checkout, where git knows none of its files.
+[ "$(srcgit rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$SRC" && pwd -P)" ] ||
+    skip_all "$SRC is not the top of a git checkout: the package is built from git's files"
 missing=$(cd "$SRC" && dpkg-checkbuilddeps 2>&1) ||
     skip_all "build dependencies missing: $missing"
 
