@@ -307,26 +307,6 @@ report_applied(const struct sock_context *ctx, const struct policy *p,
 
 int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
                          const void *value, socklen_t len) {
-    enum sockopt_item item = item_lookup(level, optname);
-    uint16_t bit = ITEM_BIT(item);
-    struct policy p;
-    struct item_value v;
-
-    /* Only a setsockopt() that succeeded counts as the program's choice. */
-    if (!(fdtab_decided(ctx->slot) & bit)) {
-        int rc = real_setsockopt(ctx->fd, level, optname, value, len);
-        if (rc == 0)
-            fdtab_mark_app_set(ctx->slot, bit);
-        return rc;
-    }
-    policy_for_socket(ctx, &p);
-    if (!policy_item_value(&p, item, &v)) {
-        int rc = real_setsockopt(ctx->fd, level, optname, value, len);
-        if (rc == 0)
-            fdtab_mark_app_set(ctx->slot, bit);
-        return rc;
-    }
-
     int rc = real_setsockopt(ctx->fd, level, optname, value, len);
     if (rc != 0) /* the program's own call failed: it sees that failure */
         return rc;
@@ -334,8 +314,18 @@ int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
      * as libc left it: force mode replacing its value, or failing to
      * (policy_failed), changes the socket and the log, not the result. */
     PRESERVE_ERRNO;
+    enum sockopt_item item = item_lookup(level, optname);
+    uint16_t bit = ITEM_BIT(item);
+    /* Only a setsockopt() that succeeded counts as the program's choice;
+     * before the item's moment, policy_apply() finds it there. */
     fdtab_mark_app_set(ctx->slot, bit);
-    apply_over_program(ctx, &v);
+    if (!(fdtab_decided(ctx->slot) & bit))
+        return 0;
+    struct policy p;
+    struct item_value v;
+    policy_for_socket(ctx, &p);
+    if (policy_item_value(&p, item, &v))
+        apply_over_program(ctx, &v);
     return 0;
 }
 

@@ -55,8 +55,9 @@ void policy_too_late(const struct sock_context *ctx, const struct policy *p,
                      uint16_t items);
 
 /* The program calls setsockopt(LEVEL, OPTNAME) on the socket in CTX.
- * Returns what the program's call returns: passes it through, or in force
- * mode replaces the value by the policy's when the item's moment passed. */
+ * Returns what the program's call returns, errno as libc left it; once the
+ * item's moment passed, force mode then replaces the value by the
+ * policy's (policy_failed when refused), the other modes report it kept. */
 int policy_on_setsockopt(const struct sock_context *ctx, int level, int optname,
                          const void *value, socklen_t len);
 
