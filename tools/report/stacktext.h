@@ -41,9 +41,9 @@ const struct stack_text *stack_text_at(const char *p, const char *end)
 
 /*
  * The frames of T into *OUT (the caller frees it with stack_free()), as
- * stack_read() reads them from jansson's tree of the same text, module
- * ids not yet resolved: an object that repeats a key anywhere in T
- * (which jansson refuses) gives an empty stack, as does an empty array.
+ * jansson would read them from the same text, module ids not yet
+ * resolved: an object that repeats a key anywhere in T (which jansson
+ * refuses) gives an empty stack, as does an empty array.
  */
 void stack_text_read(const struct stack_text *t, struct stack *out)
     ATTR_NONNULL(1, 2);

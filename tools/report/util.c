@@ -111,13 +111,6 @@ static size_t find(const struct strmap *m, const char *key) {
     return find_hashed(m, key, map_hash(key));
 }
 
-void *strmap_get(const struct strmap *m, const char *key) {
-    if (m->cap == 0)
-        return NULL;
-    size_t i = find(m, key);
-    return m->keys[i] != NULL ? m->values[i] : NULL;
-}
-
 const char *strmap_key(const struct strmap *m, const char *key) {
     return m->cap == 0 ? NULL : m->keys[find(m, key)];
 }

@@ -42,8 +42,6 @@ struct strmap {
     uint64_t *hashes; /* each key's, so that probes rarely compare */
 };
 
-/* The value stored for KEY, or NULL. */
-void *strmap_get(const struct strmap *m, const char *key) ATTR_NONNULL(1, 2);
 /* The slot holding KEY's value, made (holding NULL) when KEY is new.
  * Valid until the next insertion. */
 void **strmap_slot(struct strmap *m, const char *key) ATTR_NONNULL(1, 2);
